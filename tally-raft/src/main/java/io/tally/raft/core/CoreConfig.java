@@ -1,0 +1,50 @@
+package io.tally.raft.core;
+
+/**
+ * Protocol parameters of the pure core, in ticks and counts (the core has no clock).
+ *
+ * @param electionTicks     base election timeout; each node waits a random number of ticks in
+ *                          [electionTicks, 2 × electionTicks) before campaigning (§5.2)
+ * @param heartbeatTicks    leader heartbeat interval; must be well below electionTicks
+ * @param preVote           run the PreVote phase before raising the term (thesis §9.6)
+ * @param checkQuorum       leaders step down without a majority's contact for an election timeout, and
+ *                          followers in contact with a leader ignore vote requests (thesis §6.2, §4.2.3)
+ * @param maxInflight       AppendEntries messages in flight per follower while replicating
+ * @param maxInflightBytes  bytes of entries in flight per follower
+ * @param maxAppendBytes    bytes of entries in one AppendEntries
+ */
+public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote, boolean checkQuorum,
+                         int maxInflight, long maxInflightBytes, long maxAppendBytes) {
+
+    public CoreConfig {
+        if (heartbeatTicks < 1) {
+            throw new IllegalArgumentException("heartbeatTicks must be >= 1");
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException("electionTicks (" + electionTicks + ") must exceed heartbeatTicks (" + heartbeatTicks + ")");
+        }
+        if (maxInflight < 1 || maxInflightBytes < 1 || maxAppendBytes < 1) {
+            throw new IllegalArgumentException("flow-control limits must be positive");
+        }
+    }
+
+    public static CoreConfig defaults() {
+        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20);
+    }
+
+    public CoreConfig withElectionTicks(int ticks) {
+        return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes);
+    }
+
+    public CoreConfig withHeartbeatTicks(int ticks) {
+        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes);
+    }
+
+    public CoreConfig withPreVote(boolean on) {
+        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes);
+    }
+
+    public CoreConfig withCheckQuorum(boolean on) {
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes);
+    }
+}

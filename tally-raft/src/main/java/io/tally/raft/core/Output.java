@@ -1,0 +1,31 @@
+package io.tally.raft.core;
+
+import io.tally.raft.message.RaftMessage;
+
+import java.util.List;
+
+/**
+ * What the core asks its driver to do after a batch of inputs, in this order:
+ * <ol>
+ *   <li>send {@link #messages} at once (they depend on nothing not yet durable);</li>
+ *   <li>persist: save {@link #hardState} when not null, truncate the log from {@link #truncateFrom} when
+ *       positive, append {@link #entries}, then sync;</li>
+ *   <li>only after that persist — and every earlier one — is durable, send {@link #messagesAfterPersist}
+ *       and report the last appended entry through {@code RaftCore.persisted};</li>
+ *   <li>apply {@link #committed} to the state machine, in order (they are durable locally);</li>
+ *   <li>publish {@link #roleChanges}.</li>
+ * </ol>
+ */
+public record Output(List<RaftMessage> messages, HardState hardState, long truncateFrom, List<Entry> entries,
+                     List<RaftMessage> messagesAfterPersist, List<Entry> committed, List<RoleChange> roleChanges,
+                     boolean configurationChanged) {
+
+    public boolean needsPersist() {
+        return hardState != null || truncateFrom > 0 || !entries.isEmpty();
+    }
+
+    /** Whether the driver has to go through its log writer (to persist, or to order messages after persists). */
+    public boolean needsWriter() {
+        return needsPersist() || !messagesAfterPersist.isEmpty();
+    }
+}

@@ -1,0 +1,534 @@
+package io.tally.raft.core;
+
+import io.tally.raft.message.AppendRequest;
+import io.tally.raft.message.AppendResponse;
+import io.tally.raft.message.Heartbeat;
+import io.tally.raft.message.HeartbeatResponse;
+import io.tally.raft.message.RaftMessage;
+import io.tally.raft.message.TimeoutNow;
+import io.tally.raft.message.VoteRequest;
+import io.tally.raft.message.VoteResponse;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Raft protocol as a pure, deterministic state machine: no threads, no clock, no I/O, no locks.
+ *
+ * <p>Inputs: {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose}, {@link #bootstrap} and
+ * {@link #persisted}. After a batch of inputs the driver calls {@link #takeOutput()} and carries out the
+ * {@link Output} in the order it documents. Given the same inputs and random source, the core produces the
+ * same outputs.
+ *
+ * <p>Role-specific handling lives in {@link #stepLeader}, {@link #stepCandidate} and {@link #stepFollower};
+ * leader replication and commitment in {@link Replicator}.
+ */
+public final class RaftCore {
+
+    final String id;
+    final CoreConfig cfg;
+    private final RandomGenerator random;
+    final RaftLog log;
+    final OutputBuffer out = new OutputBuffer();
+
+    long term;
+    String votedFor;
+    Role role = Role.FOLLOWER;
+    String leaderId;
+    long commitIndex;
+    /** Committed entries up to here have been handed to the driver for applying. */
+    private long emittedIndex;
+
+    /** Ticks since start; used for time-based decisions in ticks. */
+    long ticks;
+    private int electionElapsed;
+    private int randomizedElectionTimeout;
+    private int heartbeatElapsed;
+
+    private final Map<String, Boolean> votes = new HashMap<>();
+    private Configuration config;
+    final Replicator replicator;
+
+    /**
+     * Creates a core over a recovered log and hard state.
+     *
+     * @param log the log as recovered from storage (everything in it is durable)
+     */
+    public RaftCore(String id, CoreConfig cfg, RandomGenerator random, HardState hardState, RaftLog log) {
+        this.id = id;
+        this.cfg = cfg;
+        this.random = random;
+        this.log = log;
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor();
+        this.commitIndex = log.snapshotIndex();
+        this.emittedIndex = log.snapshotIndex();
+        this.config = log.latestConfiguration();
+        this.replicator = new Replicator(this);
+        resetElectionTimer();
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public String id() {
+        return id;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public String votedFor() {
+        return votedFor;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The leader of the current term as far as this node knows, or null. */
+    public String leaderId() {
+        return leaderId;
+    }
+
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    public RaftLog log() {
+        return log;
+    }
+
+    /** The latest configuration in the log, committed or not; it is the one in force (thesis §4.1). */
+    public Configuration configuration() {
+        return config;
+    }
+
+    /** The latest configuration at or below the commit index. */
+    public Configuration committedConfiguration() {
+        return log.configurationAtOrBelow(commitIndex);
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** Bootstraps a brand-new cluster: the configuration becomes entry 1 of term 1 on every initial member. */
+    public void bootstrap(Configuration c) {
+        Configuration.requireValidBootstrap(c);
+        if (term != 0 || !log.isEmpty()) {
+            throw new IllegalStateException("node " + id + " already has state (term " + term + ", last index " + log.lastIndex() + ")");
+        }
+        term = 1;
+        out.hardStateDirty = true;
+        appendLocal(new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(c)));
+        noteRole();
+    }
+
+    /** One unit of logical time. */
+    public void tick() {
+        ticks++;
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            tickElection();
+        }
+    }
+
+    /**
+     * Appends a new entry of the current term if this node is the leader.
+     *
+     * @return the appended entry, or null when this node is not the leader
+     */
+    public Entry propose(EntryType type, byte[] data) {
+        if (role != Role.LEADER) {
+            return null;
+        }
+        Entry e = new Entry(log.lastIndex() + 1, term, type, data);
+        appendLocal(e);
+        replicator.markDirty();
+        return e;
+    }
+
+    /** The driver's log writer made entries up to (index, term) durable. */
+    public void persisted(long index, long term) {
+        if (log.stableTo(index, term) && role == Role.LEADER) {
+            // The leader counts itself toward the commit quorum only once its own write is durable
+            // (thesis §10.2.1).
+            replicator.maybeCommit();
+        }
+    }
+
+    /** Handles a message from another node. */
+    public void step(RaftMessage m) {
+        if (!m.to().equals(id) || m.from().equals(id)) {
+            return; // misrouted
+        }
+        if (m.term() > term) {
+            if (!stepHigherTerm(m)) {
+                return;
+            }
+        } else if (m.term() < term) {
+            stepLowerTerm(m);
+            return;
+        }
+        if (m instanceof VoteRequest v) {
+            handleVoteRequest(v);
+            return;
+        }
+        switch (role) {
+            case LEADER -> stepLeader(m);
+            case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
+            case FOLLOWER -> stepFollower(m);
+        }
+    }
+
+    /** Collects what the driver must do for the inputs since the last call. */
+    public Output takeOutput() {
+        if (role == Role.LEADER) {
+            replicator.flush();
+        }
+        long applyUpTo = Math.min(commitIndex, log.stableIndex());
+        List<Entry> committed = List.of();
+        if (applyUpTo > emittedIndex) {
+            committed = log.slice(emittedIndex + 1, applyUpTo + 1, Long.MAX_VALUE);
+            emittedIndex = applyUpTo;
+        }
+        HardState hs = out.hardStateDirty ? new HardState(term, votedFor) : null;
+        return out.drain(hs, committed);
+    }
+
+    /** Whether {@link #takeOutput()} has anything to report. */
+    public boolean hasOutput() {
+        return out.hasAny() || (role == Role.LEADER && replicator.isDirty())
+                || Math.min(commitIndex, log.stableIndex()) > emittedIndex;
+    }
+
+    // ---------------------------------------------------------------- term rules
+
+    /**
+     * A message from a higher term. Returns false when the message must be dropped.
+     */
+    private boolean stepHigherTerm(RaftMessage m) {
+        if (m instanceof VoteRequest v) {
+            // §4.2.3 of the thesis: a node that heard from a leader within the minimum election timeout
+            // neither grants a vote nor raises its term, so a removed or partitioned node cannot disrupt a
+            // healthy cluster. Transfers (TimeoutNow) are exempt.
+            if (!v.transfer() && inLease()) {
+                return false;
+            }
+            if (v.preVote()) {
+                return true; // PreVote never changes the receiver's term (thesis §9.6)
+            }
+        }
+        if (m instanceof VoteResponse r && r.preVote() && r.granted()) {
+            return true; // a granted pre-vote carries the term we would campaign in
+        }
+        String leader = (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof TimeoutNow) ? m.from() : null;
+        becomeFollower(m.term(), leader);
+        return true;
+    }
+
+    private void stepLowerTerm(RaftMessage m) {
+        // Answer stale leaders and candidates with our term so they step down; drop stale responses.
+        if (m instanceof AppendRequest a) {
+            send(new AppendResponse(id, a.from(), term, false, 0, a.prevLogIndex(), 0, 0));
+        } else if (m instanceof Heartbeat h) {
+            send(new HeartbeatResponse(id, h.from(), term));
+        } else if (m instanceof VoteRequest v) {
+            send(new VoteResponse(id, v.from(), term, false, v.preVote()));
+        }
+    }
+
+    private boolean inLease() {
+        return cfg.checkQuorum() && leaderId != null && electionElapsed < cfg.electionTicks();
+    }
+
+    // ---------------------------------------------------------------- elections
+
+    private void handleVoteRequest(VoteRequest v) {
+        boolean upToDate = log.isUpToDate(v.lastLogIndex(), v.lastLogTerm());
+        if (v.preVote()) {
+            // Grant if the candidate could win: its log is up to date and its proposed term is ahead of ours.
+            // (A node in contact with a leader never gets here for a higher term: see stepHigherTerm.)
+            boolean grant = upToDate && v.term() > term;
+            send(new VoteResponse(id, v.from(), grant ? v.term() : term, grant, true));
+            return;
+        }
+        // §5.2, §5.4.1: one vote per term, only for candidates whose log is at least as up to date.
+        boolean grant = (votedFor == null || votedFor.equals(v.from())) && upToDate && leaderId == null;
+        if (grant) {
+            votedFor = v.from();
+            out.hardStateDirty = true;
+            electionElapsed = 0;
+        }
+        send(new VoteResponse(id, v.from(), term, grant, false));
+    }
+
+    private void tickElection() {
+        electionElapsed++;
+        if (electionElapsed >= randomizedElectionTimeout) {
+            electionElapsed = 0;
+            campaign(cfg.preVote(), false);
+        }
+    }
+
+    /** Whether this node may campaign: it must be a voter of its latest configuration. */
+    private boolean promotable() {
+        return config.isVoter(id);
+    }
+
+    void campaign(boolean preVote, boolean transfer) {
+        if (!promotable()) {
+            resetElectionTimer();
+            return;
+        }
+        long campaignTerm;
+        if (preVote) {
+            role = Role.PRE_CANDIDATE;
+            leaderId = null;
+            campaignTerm = term + 1;
+            noteRole();
+        } else {
+            becomeCandidate();
+            campaignTerm = term;
+        }
+        votes.clear();
+        votes.put(id, true);
+        resetElectionTimer();
+        if (Quorum.vote(config, votes) == Quorum.VoteResult.WON) {
+            onElectionWon();
+            return;
+        }
+        for (String peer : config.allIds()) {
+            if (!peer.equals(id) && config.isVoter(peer)) {
+                send(new VoteRequest(id, peer, campaignTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
+            }
+        }
+    }
+
+    private void onElectionWon() {
+        if (role == Role.PRE_CANDIDATE) {
+            campaign(false, false);
+        } else {
+            becomeLeader();
+        }
+    }
+
+    private void stepCandidate(RaftMessage m) {
+        if (m instanceof VoteResponse r) {
+            boolean phaseMatches = (role == Role.PRE_CANDIDATE) == r.preVote();
+            long expectedTerm = role == Role.PRE_CANDIDATE ? term + 1 : term;
+            if (!phaseMatches || r.term() != expectedTerm) {
+                return;
+            }
+            votes.put(r.from(), r.granted());
+            switch (Quorum.vote(config, votes)) {
+                case WON -> onElectionWon();
+                case LOST -> becomeFollower(term, null);
+                case PENDING -> { }
+            }
+        } else if (m instanceof AppendRequest || m instanceof Heartbeat) {
+            // §5.2: a candidate that hears from a leader of its own term steps down.
+            becomeFollower(term, m.from());
+            stepFollower(m);
+        }
+    }
+
+    // ---------------------------------------------------------------- follower
+
+    private void stepFollower(RaftMessage m) {
+        if (m instanceof AppendRequest a) {
+            heardFromLeader(a.from());
+            handleAppend(a);
+        } else if (m instanceof Heartbeat h) {
+            heardFromLeader(h.from());
+            // The heartbeat's commit never exceeds what the leader knows matches our log.
+            commitTo(Math.min(h.commit(), log.lastIndex()));
+            send(new HeartbeatResponse(id, h.from(), term));
+        } else if (m instanceof TimeoutNow t) {
+            if (t.from().equals(leaderId)) {
+                campaign(false, true); // thesis §3.10: skip PreVote, disregard leases
+            }
+        }
+    }
+
+    private void heardFromLeader(String leader) {
+        electionElapsed = 0;
+        if (!leader.equals(leaderId)) {
+            leaderId = leader;
+            noteRole();
+        }
+    }
+
+    private void handleAppend(AppendRequest a) {
+        if (a.prevLogIndex() < commitIndex) {
+            // Everything up to our commit index is known to match; acknowledge what we can vouch for.
+            send(AppendResponse.success(id, a.from(), term, commitIndex));
+            return;
+        }
+        if (!log.matches(a.prevLogIndex(), a.prevLogTerm())) {
+            // §5.3 consistency check failed: reply with fast back-off hints.
+            long conflictTerm;
+            long conflictIndex;
+            if (a.prevLogIndex() > log.lastIndex()) {
+                conflictTerm = 0;
+                conflictIndex = log.lastIndex() + 1;
+            } else {
+                conflictTerm = log.term(a.prevLogIndex());
+                conflictIndex = Math.max(log.firstIndexOfTermAt(a.prevLogIndex()), commitIndex + 1);
+            }
+            send(new AppendResponse(id, a.from(), term, false, 0, a.prevLogIndex(), conflictTerm, conflictIndex));
+            return;
+        }
+        for (Entry e : a.entries()) {
+            if (e.index() <= log.lastIndex()) {
+                if (log.term(e.index()) == e.term()) {
+                    continue; // already have it (duplicate or reordered delivery)
+                }
+                // §5.3: delete the conflicting entry and all that follow it. Committed entries never conflict.
+                if (e.index() <= commitIndex) {
+                    throw new IllegalStateException("leader " + a.from() + " conflicts with committed entry " + e.index());
+                }
+                truncateLocal(e.index());
+            }
+            appendLocal(e);
+        }
+        long lastNew = a.lastIndex();
+        commitTo(Math.min(a.leaderCommit(), lastNew));
+        send(AppendResponse.success(id, a.from(), term, lastNew));
+    }
+
+    private void commitTo(long index) {
+        if (index > commitIndex) {
+            commitIndex = index;
+        }
+    }
+
+    // ---------------------------------------------------------------- leader
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= cfg.electionTicks()) {
+            electionElapsed = 0;
+            if (cfg.checkQuorum() && !replicator.quorumActive()) {
+                // CheckQuorum (thesis §6.2): without a majority's contact for an election timeout the leader
+                // steps down, so it stops serving and clients find the real leader.
+                becomeFollower(term, null);
+                return;
+            }
+        }
+        if (heartbeatElapsed >= cfg.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            replicator.broadcastHeartbeat();
+        }
+    }
+
+    private void stepLeader(RaftMessage m) {
+        if (m instanceof AppendResponse r) {
+            replicator.handleAppendResponse(r);
+        } else if (m instanceof HeartbeatResponse r) {
+            replicator.handleHeartbeatResponse(r);
+        }
+        // A leader ignores vote responses and same-term AppendEntries cannot exist (election safety).
+    }
+
+    // ---------------------------------------------------------------- role transitions
+
+    void becomeFollower(long newTerm, String leader) {
+        if (newTerm > term) {
+            term = newTerm;
+            votedFor = null;
+            out.hardStateDirty = true;
+        }
+        role = Role.FOLLOWER;
+        leaderId = leader;
+        replicator.reset();
+        resetElectionTimer();
+        noteRole();
+    }
+
+    private void becomeCandidate() {
+        term++;
+        votedFor = id;
+        out.hardStateDirty = true;
+        role = Role.CANDIDATE;
+        leaderId = null;
+        noteRole();
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leaderId = id;
+        heartbeatElapsed = 0;
+        electionElapsed = 0;
+        replicator.start();
+        noteRole();
+        // §8: a no-op of the new term lets the leader commit entries of earlier terms (§5.4.2) promptly.
+        propose(EntryType.NOOP, null);
+    }
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        randomizedElectionTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
+    }
+
+    private void noteRole() {
+        out.roleChanges.add(new RoleChange(term, role, leaderId));
+    }
+
+    // ---------------------------------------------------------------- log mutation
+
+    void appendLocal(Entry e) {
+        log.append(e);
+        out.appended(e);
+        if (e.type() == EntryType.CONFIGURATION) {
+            configurationMayHaveChanged();
+        }
+    }
+
+    private void truncateLocal(long from) {
+        boolean hadConfig = log.latestConfigurationIndex() >= from;
+        log.truncateFrom(from);
+        out.truncated(from);
+        if (hadConfig) {
+            configurationMayHaveChanged();
+        }
+    }
+
+    private void configurationMayHaveChanged() {
+        Configuration latest = log.latestConfiguration();
+        if (!latest.equals(config)) {
+            config = latest;
+            out.configurationChanged = true;
+            if (role == Role.LEADER) {
+                replicator.configurationChanged();
+            }
+        }
+    }
+
+    void send(RaftMessage m) {
+        out.send(m, role == Role.LEADER || mayLeaveBeforePersist(m));
+    }
+
+    /**
+     * The persistence contract: a message may leave before the pending writes only if it depends on nothing
+     * that is not yet durable — no changed term or vote, and no acknowledgement of entries beyond the
+     * durable watermark.
+     */
+    private boolean mayLeaveBeforePersist(RaftMessage m) {
+        if (out.hardStateDirty) {
+            return false;
+        }
+        if (m instanceof AppendResponse r && r.success()) {
+            return r.matchIndex() <= log.stableIndex();
+        }
+        return true;
+    }
+}

@@ -1,0 +1,213 @@
+package io.tally.raft.core;
+
+import io.tally.raft.message.AppendRequest;
+import io.tally.raft.message.AppendResponse;
+import io.tally.raft.message.Heartbeat;
+import io.tally.raft.message.HeartbeatResponse;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The leader's half of log replication: per-follower progress, pipelined AppendEntries bounded by an
+ * in-flight window, fast back-off on rejection, commitment and heartbeats. Owned by {@link RaftCore};
+ * active only while it is leader.
+ */
+final class Replicator {
+
+    private final RaftCore core;
+    private final Map<String, Progress> progress = new LinkedHashMap<>();
+    /** Something changed (new entries, acknowledgements, commit) that the next flush should act on. */
+    private boolean dirty;
+
+    Replicator(RaftCore core) {
+        this.core = core;
+    }
+
+    void start() {
+        progress.clear();
+        for (String peer : core.configuration().allIds()) {
+            if (!peer.equals(core.id)) {
+                progress.put(peer, new Progress(peer, core.log.lastIndex() + 1));
+            }
+        }
+        dirty = true;
+    }
+
+    void reset() {
+        progress.clear();
+        dirty = false;
+    }
+
+    /** The leader's configuration changed: track exactly its members (thesis §4.1). */
+    void configurationChanged() {
+        Set<String> ids = core.configuration().allIds();
+        progress.keySet().removeIf(id -> !ids.contains(id));
+        for (String peer : ids) {
+            if (!peer.equals(core.id) && !progress.containsKey(peer)) {
+                progress.put(peer, new Progress(peer, core.log.lastIndex() + 1));
+            }
+        }
+        dirty = true;
+    }
+
+    void markDirty() {
+        dirty = true;
+    }
+
+    boolean isDirty() {
+        return dirty;
+    }
+
+    /** Sends whatever each follower is due: new entries within its window, or news of a higher commit. */
+    void flush() {
+        if (!dirty) {
+            return;
+        }
+        dirty = false;
+        for (Progress pr : progress.values()) {
+            if (!sendAppend(pr)) {
+                long commit = Math.min(pr.match, core.commitIndex);
+                if (commit > pr.sentCommit) {
+                    sendHeartbeat(pr);
+                }
+            }
+        }
+    }
+
+    private boolean sendAppend(Progress pr) {
+        RaftLog log = core.log;
+        if (pr.state == Progress.State.PROBE ? pr.probeSent : pr.windowFull(core.cfg.maxInflight(), core.cfg.maxInflightBytes())) {
+            return false;
+        }
+        if (pr.next > log.lastIndex()) {
+            return false;
+        }
+        long prev = pr.next - 1;
+        long prevTerm = log.term(prev);
+        if (prevTerm < 0) {
+            throw new IllegalStateException("follower " + pr.id + " needs entry " + prev + ", which is compacted");
+        }
+        List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, core.cfg.maxAppendBytes());
+        core.send(new AppendRequest(core.id, pr.id, core.term, prev, prevTerm, entries, core.commitIndex));
+        long last = prev + entries.size();
+        pr.sentCommit = Math.max(pr.sentCommit, Math.min(core.commitIndex, last));
+        if (pr.state == Progress.State.REPLICATE) {
+            long bytes = 0;
+            for (Entry e : entries) {
+                bytes += e.sizeBytes();
+            }
+            pr.next = last + 1;
+            pr.addInflight(last, bytes);
+        } else {
+            pr.probeSent = true;
+            pr.probeSentTick = core.ticks;
+        }
+        return true;
+    }
+
+    void handleAppendResponse(AppendResponse r) {
+        Progress pr = progress.get(r.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        pr.lastResponseTick = core.ticks;
+        if (!r.success()) {
+            // Fast back-off: if we hold entries of the follower's conflicting term, resume after our last one
+            // of that term; otherwise skip the follower's whole term.
+            long hint = r.conflictIndex();
+            if (r.conflictTerm() > 0) {
+                long idx = core.log.lastIndexOfTerm(r.conflictTerm(), r.rejectedIndex());
+                if (idx > 0) {
+                    hint = idx + 1;
+                }
+            }
+            if (pr.maybeDecrTo(r.rejectedIndex(), Math.max(hint, 1))) {
+                dirty = true;
+            }
+            return;
+        }
+        if (pr.maybeUpdate(r.matchIndex())) {
+            if (pr.state == Progress.State.PROBE) {
+                pr.becomeReplicate();
+            }
+            maybeCommit();
+        }
+        dirty = true;
+    }
+
+    void handleHeartbeatResponse(HeartbeatResponse r) {
+        Progress pr = progress.get(r.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (pr.match >= core.log.lastIndex()) {
+            return;
+        }
+        // The follower is alive but behind: if our last AppendEntries to it looks lost, send again.
+        int hb = core.cfg.heartbeatTicks();
+        if (pr.state == Progress.State.PROBE) {
+            if (pr.probeSent && core.ticks - pr.probeSentTick >= hb) {
+                pr.probeSent = false;
+            }
+        } else if (pr.hasInflight() && core.ticks - pr.lastResponseTick >= 2L * hb) {
+            pr.becomeProbe();
+        }
+        dirty = true;
+    }
+
+    /**
+     * Advances the commit index to the highest index replicated on a quorum — counting the leader only up
+     * to its durable index — provided that entry is of the current term.
+     */
+    void maybeCommit() {
+        RaftLog log = core.log;
+        long idx = Quorum.committedIndex(core.configuration(), id -> {
+            if (id.equals(core.id)) {
+                return log.stableIndex();
+            }
+            Progress pr = progress.get(id);
+            return pr == null ? 0 : pr.match;
+        });
+        // §5.4.2: never commit an entry from an earlier term by counting replicas; it becomes committed
+        // indirectly once an entry of the current term above it is.
+        if (idx > core.commitIndex && log.term(idx) == core.term) {
+            core.commitIndex = idx;
+            dirty = true;
+        }
+    }
+
+    void broadcastHeartbeat() {
+        for (Progress pr : progress.values()) {
+            sendHeartbeat(pr);
+        }
+    }
+
+    private void sendHeartbeat(Progress pr) {
+        long commit = Math.min(pr.match, core.commitIndex);
+        core.send(new Heartbeat(core.id, pr.id, core.term, commit));
+        pr.sentCommit = Math.max(pr.sentCommit, commit);
+    }
+
+    /** CheckQuorum: whether a quorum (counting this leader) was heard from since the last call; resets. */
+    boolean quorumActive() {
+        Set<String> active = new HashSet<>();
+        active.add(core.id);
+        for (Progress pr : progress.values()) {
+            if (pr.recentActive) {
+                active.add(pr.id);
+            }
+            pr.recentActive = false;
+        }
+        return Quorum.isQuorum(core.configuration(), active);
+    }
+
+    Map<String, Progress> progress() {
+        return progress;
+    }
+}
