@@ -1,0 +1,554 @@
+package io.tally.raft;
+
+import io.tally.raft.core.Configuration;
+import io.tally.raft.core.Entry;
+import io.tally.raft.core.EntryType;
+import io.tally.raft.core.HardState;
+import io.tally.raft.core.Output;
+import io.tally.raft.core.RaftCore;
+import io.tally.raft.core.RaftLog;
+import io.tally.raft.core.RoleChange;
+import io.tally.raft.message.RaftMessage;
+import io.tally.raft.node.Applier;
+import io.tally.raft.node.LogWriter;
+import io.tally.raft.node.NodeStatus;
+import io.tally.raft.node.PendingOp;
+import io.tally.raft.runtime.RaftRuntime;
+import io.tally.raft.runtime.SerialExecutor;
+import io.tally.raft.runtime.ThreadRuntime;
+import io.tally.raft.storage.LogStore;
+import io.tally.raft.storage.StableStore;
+import io.tally.raft.transport.Transport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Raft node: the runtime that drives the pure {@link RaftCore}.
+ *
+ * <p>Threads of control (each a {@link SerialExecutor} from the {@link RaftRuntime}):
+ * <ul>
+ *   <li>the <b>Raft loop</b> owns the core; every input (messages, ticks, proposals, persistence acks)
+ *       reaches it through one multi-producer queue, drained in batches; no lock guards Raft state;</li>
+ *   <li>the <b>log writer</b> ({@link LogWriter}) persists each batch with one sync and then releases the
+ *       messages that had to wait for it; the leader replicates while its own write is in flight;</li>
+ *   <li>the <b>applier</b> ({@link Applier}) applies committed entries to the state machine in batches and
+ *       completes futures; all user code (state machine, listeners, future callbacks) runs there.</li>
+ * </ul>
+ *
+ * @param <R> the state machine's result type
+ */
+public final class RaftNode<R> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
+    private final String id;
+    private final RaftConfig config;
+    private final LogStore logStore;
+    private final StableStore stableStore;
+    private final Transport transport;
+    private final RaftRuntime runtime;
+    private final boolean ownsRuntime;
+
+    private final SerialExecutor loopExecutor;
+    private final LogWriter writer;
+    private final Applier<R> applier;
+
+    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean loopScheduled = new AtomicBoolean();
+    private final CopyOnWriteArrayList<LeaderListener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Loop-owned. */
+    private RaftCore core;
+    /** Loop-owned: proposals awaiting commit, by log index. */
+    private final Map<Long, PendingOp<R>> pending = new HashMap<>();
+
+    private volatile NodeStatus status;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile Throwable fatal;
+    private RaftRuntime.Cancellable tickTimer;
+
+    private RaftNode(Builder<R> b) {
+        this.id = b.id;
+        this.config = b.config;
+        this.logStore = b.logStore;
+        this.stableStore = b.stableStore;
+        this.transport = b.transport;
+        this.ownsRuntime = b.runtime == null;
+        this.runtime = b.runtime != null ? b.runtime : new ThreadRuntime("tally-" + b.id);
+        this.loopExecutor = runtime.newExecutor("raft-loop");
+        this.writer = new LogWriter(runtime.newExecutor("log-writer"), logStore, stableStore, transport,
+                this::onPersisted, this::fail);
+        this.applier = new Applier<>(runtime.newExecutor("apply"), b.stateMachine, config.maxApplyBatch(),
+                listeners, this::fail);
+        this.status = NodeStatus.initial(id);
+    }
+
+    public static <R> Builder<R> builder() {
+        return new Builder<>();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Recovers the node's state from its stores and starts taking part in the cluster. A node with empty
+     * stores waits to be bootstrapped ({@link #bootstrap}) or to be contacted by a leader.
+     *
+     * @throws UncheckedIOException when the stores cannot be read
+     */
+    public synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("node " + id + " already started");
+        }
+        if (closed) {
+            throw new NodeClosedException("node " + id + " is closed");
+        }
+        try {
+            HardState hs = stableStore.load();
+            long first = logStore.firstIndex();
+            long last = logStore.lastIndex();
+            List<Entry> entries = last >= first ? logStore.read(first, last + 1) : List.of();
+            if (first != 1 && last >= first) {
+                throw new IOException("log store starts at index " + first + " but no snapshot covers the entries before it");
+            }
+            RaftLog log = new RaftLog(0, 0, Configuration.EMPTY, entries);
+            core = new RaftCore(id, config.core(), runtime.random(), hs, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + id + " cannot recover its state: " + e.getMessage(), e);
+        }
+        started = true;
+        publishStatus();
+        transport.configurationChanged(core.configuration());
+        transport.start(this::receive);
+        scheduleTick();
+        LOG.debug("node {} started at term {} with {} log entries", id, core.term(), core.lastIndex());
+    }
+
+    /**
+     * Bootstraps a new cluster with this configuration. Call it on every initial member (with the same
+     * configuration) after {@link #start()}; it fails with {@link BootstrapException} on a node that already
+     * has state, which makes it safe to call on every start.
+     */
+    public CompletableFuture<Void> bootstrap(Configuration configuration) {
+        Objects.requireNonNull(configuration, "configuration");
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        submit(new BootstrapRequest(configuration, f), f);
+        return f;
+    }
+
+    /** Stops the node and releases its threads. Pending requests fail with {@link NodeClosedException}. */
+    @Override
+    public void close() {
+        shutdown(null);
+    }
+
+    private void shutdown(Throwable cause) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (cause != null) {
+                fatal = cause;
+            }
+        }
+        if (tickTimer != null) {
+            tickTimer.cancel();
+        }
+        transport.close();
+        NodeClosedException reason = cause == null ? new NodeClosedException("node " + id + " was closed")
+                : new NodeClosedException("node " + id + " stopped after a fatal error: " + cause.getMessage(), cause);
+        // Fail what is still pending on the loop (which owns it), then stop the threads in order.
+        loopExecutor.execute(() -> {
+            List<PendingOp<R>> ops = new ArrayList<>(pending.values());
+            pending.clear();
+            Object ev;
+            while ((ev = inbox.poll()) != null) {
+                if (ev instanceof Request<?> r) {
+                    @SuppressWarnings("unchecked")
+                    PendingOp<R> op = (PendingOp<R>) r.op();
+                    ops.add(op);
+                }
+            }
+            // The applier may already be stopping: complete these here, not through it.
+            for (PendingOp<R> op : ops) {
+                op.fail(reason);
+            }
+            publishStatus();
+        });
+        loopExecutor.close();
+        writer.close();
+        applier.close();
+        if (ownsRuntime && runtime instanceof ThreadRuntime t) {
+            t.close();
+        }
+    }
+
+    private void fail(Throwable cause) {
+        LOG.error("node {} stops: {}", id, cause.toString(), cause);
+        shutdown(cause);
+    }
+
+    // ---------------------------------------------------------------- API
+
+    /** Proposes a command; the future completes with the state machine's result once it is applied here. */
+    public CompletableFuture<R> apply(byte[] command) {
+        return apply(command, null);
+    }
+
+    /**
+     * Proposes a command with a timeout. The future fails with {@link NotLeaderException} when this node is
+     * not the leader, {@link LeadershipLostException} or {@link RaftTimeoutException} when the outcome is
+     * unknown, and {@link NodeClosedException} when the node stops.
+     */
+    public CompletableFuture<R> apply(byte[] command, Duration timeout) {
+        Objects.requireNonNull(command, "command");
+        CompletableFuture<R> f = new CompletableFuture<>();
+        submit(new Request<>(new PendingOp<>(EntryType.COMMAND, command.clone(), f)), f);
+        withTimeout(f, timeout);
+        return f;
+    }
+
+    /**
+     * Appends a barrier; the future completes with its index once every entry before it has been applied
+     * on this (leader) node.
+     */
+    public CompletableFuture<Long> barrier() {
+        return barrier(null);
+    }
+
+    public CompletableFuture<Long> barrier(Duration timeout) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(new Request<>(PendingOp.barrier(f)), f);
+        withTimeout(f, timeout);
+        return f;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public RaftState state() {
+        return status.state();
+    }
+
+    /** The leader this node knows of, if any. */
+    public Optional<String> leader() {
+        return Optional.ofNullable(status.leader());
+    }
+
+    public long term() {
+        return status.term();
+    }
+
+    public long commitIndex() {
+        return status.commitIndex();
+    }
+
+    public long appliedIndex() {
+        return applier.appliedIndex();
+    }
+
+    public long lastLogIndex() {
+        return status.lastLogIndex();
+    }
+
+    /** The latest configuration in this node's log (in force, possibly uncommitted). */
+    public Configuration configuration() {
+        return status.configuration();
+    }
+
+    /** A consistent snapshot of the node's externally visible state, published after every loop batch. */
+    public NodeStatus status() {
+        return status;
+    }
+
+    /** The error that stopped the node, if it stopped after one. */
+    public Optional<Throwable> fatalError() {
+        return Optional.ofNullable(fatal);
+    }
+
+    /** Observes leader changes; called on the apply thread. */
+    public void addLeaderListener(LeaderListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeLeaderListener(LeaderListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---------------------------------------------------------------- inputs to the loop
+
+    private void receive(RaftMessage m) {
+        if (!closed) {
+            enqueue(m);
+        }
+    }
+
+    private void submit(Object event, CompletableFuture<?> f) {
+        if (closed) {
+            f.completeExceptionally(new NodeClosedException("node " + id + " is closed"));
+            return;
+        }
+        if (!started) {
+            f.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
+            return;
+        }
+        enqueue(event);
+    }
+
+    private void withTimeout(CompletableFuture<?> f, Duration timeout) {
+        if (timeout == null || f.isDone()) {
+            return;
+        }
+        RaftRuntime.Cancellable t = runtime.schedule(timeout.toNanos(), TimeUnit.NANOSECONDS, () -> applier.completeLater(() ->
+                f.completeExceptionally(new RaftTimeoutException("node " + id + ": no result within " + timeout
+                        + "; if the request was proposed its outcome is unknown"))));
+        f.whenComplete((r, e) -> t.cancel());
+    }
+
+    private void scheduleTick() {
+        tickTimer = runtime.schedule(config.tickInterval().toNanos(), TimeUnit.NANOSECONDS, () -> {
+            if (!closed) {
+                enqueue(Tick.INSTANCE);
+                scheduleTick();
+            }
+        });
+    }
+
+    private void onPersisted(long index, long term) {
+        enqueue(new Persisted(index, term));
+    }
+
+    private void enqueue(Object event) {
+        inbox.add(event);
+        if (loopScheduled.compareAndSet(false, true)) {
+            loopExecutor.execute(this::drain);
+        }
+    }
+
+    // ---------------------------------------------------------------- the Raft loop
+
+    private void drain() {
+        try {
+            int n = 0;
+            Object ev;
+            while (n < config.maxBatch() && !closed && (ev = inbox.poll()) != null) {
+                handle(ev);
+                n++;
+            }
+            if (!closed) {
+                flush();
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        } finally {
+            loopScheduled.set(false);
+        }
+        if (!inbox.isEmpty() && !closed && loopScheduled.compareAndSet(false, true)) {
+            loopExecutor.execute(this::drain);
+        }
+    }
+
+    private void handle(Object ev) {
+        if (ev instanceof RaftMessage m) {
+            core.step(m);
+        } else if (ev == Tick.INSTANCE) {
+            core.tick();
+        } else if (ev instanceof Persisted p) {
+            core.persisted(p.index(), p.term());
+        } else if (ev instanceof Request<?> r) {
+            @SuppressWarnings("unchecked")
+            PendingOp<R> op = (PendingOp<R>) r.op();
+            propose(op);
+        } else if (ev instanceof BootstrapRequest b) {
+            bootstrapOnLoop(b);
+        } else {
+            throw new IllegalStateException("unknown event " + ev);
+        }
+    }
+
+    private void propose(PendingOp<R> op) {
+        if (op.future().isDone()) {
+            return; // timed out while queued: never proposed
+        }
+        Entry e = core.propose(op.type(), op.data());
+        if (e == null) {
+            applier.fail(List.of(op), new NotLeaderException(id, core.leaderId()));
+            return;
+        }
+        pending.put(e.index(), op.proposedAs(e.term()));
+    }
+
+    private void bootstrapOnLoop(BootstrapRequest b) {
+        try {
+            core.bootstrap(b.configuration());
+            // Complete once the bootstrap entry and term are durable: the writer runs them in order.
+            writer.afterPendingWrites(() -> applier.completeLater(() -> b.future().complete(null)));
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            applier.completeLater(() -> b.future().completeExceptionally(new BootstrapException(e.getMessage())));
+        }
+    }
+
+    private void flush() {
+        if (!core.hasOutput()) {
+            return;
+        }
+        Output o = core.takeOutput();
+        for (RaftMessage m : o.messages()) {
+            transport.send(m);
+        }
+        if (o.needsWriter()) {
+            writer.submit(o);
+        }
+        if (!o.committed().isEmpty()) {
+            applier.submit(o.committed(), takePending(o.committed()));
+        }
+        if (!o.roleChanges().isEmpty()) {
+            onRoleChanges(o.roleChanges());
+        }
+        if (o.configurationChanged()) {
+            transport.configurationChanged(core.configuration());
+        }
+        publishStatus();
+    }
+
+    private List<PendingOp<R>> takePending(List<Entry> committed) {
+        if (pending.isEmpty()) {
+            return List.of();
+        }
+        List<PendingOp<R>> ops = new ArrayList<>();
+        List<PendingOp<R>> superseded = new ArrayList<>();
+        for (Entry e : committed) {
+            PendingOp<R> op = pending.remove(e.index());
+            if (op == null) {
+                continue;
+            }
+            if (op.term() == e.term()) {
+                ops.add(op.at(e.index()));
+            } else {
+                superseded.add(op);
+            }
+        }
+        if (!superseded.isEmpty()) {
+            applier.fail(superseded, new LeadershipLostException("node " + id + ": the proposal was overwritten by a later leader"));
+        }
+        return ops;
+    }
+
+    private void onRoleChanges(List<RoleChange> changes) {
+        RoleChange last = changes.get(changes.size() - 1);
+        if (last.role() != io.tally.raft.core.Role.LEADER && !pending.isEmpty()) {
+            // hashicorp/raft's ErrLeadershipLost: the entries may still commit under a later leader.
+            List<PendingOp<R>> lost = new ArrayList<>(pending.values());
+            pending.clear();
+            applier.fail(lost, new LeadershipLostException("node " + id + " lost leadership (term " + last.term()
+                    + "); the outcome of the request is unknown"));
+        }
+        List<LeaderChange> events = new ArrayList<>(changes.size());
+        for (RoleChange c : changes) {
+            events.add(new LeaderChange(id, c.term(), c.leaderId(), NodeStatus.publicState(c.role())));
+        }
+        applier.notifyListeners(events);
+    }
+
+    private void publishStatus() {
+        if (closed) {
+            status = status.shutDown();
+            return;
+        }
+        status = new NodeStatus(id, NodeStatus.publicState(core.role()), core.leaderId(), core.term(),
+                core.commitIndex(), core.lastIndex(), core.configuration());
+    }
+
+    // ---------------------------------------------------------------- loop events
+
+    private enum Tick { INSTANCE }
+
+    private record Persisted(long index, long term) {
+    }
+
+    private record Request<T>(PendingOp<T> op) {
+    }
+
+    private record BootstrapRequest(Configuration configuration, CompletableFuture<Void> future) {
+    }
+
+    /** Assembles a {@link RaftNode}. Storage and transport are required; the runtime defaults to threads. */
+    public static final class Builder<R> {
+
+        private String id;
+        private RaftConfig config = RaftConfig.defaults();
+        private StateMachine<R> stateMachine;
+        private LogStore logStore;
+        private StableStore stableStore;
+        private Transport transport;
+        private RaftRuntime runtime;
+
+        public Builder<R> id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder<R> config(RaftConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        public Builder<R> stateMachine(StateMachine<R> sm) {
+            this.stateMachine = sm;
+            return this;
+        }
+
+        public Builder<R> logStore(LogStore s) {
+            this.logStore = s;
+            return this;
+        }
+
+        public Builder<R> stableStore(StableStore s) {
+            this.stableStore = s;
+            return this;
+        }
+
+        public Builder<R> transport(Transport t) {
+            this.transport = t;
+            return this;
+        }
+
+        /** The environment (threads, clock, randomness); by default a {@link ThreadRuntime} owned by the node. */
+        public Builder<R> runtime(RaftRuntime r) {
+            this.runtime = r;
+            return this;
+        }
+
+        public RaftNode<R> build() {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(stateMachine, "stateMachine");
+            Objects.requireNonNull(logStore, "logStore");
+            Objects.requireNonNull(stableStore, "stableStore");
+            Objects.requireNonNull(transport, "transport");
+            if (id.isEmpty() || id.length() > 255) {
+                throw new IllegalArgumentException("node id must be 1..255 characters");
+            }
+            return new RaftNode<>(this);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.tally.raft.node;
+
+import io.tally.raft.LeaderChange;
+import io.tally.raft.LeaderListener;
+import io.tally.raft.StateMachine;
+import io.tally.raft.core.Entry;
+import io.tally.raft.core.EntryType;
+import io.tally.raft.runtime.SerialExecutor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apply loop: feeds committed entries to the user's state machine in batches, in log order, and
+ * completes the callers' futures. Every piece of user code — state machine, future callbacks, leader
+ * listeners — runs on this executor, never on the Raft loop.
+ *
+ * <p>Invariant: entries arrive in index order without gaps; {@link #appliedIndex()} only grows.
+ */
+public final class Applier<R> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+
+    private final SerialExecutor executor;
+    private final StateMachine<R> stateMachine;
+    private final int maxBatch;
+    private final List<LeaderListener> listeners;
+    private final Consumer<Throwable> onFatal;
+    private volatile long appliedIndex;
+    private volatile boolean failed;
+
+    public Applier(SerialExecutor executor, StateMachine<R> stateMachine, int maxBatch, List<LeaderListener> listeners,
+                   Consumer<Throwable> onFatal) {
+        this.executor = executor;
+        this.stateMachine = stateMachine;
+        this.maxBatch = maxBatch;
+        this.listeners = listeners;
+        this.onFatal = onFatal;
+    }
+
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** Applies committed entries; {@code ops} are the local proposals among them, in index order. */
+    public void submit(List<Entry> committed, List<PendingOp<R>> ops) {
+        executor.execute(() -> apply(committed, ops));
+    }
+
+    public void fail(List<PendingOp<R>> ops, Throwable cause) {
+        executor.execute(() -> {
+            for (PendingOp<R> op : ops) {
+                op.fail(cause);
+            }
+        });
+    }
+
+    /** Runs a completion on the apply thread, in order with applies. */
+    public void completeLater(Runnable completion) {
+        executor.execute(completion);
+    }
+
+    public void notifyListeners(List<LeaderChange> changes) {
+        executor.execute(() -> {
+            for (LeaderChange c : changes) {
+                for (LeaderListener l : listeners) {
+                    try {
+                        l.onLeaderChange(c);
+                    } catch (RuntimeException e) {
+                        LOG.warn("leader listener failed", e);
+                    }
+                }
+            }
+        });
+    }
+
+    private void apply(List<Entry> committed, List<PendingOp<R>> ops) {
+        if (failed) {
+            return;
+        }
+        int opIdx = 0;
+        for (int from = 0; from < committed.size(); from += maxBatch) {
+            List<Entry> chunk = committed.subList(from, Math.min(committed.size(), from + maxBatch));
+            if (chunk.get(0).index() != appliedIndex + 1) {
+                fatal(new IllegalStateException("apply gap: applied " + appliedIndex + ", next entry " + chunk.get(0).index()));
+                return;
+            }
+            List<StateMachine.Command> commands = new ArrayList<>();
+            for (Entry e : chunk) {
+                if (e.type() == EntryType.COMMAND) {
+                    commands.add(new StateMachine.Command(e.index(), e.term(), e.data()));
+                }
+            }
+            List<R> results;
+            try {
+                results = commands.isEmpty() ? List.of() : stateMachine.apply(commands);
+                if (results == null || results.size() != commands.size()) {
+                    throw new IllegalStateException("state machine returned " + (results == null ? "null" : results.size())
+                            + " results for " + commands.size() + " commands");
+                }
+            } catch (RuntimeException e) {
+                fatal(e);
+                return;
+            }
+            int resultIdx = 0;
+            for (Entry e : chunk) {
+                Object result = null;
+                if (e.type() == EntryType.COMMAND) {
+                    result = results.get(resultIdx++);
+                } else if (e.type() == EntryType.BARRIER) {
+                    result = e.index();
+                }
+                appliedIndex = e.index();
+                if (opIdx < ops.size() && ops.get(opIdx).index() == e.index()) {
+                    ops.get(opIdx++).complete(result);
+                }
+            }
+        }
+    }
+
+    private void fatal(Throwable e) {
+        failed = true;
+        onFatal.accept(new IllegalStateException("state machine failed; the node must stop: " + e, e));
+    }
+
+    public void close() {
+        executor.close();
+    }
+}
