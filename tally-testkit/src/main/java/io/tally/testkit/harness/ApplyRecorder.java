@@ -1,0 +1,102 @@
+package io.tally.testkit.harness;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records what every node applied and checks state machine safety as it happens: no two nodes apply
+ * different commands at the same log index (or command position), and each node applies in order without
+ * gaps. Commands are numbered by their position among applied commands (the "command index", 1-based),
+ * which matches the course's indexes; the Raft index of each is kept too. Thread-safe.
+ */
+public final class ApplyRecorder {
+
+    /** What the harness knows of one applied command. */
+    public record Applied(long raftIndex, long term, byte[] command) {
+    }
+
+    /** How many nodes applied a command index, and the command there (null when none). */
+    public record CommitCount(int count, byte[] command) {
+    }
+
+    private final List<List<Applied>> perNode = new ArrayList<>();
+    private final long[] lastRaftIndex;
+    private final List<Applied> byPosition = new ArrayList<>();
+    private final Map<Long, Applied> byRaftIndex = new HashMap<>();
+    private final InvariantChecker checker;
+
+    public ApplyRecorder(int nodes, InvariantChecker checker) {
+        for (int i = 0; i < nodes; i++) {
+            perNode.add(new ArrayList<>());
+        }
+        this.lastRaftIndex = new long[nodes];
+        this.checker = checker;
+    }
+
+    /** A node restarted with a fresh state machine: it will apply from the beginning again. */
+    public synchronized void reset(int node) {
+        perNode.get(node).clear();
+        lastRaftIndex[node] = 0;
+    }
+
+    /** Records one applied command and returns its command index. */
+    public synchronized long applied(int node, long raftIndex, long term, byte[] command) {
+        if (raftIndex <= lastRaftIndex[node]) {
+            checker.violation("node " + node + " applied raft index " + raftIndex + " after " + lastRaftIndex[node]);
+        }
+        lastRaftIndex[node] = raftIndex;
+        List<Applied> mine = perNode.get(node);
+        Applied a = new Applied(raftIndex, term, command);
+        int position = mine.size();
+        if (position < byPosition.size()) {
+            Applied other = byPosition.get(position);
+            if (other.raftIndex != raftIndex || other.term != term || !Arrays.equals(other.command, command)) {
+                checker.violation("state machine safety: node " + node + " applied " + describe(a) + " at command index "
+                        + (position + 1) + " but another node applied " + describe(other));
+            }
+        } else {
+            byPosition.add(a);
+        }
+        Applied atIndex = byRaftIndex.putIfAbsent(raftIndex, a);
+        if (atIndex != null && (atIndex.term != term || !Arrays.equals(atIndex.command, command))) {
+            checker.violation("state machine safety: node " + node + " applied " + describe(a) + " but another node applied "
+                    + describe(atIndex));
+        }
+        mine.add(a);
+        return position + 1;
+    }
+
+    /** The course's nCommitted: how many nodes applied command index {@code commandIndex}, and what. */
+    public synchronized CommitCount nCommitted(long commandIndex) {
+        int count = 0;
+        for (List<Applied> mine : perNode) {
+            if (mine.size() >= commandIndex) {
+                count++;
+            }
+        }
+        byte[] cmd = commandIndex >= 1 && commandIndex <= byPosition.size() ? byPosition.get((int) commandIndex - 1).command : null;
+        return new CommitCount(count, cmd);
+    }
+
+    /** Commands node {@code node} applied, in order. */
+    public synchronized List<Applied> appliedBy(int node) {
+        return List.copyOf(perNode.get(node));
+    }
+
+    /** Every command known applied anywhere, by Raft index. */
+    public synchronized List<Applied> allApplied() {
+        return List.copyOf(byRaftIndex.values());
+    }
+
+    /** The highest command index applied by any node. */
+    public synchronized long maxCommandIndex() {
+        return byPosition.size();
+    }
+
+    private static String describe(Applied a) {
+        return "[raft index " + a.raftIndex + ", term " + a.term + ", " + Commands.describe(a.command) + "]";
+    }
+}

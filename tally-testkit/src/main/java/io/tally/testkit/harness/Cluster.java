@@ -1,0 +1,427 @@
+package io.tally.testkit.harness;
+
+import io.tally.raft.LeaderChange;
+import io.tally.raft.NotLeaderException;
+import io.tally.raft.RaftConfig;
+import io.tally.raft.RaftNode;
+import io.tally.raft.RaftState;
+import io.tally.raft.core.Configuration;
+import io.tally.raft.core.CoreConfig;
+import io.tally.raft.runtime.RaftRuntime;
+import io.tally.raft.storage.InMemoryLogStore;
+import io.tally.raft.storage.InMemoryStableStore;
+import io.tally.raft.storage.LogStore;
+import io.tally.raft.transport.Transport;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.random.RandomGenerator;
+
+/**
+ * A cluster of real {@link RaftNode}s under test, with the course's harness helpers ({@link #checkOneLeader},
+ * {@link #one}, {@link #nCommitted}, …) and Raft's invariants checked throughout. Node {@code i} has id
+ * {@code "n" + i}. Subclasses supply time, network and runtime: {@link SimCluster} (deterministic, virtual
+ * time) and {@link RealTimeCluster} (threads and the in-memory network).
+ */
+public abstract class Cluster implements AutoCloseable {
+
+    /** Protocol timing used by the scenarios: heartbeats every 100 ms, election timeouts in [300, 600) ms. */
+    public static RaftConfig scenarioConfig(boolean preVote, boolean checkQuorum) {
+        return RaftConfig.defaults().withTickInterval(Duration.ofMillis(10))
+                .withCore(CoreConfig.defaults().withElectionTicks(30).withHeartbeatTicks(10)
+                        .withPreVote(preVote).withCheckQuorum(checkQuorum));
+    }
+
+    protected final int n;
+    protected final RaftConfig config;
+    protected final InvariantChecker invariants = new InvariantChecker();
+    protected final ApplyRecorder applied;
+    private final List<RaftNode<Long>> nodes = new ArrayList<>();
+    private final List<InMemoryLogStore> logStores = new ArrayList<>();
+    private final List<InMemoryStableStore> stableStores = new ArrayList<>();
+    private final Configuration bootstrap;
+
+    protected Cluster(int n, RaftConfig config) {
+        if (n < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one node");
+        }
+        this.n = n;
+        this.config = config;
+        this.applied = new ApplyRecorder(n, invariants);
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = id(i);
+            nodes.add(null);
+            logStores.add(new InMemoryLogStore());
+            stableStores.add(new InMemoryStableStore());
+        }
+        this.bootstrap = Configuration.ofVoters(ids);
+    }
+
+    /** Starts every node and bootstraps the cluster (call once, from the subclass's factory). */
+    protected final void startAll() {
+        for (int i = 0; i < n; i++) {
+            start(i);
+            await(nodes.get(i).bootstrap(bootstrap), 5_000, "bootstrap of " + id(i));
+        }
+    }
+
+    public static String id(int i) {
+        return "n" + i;
+    }
+
+    public int size() {
+        return n;
+    }
+
+    // ---------------------------------------------------------------- what subclasses provide
+
+    public abstract HarnessClock clock();
+
+    /** The scenario's random source (seeded in the simulator). */
+    public abstract RandomGenerator random();
+
+    public abstract void connect(int i);
+
+    public abstract void disconnect(int i);
+
+    public abstract boolean isConnected(int i);
+
+    /** Requests received by node {@code i} (responses are not counted, as in the course). */
+    public abstract long rpcCount(int i);
+
+    public abstract long rpcTotal();
+
+    public abstract long bytesTotal();
+
+    protected abstract Transport newTransport(int i);
+
+    protected abstract RaftRuntime newRuntime(int i);
+
+    /** Ends node {@code i}'s current life so that it can never send again. */
+    protected abstract void kill(int i, RaftNode<Long> node);
+
+    // ---------------------------------------------------------------- node lifecycle
+
+    public RaftNode<Long> node(int i) {
+        return nodes.get(i);
+    }
+
+    /**
+     * The course's crash: disconnect the node, keep a copy of what it had made durable, discard the instance
+     * (it cannot send any more). The node stays down until {@link #start(int)}.
+     */
+    public void crash(int i) {
+        disconnect(i);
+        RaftNode<Long> old = nodes.get(i);
+        if (old == null) {
+            return;
+        }
+        kill(i, old);
+        nodes.set(i, null);
+        logStores.set(i, logStores.get(i).durableCopy());
+        stableStores.set(i, stableStores.get(i).durableCopy());
+    }
+
+    /** Starts node {@code i} (crashing it first if it runs) from its persisted state; connectivity is unchanged. */
+    public void start(int i) {
+        if (nodes.get(i) != null) {
+            crash(i);
+        }
+        applied.reset(i);
+        RaftNode<Long> node = RaftNode.<Long>builder()
+                .id(id(i))
+                .config(config)
+                .stateMachine(new RecordingStateMachine(i, applied))
+                .logStore(logStores.get(i))
+                .stableStore(stableStores.get(i))
+                .transport(newTransport(i))
+                .runtime(newRuntime(i))
+                .build();
+        InMemoryLogStore log = logStores.get(i);
+        node.addLeaderListener(change -> onLeaderChange(change, log));
+        nodes.set(i, node);
+        node.start();
+    }
+
+    private void onLeaderChange(LeaderChange c, InMemoryLogStore log) {
+        if (c.state() == RaftState.LEADER) {
+            invariants.leaderElected(c.nodeId(), c.term());
+            invariants.checkLeaderCompleteness(c.nodeId(), c.term(), log, applied.allApplied());
+        }
+    }
+
+    public boolean isUp(int i) {
+        return nodes.get(i) != null;
+    }
+
+    /** The logs of the running nodes, by id (for the log matching check). */
+    protected Map<String, LogStore> liveLogs() {
+        Map<String, LogStore> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            if (nodes.get(i) != null) {
+                m.put(id(i), logStores.get(i));
+            }
+        }
+        return m;
+    }
+
+    /** Bytes of the persisted Raft state of node {@code i} (log entries plus hard state). */
+    public long persistedBytes(int i) {
+        return logStores.get(i).durableSizeBytes() + 16;
+    }
+
+    public InvariantChecker invariants() {
+        return invariants;
+    }
+
+    public ApplyRecorder applied() {
+        return applied;
+    }
+
+    // ---------------------------------------------------------------- the course's helpers
+
+    public void sleep(long millis) {
+        clock().sleep(millis);
+    }
+
+    /** Fails the scenario. */
+    public static AssertionError fatal(String message) {
+        throw new AssertionError(message);
+    }
+
+    /**
+     * Up to 10 rounds of 450–550 ms until exactly one connected node leads; never two leaders in one term.
+     * Returns the leader's index.
+     */
+    public int checkOneLeader() {
+        for (int iter = 0; iter < 10; iter++) {
+            sleep(450 + random().nextInt(100));
+            Map<Long, List<Integer>> leaders = new TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                RaftNode<Long> node = nodes.get(i);
+                if (node != null && isConnected(i) && node.state() == RaftState.LEADER) {
+                    leaders.computeIfAbsent(node.term(), t -> new ArrayList<>()).add(i);
+                }
+            }
+            long lastTermWithLeader = -1;
+            for (Map.Entry<Long, List<Integer>> e : leaders.entrySet()) {
+                if (e.getValue().size() > 1) {
+                    throw fatal("term " + e.getKey() + " has " + e.getValue().size() + " (>1) leaders: " + e.getValue());
+                }
+                lastTermWithLeader = e.getKey();
+            }
+            if (!leaders.isEmpty()) {
+                return leaders.get(lastTermWithLeader).get(0);
+            }
+        }
+        throw fatal("expected one leader, got none");
+    }
+
+    /** All connected nodes agree on the term; returns it. */
+    public long checkTerms() {
+        long term = -1;
+        for (int i = 0; i < n; i++) {
+            RaftNode<Long> node = nodes.get(i);
+            if (node != null && isConnected(i)) {
+                long t = node.term();
+                if (term == -1) {
+                    term = t;
+                } else if (t != term) {
+                    throw fatal("servers disagree on term: " + term + " vs " + t);
+                }
+            }
+        }
+        return term;
+    }
+
+    /** No connected node thinks it is the leader. */
+    public void checkNoLeader() {
+        for (int i = 0; i < n; i++) {
+            RaftNode<Long> node = nodes.get(i);
+            if (node != null && isConnected(i) && node.state() == RaftState.LEADER) {
+                throw fatal("expected no leader among connected servers, but " + id(i) + " claims to be leader");
+            }
+        }
+    }
+
+    /** How many nodes applied command index {@code commandIndex}, and what. */
+    public ApplyRecorder.CommitCount nCommitted(long commandIndex) {
+        return applied.nCommitted(commandIndex);
+    }
+
+    /**
+     * The course's Start(): proposes on node {@code i} if it believes it leads. Returns null when it does
+     * not; otherwise the future of the command index it will be applied at.
+     */
+    public CompletableFuture<Long> startCommand(int i, byte[] command) {
+        RaftNode<Long> node = nodes.get(i);
+        if (node == null || node.state() != RaftState.LEADER) {
+            return null;
+        }
+        return node.apply(command);
+    }
+
+    /**
+     * The course's one(): for up to 10 s, offer the command to each connected node in turn; once one
+     * accepts, wait up to 2 s for {@code expected} nodes to apply it. Returns its command index.
+     */
+    public long one(byte[] command, int expected, boolean retry) {
+        return await(oneAsync(command, expected, retry), 15_000, "one(" + Commands.describe(command) + ")");
+    }
+
+    /** {@link #one} without blocking the scenario: several can run at once. */
+    public CompletableFuture<Long> oneAsync(byte[] command, int expected, boolean retry) {
+        OneRequest r = new OneRequest(command, expected, retry);
+        r.offer();
+        return r.result;
+    }
+
+    /**
+     * The course's wait(): waits for at least {@code count} nodes to apply command index {@code commandIndex};
+     * gives up (returning null) if a node's term moves past {@code startTerm}.
+     */
+    public byte[] waitCommitted(long commandIndex, int count, long startTerm) {
+        long to = 10;
+        for (int iters = 0; iters < 30; iters++) {
+            if (nCommitted(commandIndex).count() >= count) {
+                break;
+            }
+            sleep(to);
+            if (to < 1000) {
+                to *= 2;
+            }
+            if (startTerm > -1) {
+                for (int i = 0; i < n; i++) {
+                    RaftNode<Long> node = nodes.get(i);
+                    if (node != null && node.term() > startTerm) {
+                        return null; // someone moved on; can no longer guarantee that we'll win
+                    }
+                }
+            }
+        }
+        ApplyRecorder.CommitCount c = nCommitted(commandIndex);
+        if (c.count() < count) {
+            throw fatal("only " + c.count() + " decided for index " + commandIndex + "; wanted " + count);
+        }
+        return c.command();
+    }
+
+    /** Waits for a future in the cluster's time; fails the scenario on timeout or failure. */
+    public <T> T await(CompletableFuture<T> f, long maxMillis, String what) {
+        if (!clock().await(f::isDone, maxMillis)) {
+            throw fatal(what + " did not complete within " + maxMillis + " ms");
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw fatal(what + " interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AssertionError a) {
+                throw a;
+            }
+            AssertionError err = new AssertionError(what + " failed: " + e.getCause());
+            err.initCause(e.getCause());
+            throw err;
+        }
+    }
+
+    /** Checks the invariants once more and stops every node. */
+    @Override
+    public void close() {
+        try {
+            invariants.checkLogMatching(liveLogs());
+            invariants.assertNone();
+        } finally {
+            for (int i = 0; i < n; i++) {
+                RaftNode<Long> node = nodes.get(i);
+                if (node != null) {
+                    kill(i, node);
+                    nodes.set(i, null);
+                }
+            }
+        }
+    }
+
+    /** The state of one one() call, advanced by clock callbacks so that several can run concurrently. */
+    private final class OneRequest {
+
+        final byte[] command;
+        final int expected;
+        final boolean retry;
+        final long t0 = clock().nowMillis();
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        int starts;
+
+        OneRequest(byte[] command, int expected, boolean retry) {
+            this.command = command;
+            this.expected = expected;
+            this.retry = retry;
+        }
+
+        void offer() {
+            if (result.isDone()) {
+                return;
+            }
+            if (clock().nowMillis() - t0 >= 10_000) {
+                fail("one(" + Commands.describe(command) + ") failed to reach agreement");
+                return;
+            }
+            CompletableFuture<Long> proposal = null;
+            for (int si = 0; si < n && proposal == null; si++) {
+                starts = (starts + 1) % n;
+                if (isConnected(starts)) {
+                    proposal = startCommand(starts, command);
+                }
+            }
+            if (proposal == null) {
+                clock().after(50, this::offer);
+                return;
+            }
+            poll(proposal, clock().nowMillis());
+        }
+
+        void poll(CompletableFuture<Long> proposal, long t1) {
+            if (result.isDone()) {
+                return;
+            }
+            if (proposal.isDone() && !proposal.isCompletedExceptionally()) {
+                long index = proposal.join();
+                ApplyRecorder.CommitCount c = nCommitted(index);
+                if (c.count() > 0 && c.count() >= expected && Arrays.equals(c.command(), command)) {
+                    result.complete(index);
+                    return;
+                }
+            }
+            if (proposal.isCompletedExceptionally() && proposal.handle((v, e) -> e).join() instanceof NotLeaderException) {
+                // Not accepted after all (its leadership ended before the proposal reached its loop): like the
+                // course's Start() returning isLeader = false, just offer again.
+                clock().after(10, this::offer);
+                return;
+            }
+            boolean failedEarly = proposal.isCompletedExceptionally();
+            if (failedEarly || clock().nowMillis() - t1 >= 2_000) {
+                if (!retry) {
+                    fail("one(" + Commands.describe(command) + ") failed to reach agreement"
+                            + (failedEarly ? ": " + proposal.handle((v, e) -> e).join() : ""));
+                    return;
+                }
+                clock().after(failedEarly ? 50 : 0, this::offer);
+                return;
+            }
+            clock().after(20, () -> poll(proposal, t1));
+        }
+
+        private void fail(String message) {
+            result.completeExceptionally(new AssertionError(message));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.tally.testkit.scenarios;
+
+import org.junit.jupiter.api.DynamicTest;
+
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+
+/**
+ * Runs a scenario once per seed. {@code -Dtally.seeds=N} sets how many consecutive seeds, starting at
+ * {@code -Dtally.seed.start=S}. A failure names its seed and the one-line command that replays it.
+ */
+final class Seeds {
+
+    /** A scenario body run for one seed. */
+    @FunctionalInterface
+    interface Body {
+        void run(long seed) throws Exception;
+    }
+
+    private Seeds() {
+    }
+
+    static long start() {
+        return Long.getLong("tally.seed.start", 1L);
+    }
+
+    static int count() {
+        return Integer.getInteger("tally.seeds", 3);
+    }
+
+    static Stream<DynamicTest> each(Class<?> testClass, String scenario, Body body) {
+        return LongStream.range(start(), start() + count()).mapToObj(seed -> DynamicTest.dynamicTest(scenario + " seed " + seed, () -> {
+            try {
+                body.run(seed);
+            } catch (Throwable t) {
+                throw new AssertionError(scenario + " failed with seed " + seed + "; replay with: "
+                        + replayCommand(testClass, scenario, seed) + "\n  cause: " + t, t);
+            }
+        }));
+    }
+
+    static String replayCommand(Class<?> testClass, String scenario, long seed) {
+        return "mvn -B -pl tally-testkit -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest='"
+                + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1";
+    }
+}
