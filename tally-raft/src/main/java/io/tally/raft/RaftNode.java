@@ -79,7 +79,9 @@ public final class RaftNode<R> implements AutoCloseable {
     private final Map<Long, PendingOp<R>> pending = new HashMap<>();
 
     private volatile NodeStatus status;
+    private final AtomicBoolean starting = new AtomicBoolean();
     private volatile boolean started;
+    private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
     private volatile Throwable fatal;
     private RaftRuntime.Cancellable tickTimer;
@@ -112,12 +114,12 @@ public final class RaftNode<R> implements AutoCloseable {
      *
      * @throws UncheckedIOException when the stores cannot be read
      */
-    public synchronized void start() {
-        if (started) {
-            throw new IllegalStateException("node " + id + " already started");
-        }
+    public void start() {
         if (closed) {
             throw new NodeClosedException("node " + id + " is closed");
+        }
+        if (!starting.compareAndSet(false, true)) {
+            throw new IllegalStateException("node " + id + " already started");
         }
         try {
             HardState hs = stableStore.load();
@@ -159,15 +161,13 @@ public final class RaftNode<R> implements AutoCloseable {
     }
 
     private void shutdown(Throwable cause) {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (cause != null) {
-                fatal = cause;
-            }
+        if (!closing.compareAndSet(false, true)) {
+            return;
         }
+        if (cause != null) {
+            fatal = cause;
+        }
+        closed = true;
         if (tickTimer != null) {
             tickTimer.cancel();
         }

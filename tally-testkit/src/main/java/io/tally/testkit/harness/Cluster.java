@@ -81,6 +81,11 @@ public abstract class Cluster implements AutoCloseable {
         return n;
     }
 
+    /** The minimum election timeout of the nodes, in milliseconds. */
+    public long electionTimeoutMillis() {
+        return config.electionTimeout().toMillis();
+    }
+
     // ---------------------------------------------------------------- what subclasses provide
 
     public abstract HarnessClock clock();

@@ -156,7 +156,7 @@ class SimulationTest {
 
     @Test
     void sameSeedSameTraceDifferentSeedDifferentTrace() {
-        long seed = new SplittableRandom().nextLong();
+        long seed = Long.getLong("tally.test.seed", new SplittableRandom().nextLong()); // replay: -Dtally.test.seed=N
         System.out.println("SimulationTest.sameSeedSameTrace seed=" + seed);
         Simulation a = workload(seed, true);
         Simulation b = workload(seed, true);
