@@ -12,9 +12,12 @@ package io.tally.raft.core;
  * @param maxInflight       AppendEntries messages in flight per follower while replicating
  * @param maxInflightBytes  bytes of entries in flight per follower
  * @param maxAppendBytes    bytes of entries in one AppendEntries
+ * @param maxAppendEntries  entries in one AppendEntries (hashicorp/raft's MaxAppendEntries); a follower far
+ *                          behind is repaired in chunks, so the §5.4.2 commit rule is load-bearing even though
+ *                          every term starts with a no-op
  */
 public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote, boolean checkQuorum,
-                         int maxInflight, long maxInflightBytes, long maxAppendBytes) {
+                         int maxInflight, long maxInflightBytes, long maxAppendBytes, int maxAppendEntries) {
 
     public CoreConfig {
         if (heartbeatTicks < 1) {
@@ -23,28 +26,37 @@ public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote,
         if (electionTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTicks (" + electionTicks + ") must exceed heartbeatTicks (" + heartbeatTicks + ")");
         }
-        if (maxInflight < 1 || maxInflightBytes < 1 || maxAppendBytes < 1) {
+        if (maxInflight < 1 || maxInflightBytes < 1 || maxAppendBytes < 1 || maxAppendEntries < 1) {
             throw new IllegalArgumentException("flow-control limits must be positive");
         }
     }
 
     public static CoreConfig defaults() {
-        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20);
+        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64);
+    }
+
+    /** Both timeouts at once (setting them one by one can pass through an invalid pair). */
+    public CoreConfig withTicks(int election, int heartbeat) {
+        return new CoreConfig(election, heartbeat, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
     }
 
     public CoreConfig withElectionTicks(int ticks) {
-        return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes);
+        return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
     }
 
     public CoreConfig withHeartbeatTicks(int ticks) {
-        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes);
+        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
     }
 
     public CoreConfig withPreVote(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes);
+        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
+    }
+
+    public CoreConfig withMaxAppendEntries(int n) {
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n);
     }
 
     public CoreConfig withCheckQuorum(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
     }
 }

@@ -26,7 +26,7 @@ final class Progress {
     long lastResponseTick;
     /** Heard from since the last CheckQuorum round. */
     boolean recentActive;
-    /** The highest commit index this follower has been told and can act on. */
+    /** The highest commit index this follower has been told. */
     long sentCommit;
 
     private final ArrayDeque<long[]> inflight = new ArrayDeque<>(); // {lastIndex, bytes}
@@ -48,6 +48,15 @@ final class Progress {
         state = State.REPLICATE;
         next = match + 1;
         probeSent = false;
+        clearInflight();
+    }
+
+    /**
+     * The in-flight AppendEntries look lost (the follower answers heartbeats but not them): send again from
+     * the last known match, still pipelined. Duplicates are harmless; the follower skips entries it has.
+     */
+    void retransmit() {
+        next = match + 1;
         clearInflight();
     }
 

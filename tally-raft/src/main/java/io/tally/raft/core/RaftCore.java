@@ -39,6 +39,12 @@ public final class RaftCore {
     Role role = Role.FOLLOWER;
     String leaderId;
     long commitIndex;
+    /**
+     * Follower: the index up to which this log is known to match the current leader's, from AppendEntries
+     * this node accepted in the current term. Reset whenever the term or leader changes. A heartbeat's commit
+     * index is only trusted up to here.
+     */
+    private long leaderMatchIndex;
     /** Committed entries up to here have been handed to the driver for applying. */
     private long emittedIndex;
 
@@ -322,9 +328,12 @@ public final class RaftCore {
 
     private void stepCandidate(RaftMessage m) {
         if (m instanceof VoteResponse r) {
-            boolean phaseMatches = (role == Role.PRE_CANDIDATE) == r.preVote();
-            long expectedTerm = role == Role.PRE_CANDIDATE ? term + 1 : term;
-            if (!phaseMatches || r.term() != expectedTerm) {
+            // A granted pre-vote carries the term we would campaign in; a rejection carries the voter's term,
+            // which is ours here (higher terms were handled by stepHigherTerm). Real votes carry our term.
+            boolean relevant = role == Role.PRE_CANDIDATE
+                    ? r.preVote() && (r.granted() ? r.term() == term + 1 : r.term() == term)
+                    : !r.preVote() && r.term() == term;
+            if (!relevant) {
                 return;
             }
             votes.put(r.from(), r.granted());
@@ -348,8 +357,9 @@ public final class RaftCore {
             handleAppend(a);
         } else if (m instanceof Heartbeat h) {
             heardFromLeader(h.from());
-            // The heartbeat's commit never exceeds what the leader knows matches our log.
-            commitTo(Math.min(h.commit(), log.lastIndex()));
+            // Entries up to leaderMatchIndex match the leader's log (§5.3 check passed in this term), so they
+            // are committed wherever the leader says its commit index is at least that far.
+            commitTo(Math.min(h.commit(), leaderMatchIndex));
             send(new HeartbeatResponse(id, h.from(), term));
         } else if (m instanceof TimeoutNow t) {
             if (t.from().equals(leaderId)) {
@@ -362,6 +372,7 @@ public final class RaftCore {
         electionElapsed = 0;
         if (!leader.equals(leaderId)) {
             leaderId = leader;
+            leaderMatchIndex = 0;
             noteRole();
         }
     }
@@ -369,6 +380,7 @@ public final class RaftCore {
     private void handleAppend(AppendRequest a) {
         if (a.prevLogIndex() < commitIndex) {
             // Everything up to our commit index is known to match; acknowledge what we can vouch for.
+            leaderMatchIndex = Math.max(leaderMatchIndex, commitIndex);
             send(AppendResponse.success(id, a.from(), term, commitIndex));
             return;
         }
@@ -400,6 +412,7 @@ public final class RaftCore {
             appendLocal(e);
         }
         long lastNew = a.lastIndex();
+        leaderMatchIndex = Math.max(leaderMatchIndex, lastNew);
         commitTo(Math.min(a.leaderCommit(), lastNew));
         send(AppendResponse.success(id, a.from(), term, lastNew));
     }
@@ -449,6 +462,7 @@ public final class RaftCore {
         }
         role = Role.FOLLOWER;
         leaderId = leader;
+        leaderMatchIndex = 0;
         replicator.reset();
         resetElectionTimer();
         noteRole();

@@ -94,10 +94,15 @@ public final class RaftLog {
      * returned when the range is not empty).
      */
     public List<Entry> slice(long from, long toExclusive, long maxBytes) {
+        return slice(from, toExclusive, maxBytes, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #slice(long, long, long)}, and at most {@code maxEntries} entries. */
+    public List<Entry> slice(long from, long toExclusive, long maxBytes, int maxEntries) {
         if (from <= snapshotIndex) {
             throw new IllegalArgumentException("entries before " + firstIndex() + " are compacted");
         }
-        long to = Math.min(toExclusive, lastIndex() + 1);
+        long to = Math.min(Math.min(toExclusive, lastIndex() + 1), from + maxEntries);
         if (from >= to) {
             return List.of();
         }

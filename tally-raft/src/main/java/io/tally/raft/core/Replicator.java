@@ -69,11 +69,8 @@ final class Replicator {
         }
         dirty = false;
         for (Progress pr : progress.values()) {
-            if (!sendAppend(pr)) {
-                long commit = Math.min(pr.match, core.commitIndex);
-                if (commit > pr.sentCommit) {
-                    sendHeartbeat(pr);
-                }
+            if (!sendAppend(pr) && core.commitIndex > pr.sentCommit) {
+                sendHeartbeat(pr);
             }
         }
     }
@@ -91,10 +88,10 @@ final class Replicator {
         if (prevTerm < 0) {
             throw new IllegalStateException("follower " + pr.id + " needs entry " + prev + ", which is compacted");
         }
-        List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, core.cfg.maxAppendBytes());
+        List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, core.cfg.maxAppendBytes(), core.cfg.maxAppendEntries());
         core.send(new AppendRequest(core.id, pr.id, core.term, prev, prevTerm, entries, core.commitIndex));
         long last = prev + entries.size();
-        pr.sentCommit = Math.max(pr.sentCommit, Math.min(core.commitIndex, last));
+        pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
         if (pr.state == Progress.State.REPLICATE) {
             long bytes = 0;
             for (Entry e : entries) {
@@ -156,7 +153,8 @@ final class Replicator {
                 pr.probeSent = false;
             }
         } else if (pr.hasInflight() && core.ticks - pr.lastResponseTick >= 2L * hb) {
-            pr.becomeProbe();
+            pr.retransmit();
+            pr.lastResponseTick = core.ticks; // one retransmission per silent period, not per heartbeat
         }
         dirty = true;
     }
@@ -189,9 +187,8 @@ final class Replicator {
     }
 
     private void sendHeartbeat(Progress pr) {
-        long commit = Math.min(pr.match, core.commitIndex);
-        core.send(new Heartbeat(core.id, pr.id, core.term, commit));
-        pr.sentCommit = Math.max(pr.sentCommit, commit);
+        core.send(new Heartbeat(core.id, pr.id, core.term, core.commitIndex));
+        pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
     }
 
     /** CheckQuorum: whether a quorum (counting this leader) was heard from since the last call; resets. */
