@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -77,6 +78,10 @@ public final class RaftNode<R> implements AutoCloseable {
     private RaftCore core;
     /** Loop-owned: proposals awaiting commit, by log index. */
     private final Map<Long, PendingOp<R>> pending = new HashMap<>();
+    /** Loop-owned: bootstrap futures to complete once the current batch is durable. */
+    private final List<CompletableFuture<Void>> awaitingPersist = new ArrayList<>();
+    /** Every bootstrap future, so that shutdown can fail the unfinished ones (completing twice is a no-op). */
+    private final List<CompletableFuture<?>> bootstraps = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile NodeStatus status;
     private final AtomicBoolean starting = new AtomicBoolean();
@@ -131,8 +136,12 @@ public final class RaftNode<R> implements AutoCloseable {
             }
             RaftLog log = new RaftLog(0, 0, Configuration.EMPTY, entries);
             core = new RaftCore(id, config.core(), runtime.random(), hs, log);
-        } catch (IOException e) {
-            throw new UncheckedIOException("node " + id + " cannot recover its state: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            shutdown(null); // release the threads made for this node
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("node " + id + " cannot recover its state: " + e.getMessage(), io);
+            }
+            throw (RuntimeException) e;
         }
         started = true;
         publishStatus();
@@ -174,30 +183,35 @@ public final class RaftNode<R> implements AutoCloseable {
         transport.close();
         NodeClosedException reason = cause == null ? new NodeClosedException("node " + id + " was closed")
                 : new NodeClosedException("node " + id + " stopped after a fatal error: " + cause.getMessage(), cause);
-        // Fail what is still pending on the loop (which owns it), then stop the threads in order.
-        loopExecutor.execute(() -> {
-            List<PendingOp<R>> ops = new ArrayList<>(pending.values());
-            pending.clear();
-            Object ev;
-            while ((ev = inbox.poll()) != null) {
-                if (ev instanceof Request<?> r) {
-                    @SuppressWarnings("unchecked")
-                    PendingOp<R> op = (PendingOp<R>) r.op();
-                    ops.add(op);
-                }
-            }
-            // The applier may already be stopping: complete these here, not through it.
-            for (PendingOp<R> op : ops) {
-                op.fail(reason);
-            }
-            publishStatus();
-        });
+        // Fail what is still pending on the loop (which owns it), through the applier so that callers'
+        // callbacks run there; then stop the threads in order (each lets already-queued tasks run).
+        loopExecutor.execute(() -> failEverythingPending(reason));
         loopExecutor.close();
         writer.close();
         applier.close();
         if (ownsRuntime && runtime instanceof ThreadRuntime t) {
             t.close();
         }
+    }
+
+    /** On the loop, at shutdown: every request still pending or queued fails with {@code reason}. */
+    private void failEverythingPending(NodeClosedException reason) {
+        List<PendingOp<R>> ops = new ArrayList<>(pending.values());
+        pending.clear();
+        List<CompletableFuture<?>> others = new ArrayList<>(bootstraps);
+        Object ev;
+        while ((ev = inbox.poll()) != null) {
+            if (ev instanceof Request<?> r) {
+                @SuppressWarnings("unchecked")
+                PendingOp<R> op = (PendingOp<R>) r.op();
+                ops.add(op);
+            } else if (ev instanceof BootstrapRequest b) {
+                others.add(b.future());
+            }
+        }
+        applier.fail(ops, reason);
+        applier.failAll(others, reason);
+        publishStatus();
     }
 
     private void fail(Throwable cause) {
@@ -311,15 +325,25 @@ public final class RaftNode<R> implements AutoCloseable {
             return;
         }
         enqueue(event);
+        // close() may have drained the inbox between the check above and the enqueue: then nobody else
+        // will see this request. Whoever removes it from the inbox owns failing it.
+        if (closed && inbox.remove(event)) {
+            f.completeExceptionally(new NodeClosedException("node " + id + " is closed"));
+        }
     }
 
     private void withTimeout(CompletableFuture<?> f, Duration timeout) {
         if (timeout == null || f.isDone()) {
             return;
         }
-        RaftRuntime.Cancellable t = runtime.schedule(timeout.toNanos(), TimeUnit.NANOSECONDS, () -> applier.completeLater(() ->
-                f.completeExceptionally(new RaftTimeoutException("node " + id + ": no result within " + timeout
-                        + "; if the request was proposed its outcome is unknown"))));
+        RaftRuntime.Cancellable t;
+        try {
+            t = runtime.schedule(timeout.toNanos(), TimeUnit.NANOSECONDS, () -> applier.completeLater(() ->
+                    f.completeExceptionally(new RaftTimeoutException("node " + id + ": no result within " + timeout
+                            + "; if the request was proposed its outcome is unknown"))));
+        } catch (RejectedExecutionException e) {
+            return; // the node is closing: the request fails with NodeClosedException
+        }
         f.whenComplete((r, e) -> t.cancel());
     }
 
@@ -400,15 +424,16 @@ public final class RaftNode<R> implements AutoCloseable {
     private void bootstrapOnLoop(BootstrapRequest b) {
         try {
             core.bootstrap(b.configuration());
-            // Complete once the bootstrap entry and term are durable: the writer runs them in order.
-            writer.afterPendingWrites(() -> applier.completeLater(() -> b.future().complete(null)));
+            // Completed once the bootstrap entry and term are durable: flush() hands them to the writer first.
+            bootstraps.add(b.future());
+            awaitingPersist.add(b.future());
         } catch (IllegalStateException | IllegalArgumentException e) {
             applier.completeLater(() -> b.future().completeExceptionally(new BootstrapException(e.getMessage())));
         }
     }
 
     private void flush() {
-        if (!core.hasOutput()) {
+        if (!core.hasOutput() && awaitingPersist.isEmpty()) {
             return;
         }
         Output o = core.takeOutput();
@@ -418,6 +443,10 @@ public final class RaftNode<R> implements AutoCloseable {
         if (o.needsWriter()) {
             writer.submit(o);
         }
+        for (CompletableFuture<Void> f : awaitingPersist) {
+            writer.afterPendingWrites(() -> applier.completeLater(() -> f.complete(null)));
+        }
+        awaitingPersist.clear();
         if (!o.committed().isEmpty()) {
             applier.submit(o.committed(), takePending(o.committed()));
         }

@@ -357,8 +357,11 @@ public final class RaftCore {
             handleAppend(a);
         } else if (m instanceof Heartbeat h) {
             heardFromLeader(h.from());
-            // Entries up to leaderMatchIndex match the leader's log (§5.3 check passed in this term), so they
-            // are committed wherever the leader says its commit index is at least that far.
+            // Entries up to leaderMatchIndex match the leader's log: we accepted them from this leader in this
+            // term (§5.3 check passed), or the leader holds our acknowledgement for them (they were durable
+            // when we acknowledged, so they survive our restarts). Those entries are committed as far as
+            // the leader's commit index reaches.
+            leaderMatchIndex = Math.max(leaderMatchIndex, Math.min(h.match(), log.lastIndex()));
             commitTo(Math.min(h.commit(), leaderMatchIndex));
             send(new HeartbeatResponse(id, h.from(), term));
         } else if (m instanceof TimeoutNow t) {
@@ -528,13 +531,14 @@ public final class RaftCore {
     }
 
     void send(RaftMessage m) {
-        out.send(m, role == Role.LEADER || mayLeaveBeforePersist(m));
+        out.send(m, mayLeaveBeforePersist(m));
     }
 
     /**
      * The persistence contract: a message may leave before the pending writes only if it depends on nothing
-     * that is not yet durable — no changed term or vote, and no acknowledgement of entries beyond the
-     * durable watermark.
+     * that is not yet durable — no changed term or vote (this holds for a leader too: a single voter wins
+     * its election in the batch that raised its term), and no acknowledgement of entries beyond the durable
+     * watermark. A leader's AppendEntries may leave before its own entries are durable (thesis §10.2.1).
      */
     private boolean mayLeaveBeforePersist(RaftMessage m) {
         if (out.hardStateDirty) {

@@ -187,7 +187,7 @@ final class Replicator {
     }
 
     private void sendHeartbeat(Progress pr) {
-        core.send(new Heartbeat(core.id, pr.id, core.term, core.commitIndex));
+        core.send(new Heartbeat(core.id, pr.id, core.term, core.commitIndex, pr.match));
         pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
     }
 

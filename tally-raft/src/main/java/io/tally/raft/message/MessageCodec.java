@@ -24,7 +24,7 @@ import java.util.List;
  *   3 AppendRequest     i64 prevLogIndex, i64 prevLogTerm, i64 leaderCommit, i32 count, count x entry
  *   4 AppendResponse    u8 flags (bit0 success), i64 matchIndex, i64 rejectedIndex, i64 conflictTerm,
  *                       i64 conflictIndex
- *   5 Heartbeat         i64 commit
+ *   5 Heartbeat         i64 commit, i64 match
  *   6 HeartbeatResponse (nothing)
  *   7 TimeoutNow        (nothing)
  * str   = u8 length (0..255), that many bytes of UTF-8
@@ -104,6 +104,7 @@ public final class MessageCodec {
                 out.writeLong(r.conflictIndex());
             } else if (m instanceof Heartbeat h) {
                 out.writeLong(h.commit());
+                out.writeLong(h.match());
             }
             // HeartbeatResponse and TimeoutNow carry nothing beyond the common header.
             out.flush();
@@ -161,7 +162,7 @@ public final class MessageCodec {
                 yield new AppendResponse(from, to, term, success, in.i64("matchIndex"), in.i64("rejectedIndex"),
                         in.i64("conflictTerm"), in.i64("conflictIndex"));
             }
-            case HEARTBEAT -> new Heartbeat(from, to, term, in.i64("commit"));
+            case HEARTBEAT -> new Heartbeat(from, to, term, in.i64("commit"), in.i64("match"));
             case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term);
             default -> new TimeoutNow(from, to, term);
         };

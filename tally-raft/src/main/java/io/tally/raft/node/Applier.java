@@ -2,6 +2,7 @@ package io.tally.raft.node;
 
 import io.tally.raft.LeaderChange;
 import io.tally.raft.LeaderListener;
+import io.tally.raft.NodeClosedException;
 import io.tally.raft.StateMachine;
 import io.tally.raft.core.Entry;
 import io.tally.raft.core.EntryType;
@@ -9,6 +10,7 @@ import io.tally.raft.runtime.SerialExecutor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -31,7 +33,10 @@ public final class Applier<R> {
     private final List<LeaderListener> listeners;
     private final Consumer<Throwable> onFatal;
     private volatile long appliedIndex;
-    private volatile boolean failed;
+    /** Set when the state machine failed; later work fails its callers with it instead of applying. */
+    private volatile Throwable failure;
+    private final Object closeLock = new Object();
+    private boolean closed;
 
     public Applier(SerialExecutor executor, StateMachine<R> stateMachine, int maxBatch, List<LeaderListener> listeners,
                    Consumer<Throwable> onFatal) {
@@ -52,11 +57,35 @@ public final class Applier<R> {
     }
 
     public void fail(List<PendingOp<R>> ops, Throwable cause) {
-        executor.execute(() -> {
+        runOrInline(() -> {
             for (PendingOp<R> op : ops) {
                 op.fail(cause);
             }
         });
+    }
+
+    /** Fails arbitrary futures on the apply thread (completing an already completed future does nothing). */
+    public void failAll(List<CompletableFuture<?>> futures, Throwable cause) {
+        runOrInline(() -> {
+            for (CompletableFuture<?> f : futures) {
+                f.completeExceptionally(cause);
+            }
+        });
+    }
+
+    /**
+     * Runs a completion on the apply thread; once the applier is closed (a fatal error stopped it before the
+     * node's shutdown got here), on the caller's thread instead, so that no caller is left waiting. No lock is
+     * held while the completion runs.
+     */
+    private void runOrInline(Runnable completion) {
+        synchronized (closeLock) {
+            if (!closed) {
+                executor.execute(completion);
+                return;
+            }
+        }
+        completion.run();
     }
 
     /** Runs a completion on the apply thread, in order with applies. */
@@ -79,7 +108,8 @@ public final class Applier<R> {
     }
 
     private void apply(List<Entry> committed, List<PendingOp<R>> ops) {
-        if (failed) {
+        if (failure != null) {
+            failRemaining(ops, 0);
             return;
         }
         int opIdx = 0;
@@ -87,6 +117,7 @@ public final class Applier<R> {
             List<Entry> chunk = committed.subList(from, Math.min(committed.size(), from + maxBatch));
             if (chunk.get(0).index() != appliedIndex + 1) {
                 fatal(new IllegalStateException("apply gap: applied " + appliedIndex + ", next entry " + chunk.get(0).index()));
+                failRemaining(ops, opIdx);
                 return;
             }
             List<StateMachine.Command> commands = new ArrayList<>();
@@ -104,6 +135,7 @@ public final class Applier<R> {
                 }
             } catch (RuntimeException e) {
                 fatal(e);
+                failRemaining(ops, opIdx);
                 return;
             }
             int resultIdx = 0;
@@ -123,11 +155,21 @@ public final class Applier<R> {
     }
 
     private void fatal(Throwable e) {
-        failed = true;
+        failure = new NodeClosedException("the state machine failed and the node stopped: " + e, e);
         onFatal.accept(new IllegalStateException("state machine failed; the node must stop: " + e, e));
     }
 
+    private void failRemaining(List<PendingOp<R>> ops, int from) {
+        for (int i = from; i < ops.size(); i++) {
+            ops.get(i).fail(failure);
+        }
+    }
+
+    /** Stops the apply thread after the tasks already queued; later completions run on their caller. */
     public void close() {
+        synchronized (closeLock) {
+            closed = true;
+        }
         executor.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.tally.raft.runtime;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -21,7 +23,9 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
 
     private final String name;
     private final ScheduledThreadPoolExecutor timer;
-    private final RandomGenerator random;
+    private final SplittableRandom random;
+    /** Every thread this runtime made: they never wait for one another when closing (no deadlock). */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
     public ThreadRuntime(String name) {
         this(name, ThreadLocalRandom.current().nextLong());
@@ -30,7 +34,7 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
     public ThreadRuntime(String name, long seed) {
         this.name = name;
         this.random = new SplittableRandom(seed);
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-timer"));
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> track(daemon(r, name + "-timer")));
         this.timer.setRemoveOnCancelPolicy(true);
     }
 
@@ -56,9 +60,15 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
         return new ThreadExecutor(name + "-" + executorName);
     }
 
+    /** A generator of its own for each caller (a SplittableRandom is not safe to share between threads). */
     @Override
     public synchronized RandomGenerator random() {
-        return random;
+        return random.split();
+    }
+
+    private Thread track(Thread t) {
+        threads.add(t);
+        return t;
     }
 
     @Override
@@ -78,7 +88,7 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
     }
 
     /** A serial executor backed by one thread. */
-    private static final class ThreadExecutor implements SerialExecutor {
+    private final class ThreadExecutor implements SerialExecutor {
 
         private static final Runnable STOP = () -> { };
         private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
@@ -86,7 +96,7 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
         private volatile boolean closed;
 
         ThreadExecutor(String threadName) {
-            thread = daemon(this::run, threadName);
+            thread = track(daemon(this::run, threadName));
             thread.start();
         }
 
@@ -116,7 +126,10 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
             }
         }
 
-        /** Runs the tasks already queued, then ends the thread; waits for that unless called from it. */
+        /**
+         * Runs the tasks already queued, then ends the thread. Waits for that when called from outside this
+         * runtime; a thread of the runtime never waits for another (they may be closing each other).
+         */
         @Override
         public void close() {
             if (closed) {
@@ -124,7 +137,7 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
             }
             closed = true;
             queue.add(STOP);
-            if (Thread.currentThread() != thread) {
+            if (!threads.contains(Thread.currentThread())) {
                 try {
                     thread.join(10_000);
                 } catch (InterruptedException e) {

@@ -261,7 +261,7 @@ class RaftCoreReplicationTest {
         assertTrue(again.messagesAfterPersist().isEmpty());
 
         // a heartbeat answer depends on nothing durable
-        f.step(new Heartbeat(leader.id(), fid, leader.term(), 0));
+        f.step(new Heartbeat(leader.id(), fid, leader.term(), 0, 0));
         Output hb = f.takeOutput();
         assertTrue(hb.messages().get(0) instanceof HeartbeatResponse);
     }
@@ -415,5 +415,45 @@ class RaftCoreReplicationTest {
         assertTrue(d.delivered.stream().anyMatch(m -> m instanceof HeartbeatResponse r && r.to().equals(old.id())
                 && r.term() == fresh.term()));
         assertTrue(Set.of(Role.FOLLOWER).contains(old.role()));
+    }
+
+    // Figure 2 (persistent state): a lone voter wins pre-vote, vote and leadership in the batch that raises
+    // its term; its AppendEntries to non-voters must still wait until that term and vote are durable.
+    @Test
+    void leaderOfASingleVoterSendsNothingBeforeItsNewTermIsDurable() {
+        Configuration conf = Configuration.of(List.of(Member.voter("a"), Member.nonVoter("l", "")));
+        RaftCore a = new RaftCore("a", CoreConfig.defaults().withTicks(10, 2), new SplittableRandom(3),
+                new HardState(1, null), new RaftLog(0, 0, conf, List.of()));
+        Output won = null;
+        for (int i = 0; i < 100 && won == null; i++) {
+            a.tick();
+            Output o = a.takeOutput();
+            if (a.role() == Role.LEADER) {
+                won = o;
+            }
+        }
+        assertNotNull(won, "the single voter should elect itself");
+        assertNotNull(won.hardState(), "the new term and self-vote are to be persisted in this batch");
+        assertEquals(List.of(), won.messages(), "nothing may leave before the new term is durable");
+        assertTrue(won.messagesAfterPersist().stream().anyMatch(m -> m instanceof AppendRequest),
+                "the AppendEntries to the non-voter leaves after the persist");
+    }
+
+    // §5.3 + restart: a follower that restarted (and so has accepted nothing from the leader yet) learns
+    // the commit index from a heartbeat up to the match the leader holds for it, so an idle cluster still
+    // brings a restarted node up to date; without such a match it must not trust the commit.
+    @Test
+    void restartedFollowerCommitsFromHeartbeatUpToTheLeadersMatchForIt() {
+        List<Entry> durable = List.of(
+                new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(Configuration.ofVoters("l", "f", "g"))),
+                new Entry(2, 2, EntryType.NOOP, null),
+                new Entry(3, 2, EntryType.COMMAND, new byte[] {7}));
+        RaftCore f = new RaftCore("f", CoreConfig.defaults().withTicks(10, 2), new SplittableRandom(1),
+                new HardState(2, "l"), new RaftLog(0, 0, Configuration.EMPTY, durable));
+        f.step(new Heartbeat("l", "f", 2, 3, 0));
+        assertEquals(0, f.commitIndex(), "no known match yet: the commit cannot be trusted");
+        f.step(new Heartbeat("l", "f", 2, 3, 3));
+        assertEquals(3, f.commitIndex());
+        assertEquals(3, f.takeOutput().committed().size(), "and it applies them");
     }
 }

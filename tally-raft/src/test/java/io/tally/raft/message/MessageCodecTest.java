@@ -41,7 +41,7 @@ class MessageCodecTest {
         assertRoundTrip(new AppendRequest("n1", "n2", 4, 0, 0, List.of(), 0));
         assertRoundTrip(AppendResponse.success("n2", "n1", 4, 11));
         assertRoundTrip(new AppendResponse("n2", "n1", 4, false, 0, 7, 2, 5));
-        assertRoundTrip(new Heartbeat("n1", "n2", 4, 9));
+        assertRoundTrip(new Heartbeat("n1", "n2", 4, 9, 7));
         assertRoundTrip(new HeartbeatResponse("n2", "n1", 4));
         assertRoundTrip(new TimeoutNow("n1", "n2", 4));
     }
@@ -60,7 +60,7 @@ class MessageCodecTest {
 
     @Test
     void encodingRejectsNullIdsAndNonContiguousEntries() {
-        assertThrows(IllegalArgumentException.class, () -> MessageCodec.encode(new Heartbeat(null, "b", 1, 0)));
+        assertThrows(IllegalArgumentException.class, () -> MessageCodec.encode(new Heartbeat(null, "b", 1, 0, 0)));
         assertThrows(IllegalArgumentException.class,
                 () -> MessageCodec.encode(new AppendRequest("a", "b", 4, 3, 3, ENTRIES, 0)));
     }
@@ -232,7 +232,7 @@ class MessageCodecTest {
             }
             case 3 -> new AppendResponse(from, to, term, rnd.nextBoolean(), rnd.nextInt(1000), rnd.nextInt(1000),
                     rnd.nextInt(100), rnd.nextInt(1000));
-            case 4 -> new Heartbeat(from, to, term, rnd.nextInt(1000));
+            case 4 -> new Heartbeat(from, to, term, rnd.nextInt(1000), rnd.nextInt(1000));
             case 5 -> new HeartbeatResponse(from, to, term);
             default -> new TimeoutNow(from, to, term);
         };

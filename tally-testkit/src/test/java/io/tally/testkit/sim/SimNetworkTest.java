@@ -67,7 +67,7 @@ class SimNetworkTest {
     }
 
     private static Heartbeat hb(String from, String to) {
-        return new Heartbeat(from, to, 1, 0);
+        return new Heartbeat(from, to, 1, 0, 0);
     }
 
     private static HeartbeatResponse hbr(String from, String to) {
@@ -84,7 +84,7 @@ class SimNetworkTest {
                         new Entry(5, 3, EntryType.COMMAND, "hello".getBytes(StandardCharsets.UTF_8)),
                         new Entry(6, 3, EntryType.NOOP, null)), 4),
                 AppendResponse.success("a", "b", 3, 6),
-                new Heartbeat("a", "b", 3, 4),
+                new Heartbeat("a", "b", 3, 4, 2),
                 new HeartbeatResponse("a", "b", 3),
                 new TimeoutNow("a", "b", 3));
         for (RaftMessage m : sent) {
