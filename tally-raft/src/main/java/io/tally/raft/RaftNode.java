@@ -288,6 +288,11 @@ public final class RaftNode<R> implements AutoCloseable {
         return status.configuration();
     }
 
+    /** The latest configuration at or below this node's commit index. */
+    public Configuration committedConfiguration() {
+        return status.committedConfiguration();
+    }
+
     /** A consistent snapshot of the node's externally visible state, published after every loop batch. */
     public NodeStatus status() {
         return status;
@@ -504,7 +509,7 @@ public final class RaftNode<R> implements AutoCloseable {
             return;
         }
         status = new NodeStatus(id, NodeStatus.publicState(core.role()), core.leaderId(), core.term(),
-                core.commitIndex(), core.lastIndex(), core.configuration());
+                core.commitIndex(), core.lastIndex(), core.configuration(), core.committedConfiguration());
     }
 
     // ---------------------------------------------------------------- loop events

@@ -37,13 +37,6 @@ final class Progress {
         this.next = next;
     }
 
-    void becomeProbe() {
-        state = State.PROBE;
-        next = match + 1;
-        probeSent = false;
-        clearInflight();
-    }
-
     void becomeReplicate() {
         state = State.REPLICATE;
         next = match + 1;

@@ -56,6 +56,8 @@ public final class RaftCore {
 
     private final Map<String, Boolean> votes = new HashMap<>();
     private Configuration config;
+    private Configuration committedConfig;
+    private long committedConfigIndex = -1;
     final Replicator replicator;
 
     /**
@@ -117,9 +119,14 @@ public final class RaftCore {
         return config;
     }
 
-    /** The latest configuration at or below the commit index. */
+    /** The latest configuration at or below the commit index (decoded once per configuration entry). */
     public Configuration committedConfiguration() {
-        return log.configurationAtOrBelow(commitIndex);
+        long at = log.configurationIndexAtOrBelow(commitIndex);
+        if (at != committedConfigIndex || committedConfig == null) {
+            committedConfig = log.configurationAtOrBelow(commitIndex);
+            committedConfigIndex = at;
+        }
+        return committedConfig;
     }
 
     // ---------------------------------------------------------------- inputs

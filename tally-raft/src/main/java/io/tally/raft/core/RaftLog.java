@@ -204,6 +204,16 @@ public final class RaftLog {
         return configIndexes.isEmpty() ? snapshotIndex : configIndexes.get(configIndexes.size() - 1);
     }
 
+    /** Index of the last configuration entry at or below {@code index} (the snapshot index if none is). */
+    public long configurationIndexAtOrBelow(long index) {
+        for (int i = configIndexes.size() - 1; i >= 0; i--) {
+            if (configIndexes.get(i) <= index) {
+                return configIndexes.get(i);
+            }
+        }
+        return snapshotIndex;
+    }
+
     /** The configuration in force at {@code index}: the last configuration entry at or below it. */
     public Configuration configurationAtOrBelow(long index) {
         for (int i = configIndexes.size() - 1; i >= 0; i--) {

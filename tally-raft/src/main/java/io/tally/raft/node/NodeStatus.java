@@ -6,14 +6,15 @@ import io.tally.raft.core.Role;
 
 /** An immutable view of a node's state, republished by the Raft loop after every batch. */
 public record NodeStatus(String id, RaftState state, String leader, long term, long commitIndex, long lastLogIndex,
-                         Configuration configuration) {
+                         Configuration configuration, Configuration committedConfiguration) {
 
     public static NodeStatus initial(String id) {
-        return new NodeStatus(id, RaftState.FOLLOWER, null, 0, 0, 0, Configuration.EMPTY);
+        return new NodeStatus(id, RaftState.FOLLOWER, null, 0, 0, 0, Configuration.EMPTY, Configuration.EMPTY);
     }
 
     public NodeStatus shutDown() {
-        return new NodeStatus(id, RaftState.SHUTDOWN, null, term, commitIndex, lastLogIndex, configuration);
+        return new NodeStatus(id, RaftState.SHUTDOWN, null, term, commitIndex, lastLogIndex, configuration,
+                committedConfiguration);
     }
 
     public static RaftState publicState(Role role) {

@@ -91,11 +91,6 @@ public final class ApplyRecorder {
         return List.copyOf(byRaftIndex.values());
     }
 
-    /** The highest command index applied by any node. */
-    public synchronized long maxCommandIndex() {
-        return byPosition.size();
-    }
-
     private static String describe(Applied a) {
         return "[raft index " + a.raftIndex + ", term " + a.term + ", " + Commands.describe(a.command) + "]";
     }

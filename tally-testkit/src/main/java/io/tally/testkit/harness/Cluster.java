@@ -180,11 +180,6 @@ public abstract class Cluster implements AutoCloseable {
         return m;
     }
 
-    /** Bytes of the persisted Raft state of node {@code i} (log entries plus hard state). */
-    public long persistedBytes(int i) {
-        return logStores.get(i).durableSizeBytes() + 16;
-    }
-
     public InvariantChecker invariants() {
         return invariants;
     }

@@ -91,6 +91,22 @@ class RaftNodeApiTest {
     }
 
     @Test
+    void configurationIsTrackedFromTheLogAndCommittedWithTheFirstLeadersNoop() {
+        try (SimCluster c = SimCluster.create(3, 7)) {
+            Configuration expected = Configuration.ofVoters("n0", "n1", "n2");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(expected, c.node(i).configuration(), "the bootstrap entry is in every log");
+            }
+            int leader = c.checkOneLeader();
+            c.one(Commands.of(1), 3, true);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(expected, c.node(i).committedConfiguration(), "committed on " + i);
+            }
+            assertTrue(c.node(leader).commitIndex() >= 3);
+        }
+    }
+
+    @Test
     void secondBootstrapIsRefused() {
         try (SimCluster c = SimCluster.create(3, 4)) {
             CompletableFuture<Void> again = c.node(0).bootstrap(Configuration.ofVoters("n0", "n1", "n2"));
