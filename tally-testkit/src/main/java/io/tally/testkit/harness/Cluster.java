@@ -7,8 +7,7 @@ import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.runtime.RaftRuntime;
-import io.tally.raft.storage.InMemoryLogStore;
-import io.tally.raft.storage.InMemoryStableStore;
+import io.tally.raft.storage.StableStore;
 import io.tally.raft.storage.LogStore;
 import io.tally.raft.transport.Transport;
 
@@ -46,11 +45,16 @@ public abstract class Cluster implements AutoCloseable {
     protected final InvariantChecker invariants = new InvariantChecker();
     protected final ApplyRecorder applied;
     private final List<RaftNode<Long>> nodes = new ArrayList<>();
-    private final List<InMemoryLogStore> logStores = new ArrayList<>();
-    private final List<InMemoryStableStore> stableStores = new ArrayList<>();
+    private final List<NodeDisk> disks = new ArrayList<>();
+    /** The log store each running node uses (for the invariant checks); null while down. */
+    private final List<LogStore> liveLogStores = new ArrayList<>();
     private final Configuration bootstrap;
 
     protected Cluster(int n, RaftConfig config) {
+        this(n, config, i -> new InMemoryDisk());
+    }
+
+    protected Cluster(int n, RaftConfig config, java.util.function.IntFunction<NodeDisk> diskFactory) {
         if (n < 1) {
             throw new IllegalArgumentException("a cluster needs at least one node");
         }
@@ -61,8 +65,8 @@ public abstract class Cluster implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             ids[i] = id(i);
             nodes.add(null);
-            logStores.add(new InMemoryLogStore());
-            stableStores.add(new InMemoryStableStore());
+            disks.add(diskFactory.apply(i));
+            liveLogStores.add(null);
         }
         this.bootstrap = Configuration.ofVoters(ids);
     }
@@ -133,8 +137,8 @@ public abstract class Cluster implements AutoCloseable {
         }
         kill(i, old);
         nodes.set(i, null);
-        logStores.set(i, logStores.get(i).durableCopy());
-        stableStores.set(i, stableStores.get(i).durableCopy());
+        liveLogStores.set(i, null);
+        disks.get(i).crash();
     }
 
     /** Starts node {@code i} (crashing it first if it runs) from its persisted state; connectivity is unchanged. */
@@ -143,22 +147,35 @@ public abstract class Cluster implements AutoCloseable {
             crash(i);
         }
         applied.reset(i);
+        LogStore log;
+        StableStore stable;
+        try {
+            log = disks.get(i).logStore();
+            stable = disks.get(i).stableStore();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("node " + id(i) + " cannot open its storage: " + e.getMessage(), e);
+        }
         RaftNode<Long> node = RaftNode.<Long>builder()
                 .id(id(i))
                 .config(config)
                 .stateMachine(new RecordingStateMachine(i, applied))
-                .logStore(logStores.get(i))
-                .stableStore(stableStores.get(i))
+                .logStore(log)
+                .stableStore(stable)
                 .transport(newTransport(i))
                 .runtime(newRuntime(i))
                 .build();
-        InMemoryLogStore log = logStores.get(i);
         node.addLeaderListener(change -> onLeaderChange(change, log));
         nodes.set(i, node);
+        liveLogStores.set(i, log);
         node.start();
     }
 
-    private void onLeaderChange(LeaderChange c, InMemoryLogStore log) {
+    /** Node {@code i}'s storage, for scenarios that inject disk faults. */
+    public NodeDisk disk(int i) {
+        return disks.get(i);
+    }
+
+    private void onLeaderChange(LeaderChange c, LogStore log) {
         if (c.state() == RaftState.LEADER) {
             invariants.leaderElected(c.nodeId(), c.term());
             invariants.checkLeaderCompleteness(c.nodeId(), c.term(), log, applied.allApplied());
@@ -173,8 +190,8 @@ public abstract class Cluster implements AutoCloseable {
     protected Map<String, LogStore> liveLogs() {
         Map<String, LogStore> m = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            if (nodes.get(i) != null) {
-                m.put(id(i), logStores.get(i));
+            if (nodes.get(i) != null && liveLogStores.get(i) != null) {
+                m.put(id(i), liveLogStores.get(i));
             }
         }
         return m;
