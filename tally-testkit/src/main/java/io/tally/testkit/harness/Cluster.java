@@ -167,7 +167,13 @@ public abstract class Cluster implements AutoCloseable {
         node.addLeaderListener(change -> onLeaderChange(change, log));
         nodes.set(i, node);
         liveLogStores.set(i, log);
-        node.start();
+        try {
+            node.start();
+        } catch (RuntimeException e) {
+            nodes.set(i, null); // refused to start (for example, corrupted storage): it is down
+            liveLogStores.set(i, null);
+            throw e;
+        }
     }
 
     /** Node {@code i}'s storage, for scenarios that inject disk faults. */
@@ -190,7 +196,8 @@ public abstract class Cluster implements AutoCloseable {
     protected Map<String, LogStore> liveLogs() {
         Map<String, LogStore> m = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            if (nodes.get(i) != null && liveLogStores.get(i) != null) {
+            // A node that stopped itself (a storage error) serves nothing; its store may refuse reads.
+            if (nodes.get(i) != null && liveLogStores.get(i) != null && nodes.get(i).state() != RaftState.SHUTDOWN) {
                 m.put(id(i), liveLogStores.get(i));
             }
         }

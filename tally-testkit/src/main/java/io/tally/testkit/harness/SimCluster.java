@@ -13,6 +13,7 @@ import io.tally.testkit.sim.Simulation;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -30,9 +31,9 @@ public final class SimCluster extends Cluster {
     private final RandomGenerator scenarioRandom;
     private final HarnessClock clock;
 
-    private SimCluster(int n, long seed, RaftConfig config, boolean trace) {
-        super(n, config);
-        this.sim = new Simulation(seed);
+    private SimCluster(int n, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
+        super(n, config, disks);
+        this.sim = sim;
         if (trace) {
             sim.enableTrace();
         }
@@ -48,7 +49,26 @@ public final class SimCluster extends Cluster {
     }
 
     public static SimCluster create(int n, long seed, RaftConfig config, boolean trace) {
-        SimCluster c = new SimCluster(n, seed, config, trace);
+        return started(new SimCluster(n, new Simulation(seed), config, trace, i -> new InMemoryDisk()));
+    }
+
+    /**
+     * A cluster whose nodes keep their log and hard state in the real file stores, each on its own
+     * simulated disk ({@link SimFileDisk}), so that crashes can lose or tear unsynced writes.
+     */
+    public static SimCluster createWithFileStorage(int n, long seed) {
+        Simulation sim = new Simulation(seed);
+        RandomGenerator diskRandom = sim.newRandom();
+        return started(new SimCluster(n, sim, scenarioConfig(true, true), false,
+                i -> new SimFileDisk(id(i), diskRandom)));
+    }
+
+    /** Node {@code i}'s simulated disk (file-storage clusters only). */
+    public SimFileDisk fileDisk(int i) {
+        return (SimFileDisk) disk(i);
+    }
+
+    private static SimCluster started(SimCluster c) {
         c.startAll();
         c.scheduleLogMatchingCheck();
         return c;
