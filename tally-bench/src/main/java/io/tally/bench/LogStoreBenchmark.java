@@ -31,8 +31,11 @@ public final class LogStoreBenchmark {
         double seconds = Double.parseDouble(arg(args, "--seconds", "5"));
         Path dir = Files.createTempDirectory(base, "tally-logbench-");
         try {
-            double fsyncs = rawFdatasyncRate(dir.resolve("fsync-probe"), seconds);
-            System.out.printf("directory: %s%nraw write(4 KiB)+fdatasync: %.0f per second%n%n", dir, fsyncs);
+            double growing = rawFdatasyncRate(dir.resolve("fsync-probe-growing"), seconds, false);
+            double preallocated = rawFdatasyncRate(dir.resolve("fsync-probe-preallocated"), seconds, true);
+            System.out.printf("directory: %s%n", dir);
+            System.out.printf("raw 4 KiB write + fdatasync, appending to a growing file: %.0f per second%n", growing);
+            System.out.printf("raw 4 KiB write + fdatasync, inside a preallocated file:   %.0f per second%n%n", preallocated);
             System.out.println("| entry size | batch | durable appends/s | MB/s | syncs/s | vs batch 1 |");
             System.out.println("|---:|---:|---:|---:|---:|---:|");
             for (int size : new int[] {128, 4096}) {
@@ -46,6 +49,7 @@ public final class LogStoreBenchmark {
                             r[0] * size / 1e6, r[0] / batch, r[0] / single);
                 }
             }
+            recovery(dir.resolve("log-recovery"), Integer.parseInt(arg(args, "--recovery-entries", "1000000")));
         } finally {
             deleteRecursively(dir);
         }
@@ -76,10 +80,44 @@ public final class LogStoreBenchmark {
         }
     }
 
-    /** Appends 4 KiB to a file and fdatasyncs it, as fast as possible: the disk's own ceiling for syncs. */
-    private static double rawFdatasyncRate(Path file, double seconds) throws IOException {
+    /** Writes a log of {@code entries} 128-byte entries, closes it, and times reopening (recovery) it. */
+    private static void recovery(Path dir, int entries) throws IOException {
+        byte[] data = new byte[128];
+        try (SegmentedLogStore log = SegmentedLogStore.open(NioFileSystem.INSTANCE, dir, SegmentedLogOptions.defaults())) {
+            List<Entry> batch = new ArrayList<>(1024);
+            for (long i = 1; i <= entries; i++) {
+                batch.add(new Entry(i, 1, EntryType.COMMAND, data));
+                if (batch.size() == 1024 || i == entries) {
+                    log.append(batch);
+                    log.sync();
+                    batch = new ArrayList<>(1024);
+                }
+            }
+        }
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            long start = System.nanoTime();
+            try (SegmentedLogStore log = SegmentedLogStore.open(NioFileSystem.INSTANCE, dir, SegmentedLogOptions.defaults())) {
+                double ms = (System.nanoTime() - start) / 1e6;
+                System.out.printf("%nrecovery (open) of a log of %d entries of 128 B (%d..%d), attempt %d: %.0f ms%n",
+                        entries, log.firstIndex(), log.lastIndex(), attempt, ms);
+            }
+        }
+    }
+
+    /**
+     * Writes 4 KiB and fdatasyncs, as fast as possible: the disk's own ceiling for syncs. Appending to a growing
+     * file also makes every sync flush the file's size; inside a preallocated file it does not.
+     */
+    private static double rawFdatasyncRate(Path file, double seconds, boolean preallocate) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ByteBuffer block = ByteBuffer.allocate(4096);
+            if (preallocate) {
+                for (long p = 0; p < (256L << 20); p += block.capacity()) {
+                    block.clear();
+                    ch.write(block, p);
+                }
+                ch.force(true);
+            }
             long deadline = System.nanoTime() + (long) (seconds * 1e9);
             long start = System.nanoTime();
             long n = 0;
