@@ -13,8 +13,39 @@ import java.util.Objects;
  * @param core           protocol parameters (in ticks)
  * @param maxBatch       events the Raft loop drains per batch before flushing output
  * @param maxApplyBatch  committed entries handed to the state machine per call
+ * @param snapshots      when to take snapshots and how much log to keep
  */
-public record RaftConfig(Duration tickInterval, CoreConfig core, int maxBatch, int maxApplyBatch) {
+public record RaftConfig(Duration tickInterval, CoreConfig core, int maxBatch, int maxApplyBatch, SnapshotPolicy snapshots) {
+
+    /**
+     * Snapshot triggers and log compaction (Raft paper §7).
+     *
+     * @param everyEntries    take a snapshot once this many entries were applied since the last one (0: never)
+     * @param everyLogBytes   ... or once this many bytes of entries were applied since the last one (0: never)
+     * @param trailingEntries entries kept in the log below a new snapshot, so slightly lagging followers
+     *                        catch up from the log rather than by InstallSnapshot
+     * @param chunkBytes      size of one InstallSnapshot chunk
+     * @param windowChunks    chunks in flight per follower during InstallSnapshot (flow control)
+     */
+    public record SnapshotPolicy(long everyEntries, long everyLogBytes, long trailingEntries, int chunkBytes,
+                                 int windowChunks) {
+        public SnapshotPolicy {
+            if (everyEntries < 0 || everyLogBytes < 0 || trailingEntries < 0) {
+                throw new IllegalArgumentException("snapshot thresholds must be >= 0");
+            }
+            if (chunkBytes < 1 || windowChunks < 1) {
+                throw new IllegalArgumentException("snapshot chunk size and window must be positive");
+            }
+        }
+
+        public static SnapshotPolicy defaults() {
+            return new SnapshotPolicy(100_000, 64L << 20, 10_000, 256 << 10, 4);
+        }
+
+        public SnapshotPolicy withTriggers(long entries, long logBytes, long trailing) {
+            return new SnapshotPolicy(entries, logBytes, trailing, chunkBytes, windowChunks);
+        }
+    }
 
     public RaftConfig {
         Objects.requireNonNull(tickInterval, "tickInterval");
@@ -25,18 +56,23 @@ public record RaftConfig(Duration tickInterval, CoreConfig core, int maxBatch, i
         if (maxBatch < 1 || maxApplyBatch < 1) {
             throw new IllegalArgumentException("batch sizes must be positive");
         }
+        Objects.requireNonNull(snapshots, "snapshots");
     }
 
     public static RaftConfig defaults() {
-        return new RaftConfig(Duration.ofMillis(10), CoreConfig.defaults(), 1024, 1024);
+        return new RaftConfig(Duration.ofMillis(10), CoreConfig.defaults(), 1024, 1024, SnapshotPolicy.defaults());
     }
 
     public RaftConfig withCore(CoreConfig c) {
-        return new RaftConfig(tickInterval, c, maxBatch, maxApplyBatch);
+        return new RaftConfig(tickInterval, c, maxBatch, maxApplyBatch, snapshots);
     }
 
     public RaftConfig withTickInterval(Duration d) {
-        return new RaftConfig(d, core, maxBatch, maxApplyBatch);
+        return new RaftConfig(d, core, maxBatch, maxApplyBatch, snapshots);
+    }
+
+    public RaftConfig withSnapshots(SnapshotPolicy policy) {
+        return new RaftConfig(tickInterval, core, maxBatch, maxApplyBatch, policy);
     }
 
     /** The shortest election timeout as a duration. */

@@ -16,7 +16,15 @@ import io.tally.raft.node.PendingOp;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
 import io.tally.raft.runtime.ThreadRuntime;
+import io.tally.raft.core.SnapshotPoint;
+import io.tally.raft.message.SnapshotAck;
+import io.tally.raft.message.SnapshotChunk;
+import io.tally.raft.node.SnapshotReceiver;
+import io.tally.raft.node.SnapshotSender;
+import io.tally.raft.storage.InMemorySnapshotStore;
 import io.tally.raft.storage.LogStore;
+import io.tally.raft.storage.SnapshotMeta;
+import io.tally.raft.storage.SnapshotStore;
 import io.tally.raft.storage.StableStore;
 import io.tally.raft.transport.Transport;
 
@@ -69,6 +77,10 @@ public final class RaftNode<R> implements AutoCloseable {
     private final SerialExecutor loopExecutor;
     private final LogWriter writer;
     private final Applier<R> applier;
+    private final SnapshotStore snapshotStore;
+    private final SerialExecutor snapshotExecutor;
+    private final SnapshotSender snapshotSender;
+    private final SnapshotReceiver snapshotReceiver;
 
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean loopScheduled = new AtomicBoolean();
@@ -102,8 +114,15 @@ public final class RaftNode<R> implements AutoCloseable {
         this.loopExecutor = runtime.newExecutor("raft-loop");
         this.writer = new LogWriter(runtime.newExecutor("log-writer"), logStore, stableStore, transport,
                 this::onPersisted, this::fail);
+        this.snapshotStore = b.snapshotStore;
+        this.snapshotExecutor = runtime.newExecutor("snapshot");
         this.applier = new Applier<>(runtime.newExecutor("apply"), b.stateMachine, config.maxApplyBatch(),
-                listeners, this::fail);
+                listeners, this::fail, snapshotStore, snapshotExecutor, config.snapshots(),
+                meta -> enqueue(new SnapshotTaken(meta)));
+        this.snapshotSender = new SnapshotSender(id, snapshotExecutor, runtime, snapshotStore, transport, config.snapshots(),
+                (peer, lastIndex, ok) -> enqueue(new SnapshotSent(peer, lastIndex, ok)));
+        this.snapshotReceiver = new SnapshotReceiver(id, snapshotExecutor, snapshotStore, transport,
+                received -> enqueue(received), this::fail);
         this.status = NodeStatus.initial(id);
     }
 
@@ -128,13 +147,26 @@ public final class RaftNode<R> implements AutoCloseable {
         }
         try {
             HardState hs = stableStore.load();
-            long first = logStore.firstIndex();
-            long last = logStore.lastIndex();
-            List<Entry> entries = last >= first ? logStore.read(first, last + 1) : List.of();
-            if (first != 1 && last >= first) {
-                throw new IOException("log store starts at index " + first + " but no snapshot covers the entries before it");
+            // §7: restore the newest snapshot, then replay the log after it.
+            Optional<SnapshotMeta> snapshot = snapshotStore.latest();
+            long base = 0;
+            long baseTerm = 0;
+            Configuration baseConfig = Configuration.EMPTY;
+            if (snapshot.isPresent()) {
+                SnapshotMeta meta = snapshot.get();
+                applier.restoreAtStart(meta);
+                base = meta.lastIndex();
+                baseTerm = meta.lastTerm();
+                baseConfig = meta.configuration();
             }
-            RaftLog log = new RaftLog(0, 0, Configuration.EMPTY, entries);
+            long first = Math.max(logStore.firstIndex(), base + 1);
+            long last = logStore.lastIndex();
+            if (last >= first && first > base + 1) {
+                throw new IOException("log store starts at index " + logStore.firstIndex() + " but the newest snapshot "
+                        + "ends at " + base + ": entries " + (base + 1) + ".." + (first - 1) + " are missing");
+            }
+            List<Entry> entries = last >= first ? logStore.read(first, last + 1) : List.of();
+            RaftLog log = new RaftLog(base, baseTerm, baseConfig, entries);
             core = new RaftCore(id, config.core(), runtime.random(), hs, log);
         } catch (IOException | RuntimeException e) {
             shutdown(null); // release the threads made for this node
@@ -188,6 +220,9 @@ public final class RaftNode<R> implements AutoCloseable {
         loopExecutor.execute(() -> failEverythingPending(reason));
         loopExecutor.close();
         writer.close();
+        snapshotReceiver.close();
+        snapshotSender.cancelAll();
+        snapshotExecutor.close();
         applier.close();
         if (ownsRuntime && runtime instanceof ThreadRuntime t) {
             t.close();
@@ -254,6 +289,22 @@ public final class RaftNode<R> implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Takes a snapshot of everything applied so far and compacts the log behind it (§7); the future completes
+     * with the snapshot's metadata once it is durable.
+     */
+    public CompletableFuture<SnapshotMeta> snapshot() {
+        CompletableFuture<SnapshotMeta> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(new NodeClosedException("node " + id + " is closed"));
+        } else if (!started) {
+            f.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
+        } else {
+            applier.requestSnapshot(f);
+        }
+        return f;
+    }
+
     public String id() {
         return id;
     }
@@ -315,7 +366,15 @@ public final class RaftNode<R> implements AutoCloseable {
     // ---------------------------------------------------------------- inputs to the loop
 
     private void receive(RaftMessage m) {
-        if (!closed) {
+        if (closed) {
+            return;
+        }
+        // Snapshot streaming is I/O: it runs on the snapshot executor; the core sees only the finished snapshot.
+        if (m instanceof SnapshotChunk c) {
+            snapshotReceiver.onChunk(c);
+        } else if (m instanceof SnapshotAck a) {
+            snapshotSender.onAck(a);
+        } else {
             enqueue(m);
         }
     }
@@ -409,6 +468,13 @@ public final class RaftNode<R> implements AutoCloseable {
             propose(op);
         } else if (ev instanceof BootstrapRequest b) {
             bootstrapOnLoop(b);
+        } else if (ev instanceof SnapshotTaken t) {
+            core.compact(t.meta().lastIndex() - config.snapshots().trailingEntries());
+        } else if (ev instanceof SnapshotReceiver.Received r) {
+            SnapshotMeta m = r.meta();
+            core.snapshotReceived(r.from(), r.term(), new SnapshotPoint(m.lastIndex(), m.lastTerm(), m.configuration()));
+        } else if (ev instanceof SnapshotSent s) {
+            core.snapshotDone(s.peer(), s.lastIndex(), s.ok());
         } else {
             throw new IllegalStateException("unknown event " + ev);
         }
@@ -447,6 +513,12 @@ public final class RaftNode<R> implements AutoCloseable {
         }
         if (o.needsWriter()) {
             writer.submit(o);
+        }
+        if (o.restore() != null) {
+            applier.restore(o.restore()); // before the entries that follow the snapshot
+        }
+        for (String peer : o.snapshotSends()) {
+            snapshotSender.start(peer, core.term());
         }
         for (CompletableFuture<Void> f : awaitingPersist) {
             writer.afterPendingWrites(() -> applier.completeLater(() -> f.complete(null)));
@@ -489,6 +561,9 @@ public final class RaftNode<R> implements AutoCloseable {
 
     private void onRoleChanges(List<RoleChange> changes) {
         RoleChange last = changes.get(changes.size() - 1);
+        if (last.role() != io.tally.raft.core.Role.LEADER) {
+            snapshotSender.cancelAll();
+        }
         if (last.role() != io.tally.raft.core.Role.LEADER && !pending.isEmpty()) {
             // hashicorp/raft's ErrLeadershipLost: the entries may still commit under a later leader.
             List<PendingOp<R>> lost = new ArrayList<>(pending.values());
@@ -525,6 +600,12 @@ public final class RaftNode<R> implements AutoCloseable {
     private record BootstrapRequest(Configuration configuration, CompletableFuture<Void> future) {
     }
 
+    private record SnapshotTaken(SnapshotMeta meta) {
+    }
+
+    private record SnapshotSent(String peer, long lastIndex, boolean ok) {
+    }
+
     /** Assembles a {@link RaftNode}. Storage and transport are required; the runtime defaults to threads. */
     public static final class Builder<R> {
 
@@ -535,6 +616,7 @@ public final class RaftNode<R> implements AutoCloseable {
         private StableStore stableStore;
         private Transport transport;
         private RaftRuntime runtime;
+        private SnapshotStore snapshotStore;
 
         public Builder<R> id(String id) {
             this.id = id;
@@ -561,6 +643,12 @@ public final class RaftNode<R> implements AutoCloseable {
             return this;
         }
 
+        /** Where snapshots are kept; by default in memory (lost with the process). */
+        public Builder<R> snapshotStore(SnapshotStore s) {
+            this.snapshotStore = s;
+            return this;
+        }
+
         public Builder<R> transport(Transport t) {
             this.transport = t;
             return this;
@@ -581,6 +669,9 @@ public final class RaftNode<R> implements AutoCloseable {
             Objects.requireNonNull(transport, "transport");
             if (id.isEmpty() || id.length() > 255) {
                 throw new IllegalArgumentException("node id must be 1..255 characters");
+            }
+            if (snapshotStore == null) {
+                snapshotStore = new InMemorySnapshotStore();
             }
             return new RaftNode<>(this);
         }

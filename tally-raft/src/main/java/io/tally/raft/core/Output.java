@@ -15,13 +15,17 @@ import java.util.List;
  *   <li>apply {@link #committed} to the state machine, in order (they are durable locally);</li>
  *   <li>publish {@link #roleChanges}.</li>
  * </ol>
+ * Snapshots: after the persist above, remove log entries up to {@link #compactUpTo} from the log store (when
+ * positive; they are covered by a durable snapshot); before applying {@link #committed}, restore the state
+ * machine from the snapshot at {@link #restore} (when not null; it was received from the leader); and stream
+ * the latest snapshot to each follower in {@link #snapshotSends}.
  */
 public record Output(List<RaftMessage> messages, HardState hardState, long truncateFrom, List<Entry> entries,
                      List<RaftMessage> messagesAfterPersist, List<Entry> committed, List<RoleChange> roleChanges,
-                     boolean configurationChanged) {
+                     boolean configurationChanged, long compactUpTo, SnapshotPoint restore, List<String> snapshotSends) {
 
     public boolean needsPersist() {
-        return hardState != null || truncateFrom > 0 || !entries.isEmpty();
+        return hardState != null || truncateFrom > 0 || !entries.isEmpty() || compactUpTo > 0;
     }
 
     /** Whether the driver has to go through its log writer (to persist, or to order messages after persists). */

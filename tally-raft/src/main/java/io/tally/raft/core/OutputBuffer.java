@@ -17,6 +17,9 @@ final class OutputBuffer {
     private long truncateFrom;
     /** Entries appended since the last drain, contiguous. */
     private List<Entry> entries = new ArrayList<>();
+    long compactUpTo;
+    SnapshotPoint restore;
+    final List<String> snapshotSends = new ArrayList<>();
 
     void send(RaftMessage m, boolean immediately) {
         (immediately ? now : afterPersist).add(m);
@@ -39,12 +42,16 @@ final class OutputBuffer {
 
     boolean hasAny() {
         return hardStateDirty || configurationChanged || !roleChanges.isEmpty() || !now.isEmpty()
-                || !afterPersist.isEmpty() || truncateFrom > 0 || !entries.isEmpty();
+                || !afterPersist.isEmpty() || truncateFrom > 0 || !entries.isEmpty() || compactUpTo > 0
+                || restore != null || !snapshotSends.isEmpty();
     }
 
     Output drain(HardState hs, List<Entry> committed) {
         Output o = new Output(now, hs, truncateFrom, entries, afterPersist, committed,
-                List.copyOf(roleChanges), configurationChanged);
+                List.copyOf(roleChanges), configurationChanged, compactUpTo, restore, List.copyOf(snapshotSends));
+        compactUpTo = 0;
+        restore = null;
+        snapshotSends.clear();
         now = new ArrayList<>();
         afterPersist = new ArrayList<>();
         entries = new ArrayList<>();

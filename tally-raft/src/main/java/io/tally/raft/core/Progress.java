@@ -12,7 +12,8 @@ import java.util.ArrayDeque;
  */
 final class Progress {
 
-    enum State { PROBE, REPLICATE }
+    /** SNAPSHOT: the follower needs compacted entries; a snapshot is being streamed to it (§7). */
+    enum State { PROBE, REPLICATE, SNAPSHOT }
 
     final String id;
     long match;
@@ -26,6 +27,8 @@ final class Progress {
     long lastResponseTick;
     /** Heard from since the last CheckQuorum round. */
     boolean recentActive;
+    /** Tick at which the current snapshot transfer to this follower started. */
+    long snapshotSentTick;
     /** The highest commit index this follower has been told. */
     long sentCommit;
 
@@ -35,6 +38,30 @@ final class Progress {
     Progress(String id, long next) {
         this.id = id;
         this.next = next;
+    }
+
+    void becomeSnapshot(long tick) {
+        state = State.SNAPSHOT;
+        snapshotSentTick = tick;
+        probeSent = false;
+        clearInflight();
+    }
+
+    /** The follower holds the snapshot up to {@code lastIndex}: probe from just after it. */
+    void snapshotDelivered(long lastIndex) {
+        state = State.PROBE;
+        next = Math.max(match + 1, lastIndex + 1);
+        probeSent = false;
+        clearInflight();
+    }
+
+    /** A snapshot transfer failed: probe again, after a heartbeat interval. */
+    void snapshotFailed(long tick) {
+        state = State.PROBE;
+        next = match + 1;
+        probeSent = true;
+        probeSentTick = tick;
+        clearInflight();
     }
 
     void becomeReplicate() {
@@ -73,6 +100,9 @@ final class Progress {
      * is where the fast back-off says to try next. Drops back to PROBE. Returns false for a stale rejection.
      */
     boolean maybeDecrTo(long rejected, long hintNext) {
+        if (state == State.SNAPSHOT) {
+            return false; // answers an AppendEntries from before the snapshot transfer began
+        }
         if (state == State.REPLICATE) {
             if (rejected <= match) {
                 return false; // answers a request older than what we already know matches

@@ -75,6 +75,7 @@ public final class RaftCore {
         this.commitIndex = log.snapshotIndex();
         this.emittedIndex = log.snapshotIndex();
         this.config = log.latestConfiguration();
+        this.leaderMatchIndex = log.snapshotIndex();
         this.replicator = new Replicator(this);
         resetElectionTimer();
     }
@@ -174,6 +175,59 @@ public final class RaftCore {
             // The leader counts itself toward the commit quorum only once its own write is durable
             // (thesis §10.2.1).
             replicator.maybeCommit();
+        }
+    }
+
+    /**
+     * The runtime holds a durable snapshot covering the log up to at least {@code upTo}: discard those entries
+     * (§7). Only committed, durable entries are ever compacted; a follower that later needs them gets the
+     * snapshot instead (InstallSnapshot).
+     */
+    public void compact(long upTo) {
+        long limit = Math.min(upTo, Math.min(commitIndex, Math.min(log.stableIndex(), emittedIndex)));
+        if (limit > log.snapshotIndex()) {
+            log.compactTo(limit);
+            out.compactUpTo = Math.max(out.compactUpTo, limit);
+        }
+    }
+
+    /**
+     * The runtime received, from {@code from} as leader of {@code leaderTerm}, a complete snapshot and made it
+     * durable in the snapshot store (InstallSnapshot, §7). The log keeps a suffix that follows the snapshot
+     * consistently, else it is discarded; the state machine is restored from the snapshot.
+     */
+    public void snapshotReceived(String from, long leaderTerm, SnapshotPoint p) {
+        if (leaderTerm < term) {
+            return; // from a deposed leader: ignore (the snapshot is harmless in the store)
+        }
+        if (leaderTerm > term || role != Role.FOLLOWER) {
+            becomeFollower(leaderTerm, from);
+        }
+        heardFromLeader(from);
+        if (p.index() <= commitIndex) {
+            send(AppendResponse.success(id, from, term, commitIndex)); // we already have all of it
+            return;
+        }
+        long oldFirst = log.firstIndex();
+        if (!log.installSnapshot(p.index(), p.term(), p.configuration())) {
+            out.truncated(oldFirst);
+        }
+        out.compactUpTo = Math.max(out.compactUpTo, p.index());
+        out.restore = p;
+        commitIndex = p.index();
+        emittedIndex = p.index();
+        leaderMatchIndex = Math.max(leaderMatchIndex, p.index());
+        configurationMayHaveChanged();
+        send(AppendResponse.success(id, from, term, p.index()));
+    }
+
+    /**
+     * The runtime finished streaming a snapshot ending at {@code lastIndex} to {@code peer}: on success the
+     * leader probes right after it (the follower's own answer may be lost); on failure it tries again later.
+     */
+    public void snapshotDone(String peer, long lastIndex, boolean ok) {
+        if (role == Role.LEADER) {
+            replicator.snapshotDone(peer, lastIndex, ok);
         }
     }
 
@@ -382,7 +436,7 @@ public final class RaftCore {
         electionElapsed = 0;
         if (!leader.equals(leaderId)) {
             leaderId = leader;
-            leaderMatchIndex = 0;
+            leaderMatchIndex = log.snapshotIndex();
             noteRole();
         }
     }
@@ -472,7 +526,7 @@ public final class RaftCore {
         }
         role = Role.FOLLOWER;
         leaderId = leader;
-        leaderMatchIndex = 0;
+        leaderMatchIndex = log.snapshotIndex(); // a snapshot is committed, so it matches every leader
         replicator.reset();
         resetElectionTimer();
         noteRole();
@@ -526,7 +580,7 @@ public final class RaftCore {
         }
     }
 
-    private void configurationMayHaveChanged() {
+    void configurationMayHaveChanged() {
         Configuration latest = log.latestConfiguration();
         if (!latest.equals(config)) {
             config = latest;

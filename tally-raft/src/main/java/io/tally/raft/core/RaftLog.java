@@ -137,6 +137,52 @@ public final class RaftLog {
         }
     }
 
+    /**
+     * Discards the entries up to and including {@code index}, which a durable snapshot covers (§7); the entry's
+     * term and the configuration in force there are kept as the log's new base.
+     */
+    public void compactTo(long index) {
+        if (index <= snapshotIndex) {
+            return;
+        }
+        if (index > lastIndex()) {
+            throw new IllegalStateException("cannot compact to " + index + ": the log ends at " + lastIndex());
+        }
+        long t = term(index);
+        Configuration c = configurationAtOrBelow(index);
+        entries.subList(0, (int) (index - snapshotIndex)).clear();
+        configIndexes.removeIf(ci -> ci <= index);
+        snapshotIndex = index;
+        snapshotTerm = t;
+        snapshotConfig = c;
+        stableIndex = Math.max(stableIndex, index);
+    }
+
+    /**
+     * Makes a snapshot received from the leader the log's base (§7, InstallSnapshot): if the log holds the
+     * snapshot's last entry (same index and term), the entries after it are kept; otherwise the whole log is
+     * discarded. Returns whether a suffix was kept.
+     */
+    public boolean installSnapshot(long index, long term, Configuration config) {
+        if (index > snapshotIndex && index <= lastIndex() && term(index) == term) {
+            compactTo(index);
+            snapshotConfig = config;
+            return true;
+        }
+        entries.clear();
+        configIndexes.clear();
+        snapshotIndex = index;
+        snapshotTerm = term;
+        snapshotConfig = config;
+        stableIndex = index; // the snapshot itself is durable
+        return false;
+    }
+
+    /** The configuration of the log's base (the last snapshot's). */
+    public Configuration snapshotConfiguration() {
+        return snapshotConfig;
+    }
+
     /** Removes every entry with index >= {@code from}; the durable watermark drops with it. */
     public void truncateFrom(long from) {
         if (from <= snapshotIndex) {

@@ -77,17 +77,23 @@ final class Replicator {
 
     private boolean sendAppend(Progress pr) {
         RaftLog log = core.log;
+        if (pr.state == Progress.State.SNAPSHOT) {
+            return false; // waiting for the snapshot transfer
+        }
         if (pr.state == Progress.State.PROBE ? pr.probeSent : pr.windowFull(core.cfg.maxInflight(), core.cfg.maxInflightBytes())) {
             return false;
+        }
+        if (pr.next <= log.snapshotIndex()) {
+            // §7: the entries this follower needs are compacted; send it the snapshot instead.
+            pr.becomeSnapshot(core.ticks);
+            core.out.snapshotSends.add(pr.id);
+            return true;
         }
         if (pr.next > log.lastIndex()) {
             return false;
         }
         long prev = pr.next - 1;
         long prevTerm = log.term(prev);
-        if (prevTerm < 0) {
-            throw new IllegalStateException("follower " + pr.id + " needs entry " + prev + ", which is compacted");
-        }
         List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, core.cfg.maxAppendBytes(), core.cfg.maxAppendEntries());
         core.send(new AppendRequest(core.id, pr.id, core.term, prev, prevTerm, entries, core.commitIndex));
         long last = prev + entries.size();
@@ -129,7 +135,7 @@ final class Replicator {
             return;
         }
         if (pr.maybeUpdate(r.matchIndex())) {
-            if (pr.state == Progress.State.PROBE) {
+            if (pr.state != Progress.State.REPLICATE) {
                 pr.becomeReplicate();
             }
             maybeCommit();
@@ -148,7 +154,12 @@ final class Replicator {
         }
         // The follower is alive but behind: if our last AppendEntries to it looks lost, send again.
         int hb = core.cfg.heartbeatTicks();
-        if (pr.state == Progress.State.PROBE) {
+        if (pr.state == Progress.State.SNAPSHOT) {
+            // A transfer that has gone on for ten election timeouts without completing is presumed lost.
+            if (core.ticks - pr.snapshotSentTick >= 10L * core.cfg.electionTicks()) {
+                pr.snapshotFailed(core.ticks);
+            }
+        } else if (pr.state == Progress.State.PROBE) {
             if (pr.probeSent && core.ticks - pr.probeSentTick >= hb) {
                 pr.probeSent = false;
             }
@@ -178,6 +189,19 @@ final class Replicator {
             core.commitIndex = idx;
             dirty = true;
         }
+    }
+
+    void snapshotDone(String peer, long lastIndex, boolean ok) {
+        Progress pr = progress.get(peer);
+        if (pr == null || pr.state != Progress.State.SNAPSHOT) {
+            return;
+        }
+        if (ok) {
+            pr.snapshotDelivered(lastIndex);
+        } else {
+            pr.snapshotFailed(core.ticks);
+        }
+        dirty = true;
     }
 
     void broadcastHeartbeat() {

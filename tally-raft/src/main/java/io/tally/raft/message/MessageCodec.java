@@ -27,13 +27,18 @@ import java.util.List;
  *   5 Heartbeat         i64 commit, i64 match
  *   6 HeartbeatResponse (nothing)
  *   7 TimeoutNow        (nothing)
+ *   8 SnapshotChunk     i64 lastIndex, i64 lastTerm, i64 offset, u8 flags (bit0 done), i32 dataLength, data,
+ *                       i32 configLength, configuration
+ *   9 SnapshotAck       i64 lastIndex, i64 nextOffset
  * str   = u8 length (0..255), that many bytes of UTF-8
  * entry = i64 index, i64 term, u8 type ({@link EntryType#code()}), i32 dataLength, data
  * </pre>
  *
  * <p>The encoding is canonical: every frame {@link #decode} accepts is exactly what {@link #encode} produces
  * for the result. Both directions enforce the same rules (ids non-null and at most 255 UTF-8 bytes,
- * term >= 0, prevLogIndex >= 0, at most {@value #MAX_ENTRIES} entries numbered prevLogIndex + 1 onwards).
+ * term >= 0, prevLogIndex >= 0, at most {@value #MAX_ENTRIES} entries numbered prevLogIndex + 1 onwards;
+ * a snapshot chunk's lastIndex, lastTerm and offset >= 0, an ack's lastIndex and nextOffset >= 0). A chunk's
+ * configuration bytes are carried as they are; the runtime decodes them.
  * {@link #decode} throws nothing but {@link MalformedMessageException}, and never allocates more than
  * the frame's own size on the strength of a length field.
  */
@@ -53,6 +58,8 @@ public final class MessageCodec {
     private static final int HEARTBEAT = 5;
     private static final int HEARTBEAT_RESPONSE = 6;
     private static final int TIMEOUT_NOW = 7;
+    private static final int SNAPSHOT_CHUNK = 8;
+    private static final int SNAPSHOT_ACK = 9;
 
     /** Smallest encoded entry: index, term, type, data length. */
     private static final int MIN_ENTRY_BYTES = 8 + 8 + 1 + 4;
@@ -71,7 +78,8 @@ public final class MessageCodec {
             throw new IllegalArgumentException("cannot encode " + m + ": " + problem);
         }
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+            int sizeHint = m instanceof SnapshotChunk c ? 64 + c.data().length + c.configuration().length : 64;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(sizeHint);
             DataOutputStream out = new DataOutputStream(bytes);
             out.writeByte(VERSION);
             out.writeByte(typeCode(m));
@@ -105,6 +113,18 @@ public final class MessageCodec {
             } else if (m instanceof Heartbeat h) {
                 out.writeLong(h.commit());
                 out.writeLong(h.match());
+            } else if (m instanceof SnapshotChunk c) {
+                out.writeLong(c.lastIndex());
+                out.writeLong(c.lastTerm());
+                out.writeLong(c.offset());
+                out.writeByte(c.done() ? 1 : 0);
+                out.writeInt(c.data().length);
+                out.write(c.data());
+                out.writeInt(c.configuration().length);
+                out.write(c.configuration());
+            } else if (m instanceof SnapshotAck a) {
+                out.writeLong(a.lastIndex());
+                out.writeLong(a.nextOffset());
             }
             // HeartbeatResponse and TimeoutNow carry nothing beyond the common header.
             out.flush();
@@ -134,7 +154,7 @@ public final class MessageCodec {
             throw new MalformedMessageException("unsupported message format version " + version);
         }
         int type = in.u8("type");
-        if (type < VOTE_REQUEST || type > TIMEOUT_NOW) {
+        if (type < VOTE_REQUEST || type > SNAPSHOT_ACK) {
             throw new MalformedMessageException("unknown message type code " + type);
         }
         String from = in.id("from");
@@ -164,7 +184,17 @@ public final class MessageCodec {
             }
             case HEARTBEAT -> new Heartbeat(from, to, term, in.i64("commit"), in.i64("match"));
             case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term);
-            default -> new TimeoutNow(from, to, term);
+            case TIMEOUT_NOW -> new TimeoutNow(from, to, term);
+            case SNAPSHOT_CHUNK -> {
+                long lastIndex = in.i64("lastIndex");
+                long lastTerm = in.i64("lastTerm");
+                long offset = in.i64("offset");
+                boolean done = in.flags(1) != 0;
+                byte[] data = in.bytes("snapshot data");
+                byte[] configuration = in.bytes("snapshot configuration");
+                yield new SnapshotChunk(from, to, term, lastIndex, lastTerm, offset, data, done, configuration);
+            }
+            default -> new SnapshotAck(from, to, term, in.i64("lastIndex"), in.i64("nextOffset"));
         };
         if (in.remaining() != 0) {
             throw new MalformedMessageException(in.remaining() + " trailing bytes after " + m.getClass().getSimpleName());
@@ -191,6 +221,10 @@ public final class MessageCodec {
             return HEARTBEAT_RESPONSE;
         } else if (m instanceof TimeoutNow) {
             return TIMEOUT_NOW;
+        } else if (m instanceof SnapshotChunk) {
+            return SNAPSHOT_CHUNK;
+        } else if (m instanceof SnapshotAck) {
+            return SNAPSHOT_ACK;
         }
         throw new IllegalArgumentException("unknown message class " + m.getClass().getName());
     }
@@ -219,6 +253,17 @@ public final class MessageCodec {
                     return "entry index " + e.index() + " where " + expected + " was expected";
                 }
                 expected++;
+            }
+        }
+        if (m instanceof SnapshotChunk c) {
+            if (c.lastIndex() < 0 || c.lastTerm() < 0 || c.offset() < 0) {
+                return "negative lastIndex, lastTerm or offset (" + c.lastIndex() + ", " + c.lastTerm() + ", "
+                        + c.offset() + ")";
+            }
+        }
+        if (m instanceof SnapshotAck a) {
+            if (a.lastIndex() < 0 || a.nextOffset() < 0) {
+                return "negative lastIndex or nextOffset (" + a.lastIndex() + ", " + a.nextOffset() + ")";
             }
         }
         return null;
@@ -289,6 +334,18 @@ public final class MessageCodec {
             } catch (CharacterCodingException e) {
                 throw new MalformedMessageException(field + " is not valid UTF-8", e);
             }
+        }
+
+        /** An i32 length then that many bytes; the length must lie in [0, remaining]. */
+        byte[] bytes(String field) {
+            int length = i32(field + " length");
+            if (length < 0 || length > buf.remaining()) {
+                throw new MalformedMessageException(field + " length " + length + " outside [0, "
+                        + buf.remaining() + "]");
+            }
+            byte[] data = new byte[length];
+            buf.get(data);
+            return data;
         }
 
         List<Entry> entries() {

@@ -6,7 +6,7 @@ package io.tally.raft.message;
  */
 public sealed interface RaftMessage
         permits VoteRequest, VoteResponse, AppendRequest, AppendResponse, Heartbeat, HeartbeatResponse,
-        TimeoutNow {
+        TimeoutNow, SnapshotChunk, SnapshotAck {
 
     String from();
 
@@ -16,6 +16,7 @@ public sealed interface RaftMessage
 
     /** Requests start an exchange; responses answer one. Fault models drop and delay them separately. */
     default boolean isResponse() {
-        return this instanceof VoteResponse || this instanceof AppendResponse || this instanceof HeartbeatResponse;
+        return this instanceof VoteResponse || this instanceof AppendResponse || this instanceof HeartbeatResponse
+                || this instanceof SnapshotAck;
     }
 }

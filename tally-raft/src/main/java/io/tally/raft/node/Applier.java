@@ -3,12 +3,20 @@ package io.tally.raft.node;
 import io.tally.raft.LeaderChange;
 import io.tally.raft.LeaderListener;
 import io.tally.raft.NodeClosedException;
+import io.tally.raft.RaftConfig;
+import io.tally.raft.core.Configuration;
+import io.tally.raft.core.ConfigurationCodec;
+import io.tally.raft.core.SnapshotPoint;
+import io.tally.raft.storage.SnapshotMeta;
+import io.tally.raft.storage.SnapshotStore;
 import io.tally.raft.StateMachine;
 import io.tally.raft.core.Entry;
 import io.tally.raft.core.EntryType;
 import io.tally.raft.runtime.SerialExecutor;
 
 import java.util.ArrayList;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -38,13 +46,172 @@ public final class Applier<R> {
     private final Object closeLock = new Object();
     private boolean closed;
 
+    // Snapshots (apply-thread state, except where volatile).
+    private final SnapshotStore snapshotStore;
+    private final SerialExecutor snapshotExecutor;
+    private final RaftConfig.SnapshotPolicy policy;
+    private final Consumer<SnapshotMeta> onSnapshotTaken;
+    private long appliedTerm;
+    private Configuration appliedConfig = Configuration.EMPTY;
+    private long bytesSinceSnapshot;
+    private volatile long snapshotIndex;
+    private boolean snapshotInProgress;
+    private final List<CompletableFuture<SnapshotMeta>> snapshotRequests = new ArrayList<>();
+
     public Applier(SerialExecutor executor, StateMachine<R> stateMachine, int maxBatch, List<LeaderListener> listeners,
-                   Consumer<Throwable> onFatal) {
+                   Consumer<Throwable> onFatal, SnapshotStore snapshotStore, SerialExecutor snapshotExecutor,
+                   RaftConfig.SnapshotPolicy policy, Consumer<SnapshotMeta> onSnapshotTaken) {
         this.executor = executor;
         this.stateMachine = stateMachine;
         this.maxBatch = maxBatch;
         this.listeners = listeners;
         this.onFatal = onFatal;
+        this.snapshotStore = snapshotStore;
+        this.snapshotExecutor = snapshotExecutor;
+        this.policy = policy;
+        this.onSnapshotTaken = onSnapshotTaken;
+    }
+
+    /**
+     * At start, before any apply: restores the state machine from the newest snapshot, on the caller's thread.
+     * Applies then continue from its last index + 1 (§7).
+     */
+    public void restoreAtStart(SnapshotMeta meta) throws IOException {
+        try (InputStream in = snapshotStore.open(meta)) {
+            stateMachine.restore(in);
+        }
+        positionAt(meta.lastIndex(), meta.lastTerm(), meta.configuration());
+    }
+
+    /** Restores the state machine from a snapshot received from the leader, in order with applies. */
+    public void restore(SnapshotPoint p) {
+        executor.execute(() -> {
+            if (failure != null) {
+                return;
+            }
+            try {
+                SnapshotMeta meta = null;
+                for (SnapshotMeta m : snapshotStore.list()) {
+                    if (m.lastIndex() == p.index() && m.lastTerm() == p.term()) {
+                        meta = m;
+                        break;
+                    }
+                }
+                if (meta == null) {
+                    throw new IOException("snapshot " + p.index() + "/" + p.term() + " is not in the snapshot store");
+                }
+                try (InputStream in = snapshotStore.open(meta)) {
+                    stateMachine.restore(in);
+                }
+                positionAt(p.index(), p.term(), p.configuration());
+            } catch (IOException | RuntimeException e) {
+                fatal(e);
+            }
+        });
+    }
+
+    private void positionAt(long index, long term, Configuration config) {
+        appliedIndex = index;
+        appliedTerm = term;
+        appliedConfig = config;
+        snapshotIndex = index;
+        bytesSinceSnapshot = 0;
+    }
+
+    /** Index of the newest snapshot this node took or restored. */
+    public long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    /** Takes a snapshot now (of everything applied so far); the future completes once it is durable. */
+    public void requestSnapshot(CompletableFuture<SnapshotMeta> f) {
+        runOrInline(() -> {
+            if (failure != null || closed()) {
+                f.completeExceptionally(new NodeClosedException("the node is stopping"));
+                return;
+            }
+            snapshotRequests.add(f);
+            takeSnapshot(true);
+        });
+    }
+
+    private boolean closed() {
+        synchronized (closeLock) {
+            return closed;
+        }
+    }
+
+    private void maybeSnapshot() {
+        boolean byEntries = policy.everyEntries() > 0 && appliedIndex - snapshotIndex >= policy.everyEntries();
+        boolean byBytes = policy.everyLogBytes() > 0 && bytesSinceSnapshot >= policy.everyLogBytes();
+        if (byEntries || byBytes) {
+            takeSnapshot(false);
+        }
+    }
+
+    /**
+     * Takes the state machine's point-in-time view here, on the apply thread, and writes it out on the snapshot
+     * executor while applies go on.
+     */
+    private void takeSnapshot(boolean requested) {
+        if (snapshotInProgress) {
+            return; // requests complete with the one in progress
+        }
+        if (appliedIndex <= snapshotIndex) {
+            if (requested) {
+                completeRequests(latestOrFail());
+            }
+            return;
+        }
+        StateMachine.Snapshot view = stateMachine.snapshot();
+        SnapshotMeta target = new SnapshotMeta(appliedIndex, appliedTerm, appliedConfig, 0);
+        snapshotInProgress = true;
+        bytesSinceSnapshot = 0;
+        snapshotExecutor.execute(() -> write(view, target));
+    }
+
+    private Object latestOrFail() {
+        try {
+            return snapshotStore.latest().<Object>map(m -> m)
+                    .orElseGet(() -> new IllegalStateException("nothing applied yet: no snapshot to take"));
+        } catch (IOException e) {
+            return e;
+        }
+    }
+
+    private void write(StateMachine.Snapshot view, SnapshotMeta target) {
+        Object outcome;
+        try (SnapshotStore.SnapshotSink sink = snapshotStore.create(target)) {
+            view.writeTo(sink.output());
+            outcome = sink.commit();
+        } catch (IOException | RuntimeException e) {
+            outcome = e;
+        } finally {
+            view.release();
+        }
+        Object result = outcome;
+        executor.execute(() -> {
+            snapshotInProgress = false;
+            if (result instanceof SnapshotMeta meta) {
+                snapshotIndex = Math.max(snapshotIndex, meta.lastIndex());
+                completeRequests(meta);
+                onSnapshotTaken.accept(meta);
+            } else {
+                completeRequests(result);
+                fatal((Throwable) result); // a snapshot store that cannot write is a failed disk: stop
+            }
+        });
+    }
+
+    private void completeRequests(Object outcome) {
+        for (CompletableFuture<SnapshotMeta> f : snapshotRequests) {
+            if (outcome instanceof SnapshotMeta m) {
+                f.complete(m);
+            } else {
+                f.completeExceptionally((Throwable) outcome);
+            }
+        }
+        snapshotRequests.clear();
     }
 
     public long appliedIndex() {
@@ -145,13 +312,18 @@ public final class Applier<R> {
                     result = results.get(resultIdx++);
                 } else if (e.type() == EntryType.BARRIER) {
                     result = e.index();
+                } else if (e.type() == EntryType.CONFIGURATION) {
+                    appliedConfig = ConfigurationCodec.decode(e.data());
                 }
+                appliedTerm = e.term();
+                bytesSinceSnapshot += e.sizeBytes();
                 appliedIndex = e.index();
                 if (opIdx < ops.size() && ops.get(opIdx).index() == e.index()) {
                     ops.get(opIdx++).complete(result);
                 }
             }
         }
+        maybeSnapshot();
     }
 
     private void fatal(Throwable e) {

@@ -92,6 +92,11 @@ public final class LogWriter {
                         lastAppended = out.entries().get(out.entries().size() - 1);
                         logDirty = true;
                     }
+                    if (out.compactUpTo() > 0) {
+                        // Covered by a durable snapshot (§7). A store may keep entries it cannot drop yet.
+                        logStore.truncatePrefix(out.compactUpTo());
+                        logDirty = true;
+                    }
                 }
             }
             if (logDirty) {

@@ -44,6 +44,71 @@ class MessageCodecTest {
         assertRoundTrip(new Heartbeat("n1", "n2", 4, 9, 7));
         assertRoundTrip(new HeartbeatResponse("n2", "n1", 4));
         assertRoundTrip(new TimeoutNow("n1", "n2", 4));
+        assertRoundTrip(new SnapshotChunk("n1", "n2", 4, 120, 3, 0, new byte[] {1, 2, 3}, false, new byte[] {9, 8}));
+        assertRoundTrip(new SnapshotChunk("n1", "n2", 4, 120, 3, 192, new byte[0], true, new byte[0]));
+        assertRoundTrip(new SnapshotAck("n2", "n1", 4, 120, 192));
+        assertRoundTrip(new SnapshotAck("n2", "n1", 0, 0, 0));
+    }
+
+    @Test
+    void largeSnapshotChunkRoundTrips() {
+        byte[] data = new byte[100_000];
+        new Random(7).nextBytes(data);
+        assertRoundTrip(new SnapshotChunk("n1", "n2", 9, Long.MAX_VALUE, 8, 1L << 40, data, true, new byte[300]));
+    }
+
+    @Test
+    void encodingRejectsNegativeSnapshotPositions() {
+        byte[] none = new byte[0];
+        assertThrows(IllegalArgumentException.class,
+                () -> MessageCodec.encode(new SnapshotChunk("a", "b", 1, -1, 1, 0, none, false, none)));
+        assertThrows(IllegalArgumentException.class,
+                () -> MessageCodec.encode(new SnapshotChunk("a", "b", 1, 5, -1, 0, none, false, none)));
+        assertThrows(IllegalArgumentException.class,
+                () -> MessageCodec.encode(new SnapshotChunk("a", "b", 1, 5, 1, -3, none, false, none)));
+        assertThrows(IllegalArgumentException.class, () -> MessageCodec.encode(new SnapshotAck("a", "b", 1, -1, 0)));
+        assertThrows(IllegalArgumentException.class, () -> MessageCodec.encode(new SnapshotAck("a", "b", 1, 5, -1)));
+    }
+
+    @Test
+    void decodingRejectsNegativeSnapshotPositions() {
+        byte[] chunk = MessageCodec.encode(new SnapshotChunk("a", "b", 1, 5, 1, 0, new byte[0], false, new byte[0]));
+        int afterHeader = 2 + 2 + 2 + 8; // version, type, two one-byte ids with their lengths, term
+        for (int field = 0; field < 3; field++) {
+            byte[] f = chunk.clone();
+            ByteBuffer.wrap(f).putLong(afterHeader + 8 * field, -1);
+            assertThrows(MalformedMessageException.class, () -> MessageCodec.decode(f), "field " + field);
+        }
+        byte[] ack = MessageCodec.encode(new SnapshotAck("a", "b", 1, 5, 7));
+        for (int field = 0; field < 2; field++) {
+            byte[] f = ack.clone();
+            ByteBuffer.wrap(f).putLong(afterHeader + 8 * field, Long.MIN_VALUE);
+            assertThrows(MalformedMessageException.class, () -> MessageCodec.decode(f), "field " + field);
+        }
+    }
+
+    @Test
+    void snapshotChunkLengthsAreCheckedAgainstTheFrame() {
+        byte[] frame = MessageCodec.encode(new SnapshotChunk("a", "b", 1, 5, 1, 0, new byte[] {1, 2}, true,
+                new byte[] {3}));
+        int dataLengthAt = 2 + 2 + 2 + 8 + 8 * 3 + 1;
+        int configLengthAt = dataLengthAt + 4 + 2;
+        for (int at : new int[] {dataLengthAt, configLengthAt}) {
+            for (int length : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE, 1000}) {
+                byte[] f = frame.clone();
+                ByteBuffer.wrap(f).putInt(at, length);
+                assertThrows(MalformedMessageException.class, () -> MessageCodec.decode(f),
+                        "length " + length + " at " + at);
+            }
+        }
+        // Unknown flag bits in the chunk's flags byte.
+        byte[] flags = frame.clone();
+        flags[dataLengthAt - 1] |= 0x02;
+        assertThrows(MalformedMessageException.class, () -> MessageCodec.decode(flags));
+        for (int len = 0; len < frame.length; len++) {
+            byte[] cut = java.util.Arrays.copyOf(frame, len);
+            assertThrows(MalformedMessageException.class, () -> MessageCodec.decode(cut), "length " + len);
+        }
     }
 
     @Test
@@ -203,7 +268,7 @@ class MessageCodecTest {
                 rnd.nextBytes(f);
                 if (f.length > 1 && rnd.nextBoolean()) {
                     f[0] = 1; // a valid version, so decoding gets further
-                    f[1] = (byte) (1 + rnd.nextInt(7));
+                    f[1] = (byte) (1 + rnd.nextInt(9));
                 }
                 return f;
             }
@@ -214,7 +279,7 @@ class MessageCodecTest {
         String from = "n" + rnd.nextInt(5);
         String to = "n" + rnd.nextInt(5);
         long term = rnd.nextInt(100);
-        return switch (rnd.nextInt(7)) {
+        return switch (rnd.nextInt(9)) {
             case 0 -> new VoteRequest(from, to, term, rnd.nextInt(1000), rnd.nextInt(100), rnd.nextBoolean(),
                     rnd.nextBoolean());
             case 1 -> new VoteResponse(from, to, term, rnd.nextBoolean(), rnd.nextBoolean());
@@ -234,7 +299,16 @@ class MessageCodecTest {
                     rnd.nextInt(100), rnd.nextInt(1000));
             case 4 -> new Heartbeat(from, to, term, rnd.nextInt(1000), rnd.nextInt(1000));
             case 5 -> new HeartbeatResponse(from, to, term);
-            default -> new TimeoutNow(from, to, term);
+            case 6 -> new TimeoutNow(from, to, term);
+            case 7 -> {
+                byte[] data = new byte[rnd.nextInt(20)];
+                rnd.nextBytes(data);
+                byte[] configuration = new byte[rnd.nextInt(8)];
+                rnd.nextBytes(configuration);
+                yield new SnapshotChunk(from, to, term, rnd.nextInt(1000), rnd.nextInt(100), rnd.nextInt(5000), data,
+                        rnd.nextBoolean(), configuration);
+            }
+            default -> new SnapshotAck(from, to, term, rnd.nextInt(1000), rnd.nextInt(5000));
         };
     }
 }

@@ -10,7 +10,9 @@ import java.util.Map;
  * Records what every node applied and checks state machine safety as it happens: no two nodes apply
  * different commands at the same log index (or command position), and each node applies in order without
  * gaps. Commands are numbered by their position among applied commands (the "command index", 1-based),
- * which matches the course's indexes; the Raft index of each is kept too. Thread-safe.
+ * which matches the course's indexes; the Raft index of each is kept too. A node that restores a snapshot
+ * reports the commands it covers ({@link #restored}); they must be exactly what the nodes applied at those
+ * positions. Thread-safe.
  */
 public final class ApplyRecorder {
 
@@ -79,6 +81,50 @@ public final class ApplyRecorder {
         }
         byte[] cmd = commandIndex >= 1 && commandIndex <= byPosition.size() ? byPosition.get((int) commandIndex - 1).command : null;
         return new CommitCount(count, cmd);
+    }
+
+    /**
+     * Node {@code node} restored a snapshot: its state machine now holds exactly {@code restored} (every command
+     * up to the snapshot, in order), the last of which it applied at Raft index {@code restoredLastRaftIndex}; it
+     * applies on after that. Each restored command must be what the nodes applied at its command index and
+     * Raft index, and a running node must not go back to an earlier state than it had reached.
+     */
+    public synchronized void restored(int node, List<Applied> restored, long restoredLastRaftIndex) {
+        long previous = 0;
+        for (int k = 0; k < restored.size(); k++) {
+            Applied a = restored.get(k);
+            if (a.raftIndex <= previous) {
+                checker.violation("node " + node + " restored a snapshot holding raft index " + a.raftIndex + " after "
+                        + previous);
+            }
+            previous = a.raftIndex;
+            Applied other = k < byPosition.size() ? byPosition.get(k) : null;
+            if (other == null || other.raftIndex != a.raftIndex || other.term != a.term
+                    || !Arrays.equals(other.command, a.command)) {
+                checker.violation("state machine safety: node " + node + " restored " + describe(a) + " at command index "
+                        + (k + 1) + " but " + (other == null ? "no node applied that command index"
+                        : "another node applied " + describe(other)));
+            }
+            Applied atIndex = byRaftIndex.get(a.raftIndex);
+            if (atIndex == null || atIndex.term != a.term || !Arrays.equals(atIndex.command, a.command)) {
+                checker.violation("state machine safety: node " + node + " restored " + describe(a) + " but "
+                        + (atIndex == null ? "no node applied raft index " + a.raftIndex
+                        : "another node applied " + describe(atIndex)));
+            }
+        }
+        if (restoredLastRaftIndex < previous) {
+            checker.violation("node " + node + " restored a snapshot whose last raft index " + restoredLastRaftIndex
+                    + " is below its last command's " + previous);
+        }
+        if (restoredLastRaftIndex < lastRaftIndex[node] || restored.size() < perNode.get(node).size()) {
+            checker.violation("node " + node + " restored a snapshot up to raft index " + restoredLastRaftIndex + " ("
+                    + restored.size() + " commands) after it had applied up to raft index " + lastRaftIndex[node]
+                    + " (" + perNode.get(node).size() + " commands): its state went back");
+        }
+        List<Applied> mine = perNode.get(node);
+        mine.clear();
+        mine.addAll(restored);
+        lastRaftIndex[node] = restoredLastRaftIndex;
     }
 
     /** Commands node {@code node} applied, in order. */

@@ -7,6 +7,7 @@ import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.runtime.RaftRuntime;
+import io.tally.raft.storage.SnapshotStore;
 import io.tally.raft.storage.StableStore;
 import io.tally.raft.storage.LogStore;
 import io.tally.raft.transport.Transport;
@@ -38,6 +39,15 @@ public abstract class Cluster implements AutoCloseable {
     public static RaftConfig scenarioConfig(boolean preVote, boolean checkQuorum) {
         RaftConfig d = RaftConfig.defaults();
         return d.withCore(d.core().withPreVote(preVote).withCheckQuorum(checkQuorum));
+    }
+
+    /**
+     * The snapshot scenarios' settings ({@link #scenarioConfig} with PreVote and CheckQuorum): a snapshot
+     * every 10 applied entries, as the course's SnapShotInterval, no entries kept below it, and 1 KiB
+     * InstallSnapshot chunks, 4 in flight, so that installing a snapshot streams several chunks.
+     */
+    public static RaftConfig snapshotConfig() {
+        return scenarioConfig(true, true).withSnapshots(new RaftConfig.SnapshotPolicy(10, 0, 0, 1024, 4));
     }
 
     protected final int n;
@@ -149,9 +159,11 @@ public abstract class Cluster implements AutoCloseable {
         applied.reset(i);
         LogStore log;
         StableStore stable;
+        SnapshotStore snapshots;
         try {
             log = disks.get(i).logStore();
             stable = disks.get(i).stableStore();
+            snapshots = disks.get(i).snapshotStore();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("node " + id(i) + " cannot open its storage: " + e.getMessage(), e);
         }
@@ -161,6 +173,7 @@ public abstract class Cluster implements AutoCloseable {
                 .stateMachine(new RecordingStateMachine(i, applied))
                 .logStore(log)
                 .stableStore(stable)
+                .snapshotStore(snapshots)
                 .transport(newTransport(i))
                 .runtime(newRuntime(i))
                 .build();
@@ -179,6 +192,17 @@ public abstract class Cluster implements AutoCloseable {
     /** Node {@code i}'s storage, for scenarios that inject disk faults. */
     public NodeDisk disk(int i) {
         return disks.get(i);
+    }
+
+    /**
+     * The course's {@code persister.RaftStateSize()} for node {@code i}, running or down: bytes of its durable
+     * Raft state, the synced log plus the hard state ({@link NodeDisk#persistedRaftStateBytes()}; snapshots
+     * are not counted).
+     *
+     * @throws UnsupportedOperationException on disks that cannot tell (only {@link InMemoryDisk} can)
+     */
+    public long persistedBytes(int i) {
+        return disks.get(i).persistedRaftStateBytes();
     }
 
     private void onLeaderChange(LeaderChange c, LogStore log) {

@@ -16,7 +16,7 @@ import java.util.Map;
  * <ul>
  *   <li><b>election safety</b> — at most one leader per term ({@link #leaderElected});</li>
  *   <li><b>log matching</b> — two logs holding an entry with the same index and term are identical up to
- *       it ({@link #checkLogMatching});</li>
+ *       it, as far as both still hold entries ({@link #checkLogMatching});</li>
  *   <li><b>leader completeness</b> — a new leader's log holds every entry committed in earlier terms
  *       ({@link #checkLeaderCompleteness});</li>
  *   <li><b>state machine safety</b> — checked by {@link ApplyRecorder}, which reports here.</li>
@@ -36,9 +36,12 @@ public final class InvariantChecker {
         }
     }
 
-    /** Checks every pair of logs: if they agree on the term at some index, they agree on everything up to it. */
+    /**
+     * Checks every pair of logs: if they agree on the term at some index, they agree on everything up to it.
+     * Logs may be compacted (first index above 1): only the indexes both still hold are compared.
+     */
     public void checkLogMatching(Map<String, LogStore> logs) {
-        Map<String, List<Entry>> contents = new HashMap<>();
+        Map<String, LogView> contents = new HashMap<>();
         for (Map.Entry<String, LogStore> e : logs.entrySet()) {
             contents.put(e.getKey(), read(e.getValue()));
         }
@@ -54,49 +57,64 @@ public final class InvariantChecker {
         }
     }
 
-    private void checkPair(String idA, List<Entry> a, String idB, List<Entry> b) {
-        int n = Math.min(a.size(), b.size());
-        int highestSameTerm = -1;
-        for (int i = n - 1; i >= 0; i--) {
-            if (a.get(i).term() == b.get(i).term()) {
+    private void checkPair(String idA, LogView a, String idB, LogView b) {
+        long from = Math.max(a.first(), b.first());
+        long to = Math.min(a.last(), b.last());
+        long highestSameTerm = -1;
+        for (long i = to; i >= from; i--) {
+            if (a.at(i).term() == b.at(i).term()) {
                 highestSameTerm = i;
                 break;
             }
         }
-        for (int i = 0; i <= highestSameTerm; i++) {
-            Entry x = a.get(i);
-            Entry y = b.get(i);
+        for (long i = from; i <= highestSameTerm; i++) {
+            Entry x = a.at(i);
+            Entry y = b.at(i);
             if (!x.equals(y)) {
-                violation("log matching: " + idA + " and " + idB + " agree on index " + a.get(highestSameTerm).index()
-                        + " term " + a.get(highestSameTerm).term() + " but differ at index " + x.index() + ": " + x + " vs " + y);
+                violation("log matching: " + idA + " and " + idB + " agree on index " + highestSameTerm
+                        + " term " + a.at(highestSameTerm).term() + " but differ at index " + i + ": " + x + " vs " + y);
             }
         }
     }
 
-    /** A node became leader of {@code term}: its log must hold every command applied in an earlier term. */
+    /**
+     * A node became leader of {@code term}: its log must hold every command applied in an earlier term, except
+     * those below its log's first index, which its snapshot covers.
+     */
     public void checkLeaderCompleteness(String nodeId, long term, LogStore log, List<ApplyRecorder.Applied> applied) {
-        List<Entry> entries = read(log);
+        LogView view = read(log);
         for (ApplyRecorder.Applied a : applied) {
-            if (a.term() >= term) {
-                continue;
+            if (a.term() >= term || a.raftIndex() < view.first()) {
+                continue; // of this term, or compacted into the leader's snapshot
             }
-            int pos = (int) (a.raftIndex() - 1);
-            if (pos >= entries.size() || entries.get(pos).term() != a.term() || !Arrays.equals(entries.get(pos).data(), a.command())) {
+            Entry e = a.raftIndex() <= view.last() ? view.at(a.raftIndex()) : null;
+            if (e == null || e.term() != a.term() || !Arrays.equals(e.data(), a.command())) {
                 violation("leader completeness: " + nodeId + " leads term " + term + " without committed entry at index "
-                        + a.raftIndex() + " (term " + a.term() + ")");
+                        + a.raftIndex() + " (term " + a.term() + ")" + (view.first() > 1
+                        ? " (its log starts at index " + view.first() + ")" : ""));
             }
         }
     }
 
-    private static List<Entry> read(LogStore log) {
+    /** What a log held at one moment: entries from index {@code first} on (none when first > last). */
+    private record LogView(long first, List<Entry> entries) {
+
+        long last() {
+            return first + entries.size() - 1;
+        }
+
+        Entry at(long index) {
+            return entries.get((int) (index - first));
+        }
+    }
+
+    /** The entries {@code log} holds, from its first index (above 1 once compacted) to its last. */
+    private static LogView read(LogStore log) {
         try {
             synchronized (log) {
                 long first = log.firstIndex();
                 long last = log.lastIndex();
-                if (first != 1 && last >= first) {
-                    throw new IllegalStateException("log matching check expects uncompacted logs, found first index " + first);
-                }
-                return last >= first ? log.read(first, last + 1) : List.of();
+                return new LogView(first, last >= first ? log.read(first, last + 1) : List.of());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,9 +1,11 @@
 package io.tally.testkit.harness;
 
 import io.tally.raft.storage.LogStore;
+import io.tally.raft.storage.SnapshotStore;
 import io.tally.raft.storage.StableStore;
 import io.tally.storage.log.SegmentedLogOptions;
 import io.tally.storage.log.SegmentedLogStore;
+import io.tally.storage.snapshot.FileSnapshotStore;
 import io.tally.storage.stable.FileStableStore;
 import io.tally.testkit.disk.SimFileSystem;
 
@@ -12,7 +14,8 @@ import java.nio.file.Path;
 import java.util.random.RandomGenerator;
 
 /**
- * A node's real file storage ({@link SegmentedLogStore}, {@link FileStableStore}) on its own simulated disk.
+ * A node's real file storage ({@link SegmentedLogStore}, {@link FileStableStore}, {@link FileSnapshotStore}
+ * retaining two snapshots) on its own simulated disk.
  * A crash keeps what the {@link CrashModel} says of the writes that were not yet synced; the stores are
  * then reopened, and recovered, by the node's next life.
  */
@@ -35,6 +38,7 @@ public final class SimFileDisk implements NodeDisk {
     private SimFileSystem fs = new SimFileSystem();
     private SegmentedLogStore log;
     private FileStableStore stable;
+    private FileSnapshotStore snapshots;
 
     public SimFileDisk(String nodeId, RandomGenerator random) {
         this.root = Path.of("/" + nodeId);
@@ -59,6 +63,26 @@ public final class SimFileDisk implements NodeDisk {
         return stable;
     }
 
+    @Override
+    public SnapshotStore snapshotStore() throws IOException {
+        if (snapshots == null) {
+            ensureRoot();
+            snapshots = FileSnapshotStore.open(fs, snapshotDir(), 2);
+        }
+        return snapshots;
+    }
+
+    /**
+     * Not measured on simulated files: the segmented log preallocates its segments, so file sizes say nothing
+     * of the entries they hold. Scenarios that bound the Raft state size run on {@link InMemoryDisk}.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public long persistedRaftStateBytes() {
+        throw new UnsupportedOperationException("persisted Raft state size is measured on InMemoryDisk only");
+    }
+
     private void ensureRoot() throws IOException {
         if (!fs.exists(root)) {
             fs.createDirectories(root);
@@ -71,6 +95,7 @@ public final class SimFileDisk implements NodeDisk {
         fs = crashModel == CrashModel.RANDOM ? fs.crash(random) : fs.crashLosingAllUnsynced();
         log = null;
         stable = null;
+        snapshots = null;
     }
 
     public void setCrashModel(CrashModel model) {
@@ -88,5 +113,9 @@ public final class SimFileDisk implements NodeDisk {
 
     public Path stableDir() {
         return root.resolve("raft");
+    }
+
+    public Path snapshotDir() {
+        return root.resolve("snapshots");
     }
 }
