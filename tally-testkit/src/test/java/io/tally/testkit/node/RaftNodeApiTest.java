@@ -10,6 +10,7 @@ import io.tally.raft.RaftState;
 import io.tally.raft.RaftTimeoutException;
 import io.tally.raft.StateMachine;
 import io.tally.raft.core.Configuration;
+import io.tally.raft.storage.SnapshotMeta;
 import io.tally.raft.runtime.ThreadRuntime;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemoryStableStore;
@@ -103,6 +104,30 @@ class RaftNodeApiTest {
                 assertEquals(expected, c.node(i).committedConfiguration(), "committed on " + i);
             }
             assertTrue(c.node(leader).commitIndex() >= 3);
+        }
+    }
+
+    @Test
+    void snapshotOnDemandCoversEverythingAppliedAndCompactsTheLog() throws Exception {
+        RaftConfig onDemandOnly = io.tally.testkit.harness.Cluster.scenarioConfig(true, true)
+                .withSnapshots(RaftConfig.SnapshotPolicy.defaults().withTriggers(0, 0, 0)); // no automatic triggers
+        try (SimCluster c = SimCluster.create(3, 8, onDemandOnly, false)) {
+            int leader = c.checkOneLeader();
+            for (int k = 0; k < 20; k++) {
+                c.one(Commands.of(k), 3, true);
+            }
+            long applied = c.node(leader).appliedIndex();
+            assertEquals(1, c.disk(leader).logStore().firstIndex(), "nothing compacted before a snapshot");
+            SnapshotMeta meta = c.await(c.node(leader).snapshot(), 2_000, "snapshot");
+            assertEquals(applied, meta.lastIndex(), "covers everything applied when it was taken");
+            assertEquals(Configuration.ofVoters("n0", "n1", "n2"), meta.configuration());
+            assertTrue(meta.sizeBytes() > 0);
+            c.sleep(50);
+            assertEquals(meta.lastIndex() + 1, c.disk(leader).logStore().firstIndex(),
+                    "the log store dropped the entries the snapshot covers (no trailing entries kept)");
+            c.one(Commands.of(99), 3, true); // and the cluster goes on
+            SnapshotMeta again = c.await(c.node(leader).snapshot(), 2_000, "second snapshot");
+            assertTrue(again.lastIndex() > meta.lastIndex());
         }
     }
 
