@@ -79,6 +79,8 @@ public final class RaftNode<R> implements AutoCloseable {
     private final Applier<R> applier;
     private final SnapshotStore snapshotStore;
     private final SerialExecutor snapshotExecutor;
+    /** Streams snapshots to and from peers; separate from writing snapshots, so neither waits on the other. */
+    private final SerialExecutor transferExecutor;
     private final SnapshotSender snapshotSender;
     private final SnapshotReceiver snapshotReceiver;
 
@@ -115,13 +117,14 @@ public final class RaftNode<R> implements AutoCloseable {
         this.writer = new LogWriter(runtime.newExecutor("log-writer"), logStore, stableStore, transport,
                 this::onPersisted, this::fail);
         this.snapshotStore = b.snapshotStore;
-        this.snapshotExecutor = runtime.newExecutor("snapshot");
+        this.snapshotExecutor = runtime.newExecutor("snapshot-writer");
+        this.transferExecutor = runtime.newExecutor("snapshot-transfer");
         this.applier = new Applier<>(runtime.newExecutor("apply"), b.stateMachine, config.maxApplyBatch(),
                 listeners, this::fail, snapshotStore, snapshotExecutor, config.snapshots(),
                 meta -> enqueue(new SnapshotTaken(meta)));
-        this.snapshotSender = new SnapshotSender(id, snapshotExecutor, runtime, snapshotStore, transport, config.snapshots(),
+        this.snapshotSender = new SnapshotSender(id, transferExecutor, runtime, snapshotStore, transport, config.snapshots(),
                 (peer, lastIndex, ok) -> enqueue(new SnapshotSent(peer, lastIndex, ok)));
-        this.snapshotReceiver = new SnapshotReceiver(id, snapshotExecutor, snapshotStore, transport,
+        this.snapshotReceiver = new SnapshotReceiver(id, transferExecutor, snapshotStore, transport,
                 received -> enqueue(received), this::fail);
         this.status = NodeStatus.initial(id);
     }
@@ -159,12 +162,22 @@ public final class RaftNode<R> implements AutoCloseable {
                 baseTerm = meta.lastTerm();
                 baseConfig = meta.configuration();
             }
+            if (logStore.firstIndex() > base + 1) {
+                // Entries were compacted away but no snapshot covers them (for example, a durable log with an
+                // in-memory snapshot store): starting would forget acknowledged entries while keeping the vote.
+                throw new IOException("the log store starts at index " + logStore.firstIndex() + " but the newest "
+                        + "snapshot ends at " + base + ": entries " + (base + 1) + ".." + (logStore.firstIndex() - 1)
+                        + " are in neither; give the node the snapshot store it compacted against");
+            }
+            if (base > 0 && logStore.firstIndex() <= base && logStore.lastIndex() > base
+                    && logStore.read(base, base + 1).get(0).term() != baseTerm) {
+                // The snapshot came from a leader whose log differs from ours at its last index (we crashed
+                // before installing it): the entries after it in our log do not follow it. Drop them (§7).
+                logStore.truncateSuffix(base + 1);
+                logStore.sync();
+            }
             long first = Math.max(logStore.firstIndex(), base + 1);
             long last = logStore.lastIndex();
-            if (last >= first && first > base + 1) {
-                throw new IOException("log store starts at index " + logStore.firstIndex() + " but the newest snapshot "
-                        + "ends at " + base + ": entries " + (base + 1) + ".." + (first - 1) + " are missing");
-            }
             List<Entry> entries = last >= first ? logStore.read(first, last + 1) : List.of();
             RaftLog log = new RaftLog(base, baseTerm, baseConfig, entries);
             core = new RaftCore(id, config.core(), runtime.random(), hs, log);
@@ -222,8 +235,9 @@ public final class RaftNode<R> implements AutoCloseable {
         writer.close();
         snapshotReceiver.close();
         snapshotSender.cancelAll();
-        snapshotExecutor.close();
+        transferExecutor.close();
         applier.close();
+        snapshotExecutor.close(); // after the applier: a write in progress still completes its callers
         if (ownsRuntime && runtime instanceof ThreadRuntime t) {
             t.close();
         }
@@ -246,6 +260,7 @@ public final class RaftNode<R> implements AutoCloseable {
         }
         applier.fail(ops, reason);
         applier.failAll(others, reason);
+        applier.failSnapshotRequests(reason);
         publishStatus();
     }
 
@@ -290,8 +305,10 @@ public final class RaftNode<R> implements AutoCloseable {
     }
 
     /**
-     * Takes a snapshot of everything applied so far and compacts the log behind it (§7); the future completes
-     * with the snapshot's metadata once it is durable.
+     * Takes a snapshot of what has been applied (§7); the future completes with the snapshot's metadata once
+     * it is durable, and the log is then compacted behind it, keeping the policy's trailing entries. A
+     * request made while a snapshot is being written completes with that one; when nothing new was applied
+     * since the newest snapshot, it completes with that snapshot.
      */
     public CompletableFuture<SnapshotMeta> snapshot() {
         CompletableFuture<SnapshotMeta> f = new CompletableFuture<>();
@@ -643,7 +660,11 @@ public final class RaftNode<R> implements AutoCloseable {
             return this;
         }
 
-        /** Where snapshots are kept; by default in memory (lost with the process). */
+        /**
+         * Where snapshots are kept; by default in memory (lost with the process). A node whose log store is
+         * durable needs a durable snapshot store too: the log is compacted behind each snapshot, and a restart
+         * without that snapshot refuses to start.
+         */
         public Builder<R> snapshotStore(SnapshotStore s) {
             this.snapshotStore = s;
             return this;

@@ -190,7 +190,7 @@ public final class Applier<R> {
             view.release();
         }
         Object result = outcome;
-        executor.execute(() -> {
+        runOrInline(() -> {
             snapshotInProgress = false;
             if (result instanceof SnapshotMeta meta) {
                 snapshotIndex = Math.max(snapshotIndex, meta.lastIndex());
@@ -201,6 +201,11 @@ public final class Applier<R> {
                 fatal((Throwable) result); // a snapshot store that cannot write is a failed disk: stop
             }
         });
+    }
+
+    /** At shutdown: every snapshot request still waiting fails with {@code cause}. */
+    public void failSnapshotRequests(Throwable cause) {
+        runOrInline(() -> completeRequests(cause));
     }
 
     private void completeRequests(Object outcome) {

@@ -38,9 +38,7 @@ public final class SnapshotReceiver {
     private final Consumer<Throwable> onFatal;
     private Incoming active;
     /** The last snapshot received whole, so that late duplicates of its chunks are simply acknowledged. */
-    private long completedIndex = -1;
-    private long completedTerm = -1;
-    private long completedSize = -1;
+    private SnapshotMeta completed;
 
     public SnapshotReceiver(String self, SerialExecutor executor, SnapshotStore store, Transport transport,
                             Consumer<Received> onComplete, Consumer<Throwable> onFatal) {
@@ -76,8 +74,13 @@ public final class SnapshotReceiver {
     }
 
     private void handle(SnapshotChunk c) {
-        if (c.lastIndex() == completedIndex && c.lastTerm() == completedTerm) {
-            ack(c, completedSize);
+        if (completed != null && c.lastIndex() == completed.lastIndex() && c.lastTerm() == completed.lastTerm()) {
+            // Already durable here. A leader sends it again when our install did not take (for example, it came
+            // in while our term moved on): hand it to the loop again, under the sender's term.
+            if (c.offset() == 0 || c.done()) { // once per re-sent transfer: the sender starts at 0
+                onComplete.accept(new Received(c.from(), c.term(), completed));
+            }
+            ack(c, completed.sizeBytes());
             return;
         }
         boolean same = active != null && active.lastIndex == c.lastIndex() && active.lastTerm == c.lastTerm()
@@ -113,11 +116,10 @@ public final class SnapshotReceiver {
                     Incoming done = active;
                     active = null;
                     SnapshotMeta meta = done.sink.commit();
-                    completedIndex = meta.lastIndex();
-                    completedTerm = meta.lastTerm();
-                    completedSize = meta.sizeBytes();
-                    ack(c, meta.sizeBytes());
+                    completed = meta;
+                    // Hand it to the loop before acknowledging, so the leader's next probe finds it installed.
                     onComplete.accept(new Received(done.from, done.term, meta));
+                    ack(c, meta.sizeBytes());
                     return;
                 }
                 active.ahead.headMap(active.expected).clear();

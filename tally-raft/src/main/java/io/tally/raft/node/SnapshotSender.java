@@ -172,6 +172,10 @@ public final class SnapshotSender {
             return;
         }
         try {
+            if (a.nextOffset() >= t.meta.sizeBytes()) {
+                finish(t.peer, true); // the follower holds all of it (perhaps from an earlier transfer)
+                return;
+            }
             long firstUnacked = t.unacked.isEmpty() ? t.nextOffset : t.unacked.peekFirst().offset();
             if (a.nextOffset() < firstUnacked) {
                 if (a.nextOffset() != 0) {
@@ -190,10 +194,6 @@ public final class SnapshotSender {
                 }
             }
             t.silentRounds = 0;
-            if (t.allRead && t.unacked.isEmpty() && a.nextOffset() >= t.meta.sizeBytes()) {
-                finish(t.peer, true); // the follower now installs it and answers through Raft
-                return;
-            }
             fill(t);
             arm(t);
         } catch (IOException | RuntimeException e) {
