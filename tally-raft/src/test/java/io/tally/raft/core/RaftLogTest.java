@@ -193,4 +193,49 @@ class RaftLogTest {
         assertEquals(ABCDE, log.latestConfiguration());
         assertThrows(IllegalStateException.class, () -> log.truncateFrom(10));
     }
+
+    // §7: a snapshot whose last entry the log holds (same index and term) keeps the entries after it.
+    @Test
+    void installSnapshotKeepsAFollowingSuffix() {
+        RaftLog log = new RaftLog(0, 0, Configuration.EMPTY, List.of(
+                new Entry(1, 1, EntryType.NOOP, null), new Entry(2, 1, EntryType.COMMAND, new byte[] {2}),
+                new Entry(3, 2, EntryType.COMMAND, new byte[] {3}), new Entry(4, 2, EntryType.COMMAND, new byte[] {4})));
+        assertTrue(log.installSnapshot(2, 1, Configuration.ofVoters("a")));
+        assertEquals(2, log.snapshotIndex());
+        assertEquals(3, log.firstIndex());
+        assertEquals(4, log.lastIndex());
+        assertEquals(2, log.term(4));
+        assertEquals(Configuration.ofVoters("a"), log.latestConfiguration());
+    }
+
+    // §7: otherwise (the log lacks it, or holds another term there) the whole log is discarded.
+    @Test
+    void installSnapshotDiscardsAConflictingLog() {
+        RaftLog log = new RaftLog(0, 0, Configuration.EMPTY, List.of(
+                new Entry(1, 1, EntryType.NOOP, null), new Entry(2, 1, EntryType.COMMAND, new byte[] {2})));
+        assertFalse(log.installSnapshot(2, 3, Configuration.ofVoters("a")), "term differs at index 2");
+        assertEquals(2, log.snapshotIndex());
+        assertEquals(3, log.snapshotTerm());
+        assertEquals(2, log.lastIndex());
+        assertEquals(2, log.stableIndex(), "the snapshot is durable");
+        RaftLog shorter = new RaftLog(0, 0, Configuration.EMPTY, List.of(new Entry(1, 1, EntryType.NOOP, null)));
+        assertFalse(shorter.installSnapshot(5, 2, Configuration.ofVoters("a")), "log too short");
+        assertEquals(5, shorter.lastIndex());
+    }
+
+    // §7: compaction drops covered entries and keeps their last term and configuration as the log's base.
+    @Test
+    void compactToKeepsTermAndConfigurationOfTheBase() {
+        byte[] conf = ConfigurationCodec.encode(Configuration.ofVoters("x", "y"));
+        RaftLog log = new RaftLog(0, 0, Configuration.EMPTY, List.of(
+                new Entry(1, 1, EntryType.CONFIGURATION, conf), new Entry(2, 1, EntryType.NOOP, null),
+                new Entry(3, 2, EntryType.NOOP, null)));
+        log.compactTo(2);
+        assertEquals(2, log.snapshotIndex());
+        assertEquals(1, log.snapshotTerm());
+        assertEquals(Configuration.ofVoters("x", "y"), log.latestConfiguration());
+        assertEquals(1, log.term(2));
+        assertEquals(-1, log.term(1), "compacted");
+        assertEquals(3, log.lastIndex());
+    }
 }

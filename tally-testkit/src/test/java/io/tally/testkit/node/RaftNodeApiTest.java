@@ -132,6 +132,28 @@ class RaftNodeApiTest {
     }
 
     @Test
+    void snapshotIsTakenOnceEnoughLogBytesWereApplied() throws Exception {
+        RaftConfig byBytes = io.tally.testkit.harness.Cluster.scenarioConfig(true, true)
+                .withSnapshots(RaftConfig.SnapshotPolicy.defaults().withTriggers(0, 4_000, 0)); // bytes only
+        try (SimCluster c = SimCluster.create(3, 9, byBytes, false)) {
+            int leader = c.checkOneLeader();
+            byte[] payload = new byte[500];
+            for (int k = 0; k < 5; k++) {
+                c.one(payload.clone(), 3, true); // ~2.6 KB of entries: below the threshold
+            }
+            assertTrue(c.disk(leader).snapshotStore().latest().isEmpty(), "no snapshot below the byte threshold");
+            for (int k = 0; k < 5; k++) {
+                byte[] p = payload.clone();
+                p[0] = (byte) (k + 1);
+                c.one(p, 3, true);
+            }
+            c.sleep(50);
+            SnapshotMeta meta = c.disk(leader).snapshotStore().latest().orElseThrow(() -> new AssertionError("no snapshot"));
+            assertTrue(meta.lastIndex() > 5, "taken after the threshold was crossed: " + meta);
+        }
+    }
+
+    @Test
     void secondBootstrapIsRefused() {
         try (SimCluster c = SimCluster.create(3, 4)) {
             CompletableFuture<Void> again = c.node(0).bootstrap(Configuration.ofVoters("n0", "n1", "n2"));
