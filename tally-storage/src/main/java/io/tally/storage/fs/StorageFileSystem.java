@@ -37,4 +37,25 @@ public interface StorageFileSystem {
 
     /** Makes the directory's entries (creations, renames, deletions) durable. */
     void syncDirectory(Path dir) throws IOException;
+
+    /**
+     * Creates {@code dir} and any missing ancestors so that they survive a crash: a new directory's name is
+     * durable only once its parent is synced, outermost first (a store whose directory vanished would come back
+     * as a brand-new node that forgot its votes).
+     */
+    default void createDirectoriesDurably(Path dir) throws IOException {
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = dir; p != null && !exists(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        createDirectories(dir);
+        for (Path created : missing) {
+            if (created.getParent() != null) {
+                syncDirectory(created.getParent());
+            }
+        }
+    }
 }

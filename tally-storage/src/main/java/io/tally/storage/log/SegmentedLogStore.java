@@ -87,20 +87,7 @@ public final class SegmentedLogStore implements LogStore {
         Objects.requireNonNull(fs, "fs");
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
-        List<Path> created = new ArrayList<>();
-        for (Path p = dir; p != null && !fs.exists(p); p = p.getParent()) {
-            created.add(p);
-        }
-        if (!created.isEmpty()) {
-            fs.createDirectories(dir);
-            // A new directory's name is durable only once its parent is synced, outermost first.
-            for (int i = created.size() - 1; i >= 0; i--) {
-                Path parent = created.get(i).getParent();
-                if (parent != null) {
-                    fs.syncDirectory(parent);
-                }
-            }
-        }
+        fs.createDirectoriesDurably(dir);
         SegmentedLogStore store = new SegmentedLogStore(fs, dir, options);
         try {
             store.recover();

@@ -97,7 +97,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         if (retain < 1) {
             throw new IllegalArgumentException("retain must be >= 1, was " + retain);
         }
-        ensureDirectory(fs, dir);
+        fs.createDirectoriesDurably(dir);
         FileSnapshotStore store = new FileSnapshotStore(fs, dir, retain);
         store.scan();
         return store;
@@ -400,23 +400,6 @@ public final class FileSnapshotStore implements SnapshotStore {
         fs.delete(path);
     }
 
-    /** Creates {@code dir} and missing ancestors, syncing the parent of each one created. */
-    private static void ensureDirectory(StorageFileSystem fs, Path dir) throws IOException {
-        List<Path> missing = new ArrayList<>();
-        for (Path p = dir; p != null && !fs.exists(p); p = p.getParent()) {
-            missing.add(0, p);
-        }
-        if (missing.isEmpty()) {
-            return;
-        }
-        fs.createDirectories(dir);
-        for (Path created : missing) {
-            Path parent = created.getParent();
-            if (parent != null) {
-                fs.syncDirectory(parent);
-            }
-        }
-    }
 
     private record Committed(String name, SnapshotMeta meta, int dataCrc) {
     }

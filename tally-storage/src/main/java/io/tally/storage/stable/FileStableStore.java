@@ -14,8 +14,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 
@@ -70,7 +68,7 @@ public final class FileStableStore implements StableStore {
     public static FileStableStore open(StorageFileSystem fs, Path dir) throws IOException {
         Objects.requireNonNull(fs, "fs");
         Objects.requireNonNull(dir, "dir");
-        ensureDirectory(fs, dir);
+        fs.createDirectoriesDurably(dir);
         // An interrupted save: never the committed state, which only the rename publishes. Deleting it
         // needs no sync; if the deletion is lost in a crash it is simply deleted again.
         fs.delete(dir.resolve(TMP_NAME));
@@ -209,26 +207,5 @@ public final class FileStableStore implements StableStore {
             }
         }
         return new HardState(term, votedFor);
-    }
-
-    /**
-     * Creates {@code dir} and any missing ancestors, syncing the parent of each one created so that the new
-     * names survive a crash (a store whose directory vanished would come back as a new node).
-     */
-    static void ensureDirectory(StorageFileSystem fs, Path dir) throws IOException {
-        List<Path> missing = new ArrayList<>();
-        for (Path p = dir; p != null && !fs.exists(p); p = p.getParent()) {
-            missing.add(0, p);
-        }
-        if (missing.isEmpty()) {
-            return;
-        }
-        fs.createDirectories(dir);
-        for (Path created : missing) {
-            Path parent = created.getParent();
-            if (parent != null) {
-                fs.syncDirectory(parent);
-            }
-        }
     }
 }

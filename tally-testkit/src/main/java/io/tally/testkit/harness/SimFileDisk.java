@@ -84,10 +84,7 @@ public final class SimFileDisk implements NodeDisk {
     }
 
     private void ensureRoot() throws IOException {
-        if (!fs.exists(root)) {
-            fs.createDirectories(root);
-            fs.syncDirectory(root.getParent());
-        }
+        fs.createDirectoriesDurably(root);
     }
 
     @Override
