@@ -1,0 +1,75 @@
+package io.tally.transport.netty;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.tally.transport.netty.wire.Frame;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The framing of docs/wire.md: {@code u32 length | u32 crc32c(payload) | payload}, big-endian, where the
+ * payload is one protobuf {@link Frame} of {@code length} bytes. The checksum catches what TCP's does not
+ * (and any corruption between the two ends), so a flipped bit is a rejected frame, never a wrong message.
+ */
+public final class FrameCodec {
+
+    /** Bytes before the payload: the length and the checksum. */
+    public static final int HEADER_BYTES = 8;
+
+    private FrameCodec() {
+    }
+
+    /** Encodes one frame into a new buffer from {@code alloc}. */
+    public static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
+        int size = frame.getSerializedSize();
+        ByteBuf buf = alloc.buffer(HEADER_BYTES + size);
+        try {
+            buf.writeInt(size);
+            buf.writeInt(0); // checksum, filled in below
+            ByteBuffer nio = buf.nioBuffer(HEADER_BYTES, size);
+            CodedOutputStream out = CodedOutputStream.newInstance(nio);
+            frame.writeTo(out);
+            out.checkNoSpaceLeft();
+            buf.writerIndex(HEADER_BYTES + size);
+            buf.setInt(4, checksum(buf, HEADER_BYTES, size));
+            return buf;
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw new IllegalStateException("cannot encode " + frame.getBodyCase(), e);
+        }
+    }
+
+    /** Encodes one frame into a byte array (tests and tools). */
+    public static byte[] encode(Frame frame) {
+        byte[] payload = frame.toByteArray();
+        return withHeader(payload, payload.length);
+    }
+
+    /** {@code payload} behind a header that declares {@code declaredLength} and checksums the payload. */
+    public static byte[] withHeader(byte[] payload, int declaredLength) {
+        CRC32C crc = new CRC32C();
+        crc.update(payload);
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + payload.length);
+        b.putInt(declaredLength).putInt((int) crc.getValue()).put(payload);
+        return b.array();
+    }
+
+    /** Parses a payload whose checksum was verified. */
+    public static Frame parse(ByteBuf payload) throws WireFormatException {
+        try {
+            return Frame.parseFrom(payload.nioBuffer());
+        } catch (InvalidProtocolBufferException e) {
+            throw new WireFormatException("payload does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    static int checksum(ByteBuf buf, int index, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(buf.nioBuffer(index, length));
+        return (int) crc.getValue();
+    }
+}

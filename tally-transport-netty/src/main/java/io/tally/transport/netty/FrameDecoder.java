@@ -1,0 +1,49 @@
+package io.tally.transport.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.util.List;
+
+/**
+ * Splits the byte stream into frames ({@link FrameCodec}), refusing any whose declared length exceeds
+ * the limit before reading it (so a hostile length never makes us buffer) and any whose checksum does not
+ * match. Emits each verified payload, parsed, as a {@link io.tally.transport.netty.wire.Frame}.
+ * A failure is a {@link WireFormatException} (wrapped by Netty in a DecoderException) and ends the connection.
+ */
+final class FrameDecoder extends ByteToMessageDecoder {
+
+    private final int maxFrameBytes;
+
+    FrameDecoder(int maxFrameBytes) {
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        while (in.readableBytes() >= FrameCodec.HEADER_BYTES) {
+            int start = in.readerIndex();
+            long length = in.getUnsignedInt(start);
+            if (length > maxFrameBytes) {
+                throw new WireFormatException("frame of " + length + " bytes exceeds the limit of " + maxFrameBytes);
+            }
+            if (in.readableBytes() < FrameCodec.HEADER_BYTES + length) {
+                return; // wait for the rest
+            }
+            int expected = in.getInt(start + 4);
+            int actual = FrameCodec.checksum(in, start + FrameCodec.HEADER_BYTES, (int) length);
+            if (expected != actual) {
+                throw new WireFormatException("frame checksum mismatch");
+            }
+            ByteBuf payload = in.slice(start + FrameCodec.HEADER_BYTES, (int) length);
+            in.readerIndex(start + FrameCodec.HEADER_BYTES + (int) length);
+            out.add(FrameCodec.parse(payload));
+        }
+    }
+
+    /** Whether bytes of an unfinished frame are buffered (a peer that stalls mid-frame). */
+    boolean midFrame() {
+        return actualReadableBytes() > 0;
+    }
+}

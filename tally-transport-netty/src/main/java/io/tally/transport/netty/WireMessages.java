@@ -1,0 +1,177 @@
+package io.tally.transport.netty;
+
+import com.google.protobuf.ByteString;
+import io.tally.raft.core.Entry;
+import io.tally.raft.message.AppendRequest;
+import io.tally.raft.message.AppendResponse;
+import io.tally.raft.message.Heartbeat;
+import io.tally.raft.message.HeartbeatResponse;
+import io.tally.raft.message.RaftMessage;
+import io.tally.raft.message.SnapshotAck;
+import io.tally.raft.message.SnapshotChunk;
+import io.tally.raft.message.TimeoutNow;
+import io.tally.raft.message.VoteRequest;
+import io.tally.raft.message.VoteResponse;
+import io.tally.transport.netty.wire.EntryType;
+import io.tally.transport.netty.wire.Frame;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Converts between the core's {@link RaftMessage}s and protobuf {@link Frame}s (docs/wire.md).
+ *
+ * <p>Sender and receiver are not on the wire: they are the two ends of the connection, fixed by its
+ * handshake, so a peer can only ever speak for itself. Decoding validates everything the core relies on
+ * (non-negative terms and indexes, entry terms >= 1, known entry types, at most {@link #MAX_ENTRIES}
+ * entries) and throws {@link WireFormatException} for anything else: nothing from a bad frame reaches Raft.
+ */
+public final class WireMessages {
+
+    /** Most entries one AppendRequest may carry. */
+    public static final int MAX_ENTRIES = 1_000_000;
+
+    private WireMessages() {
+    }
+
+    /** The frame for a Raft message (sender and receiver are implied by the connection). */
+    public static Frame toFrame(RaftMessage m) {
+        Frame.Builder f = Frame.newBuilder();
+        if (m instanceof VoteRequest v) {
+            f.setVoteRequest(io.tally.transport.netty.wire.VoteRequest.newBuilder().setTerm(v.term())
+                    .setLastLogIndex(v.lastLogIndex()).setLastLogTerm(v.lastLogTerm())
+                    .setPreVote(v.preVote()).setTransfer(v.transfer()));
+        } else if (m instanceof VoteResponse v) {
+            f.setVoteResponse(io.tally.transport.netty.wire.VoteResponse.newBuilder().setTerm(v.term())
+                    .setGranted(v.granted()).setPreVote(v.preVote()));
+        } else if (m instanceof AppendRequest a) {
+            io.tally.transport.netty.wire.AppendRequest.Builder b = io.tally.transport.netty.wire.AppendRequest
+                    .newBuilder().setTerm(a.term()).setPrevLogIndex(a.prevLogIndex())
+                    .setPrevLogTerm(a.prevLogTerm()).setLeaderCommit(a.leaderCommit());
+            for (Entry e : a.entries()) {
+                b.addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(e.term())
+                        .setTypeValue(e.type().code()).setData(ByteString.copyFrom(e.data())));
+            }
+            f.setAppendRequest(b);
+        } else if (m instanceof AppendResponse a) {
+            f.setAppendResponse(io.tally.transport.netty.wire.AppendResponse.newBuilder().setTerm(a.term())
+                    .setSuccess(a.success()).setMatchIndex(a.matchIndex()).setRejectedIndex(a.rejectedIndex())
+                    .setConflictTerm(a.conflictTerm()).setConflictIndex(a.conflictIndex()));
+        } else if (m instanceof Heartbeat h) {
+            f.setHeartbeat(io.tally.transport.netty.wire.Heartbeat.newBuilder().setTerm(h.term())
+                    .setCommit(h.commit()).setMatch(h.match()));
+        } else if (m instanceof HeartbeatResponse h) {
+            f.setHeartbeatResponse(io.tally.transport.netty.wire.HeartbeatResponse.newBuilder().setTerm(h.term()));
+        } else if (m instanceof TimeoutNow t) {
+            f.setTimeoutNow(io.tally.transport.netty.wire.TimeoutNow.newBuilder().setTerm(t.term()));
+        } else if (m instanceof SnapshotChunk c) {
+            f.setSnapshotChunk(io.tally.transport.netty.wire.SnapshotChunk.newBuilder().setTerm(c.term())
+                    .setLastIndex(c.lastIndex()).setLastTerm(c.lastTerm()).setOffset(c.offset())
+                    .setData(ByteString.copyFrom(c.data())).setDone(c.done())
+                    .setConfiguration(ByteString.copyFrom(c.configuration())));
+        } else if (m instanceof SnapshotAck a) {
+            f.setSnapshotAck(io.tally.transport.netty.wire.SnapshotAck.newBuilder().setTerm(a.term())
+                    .setLastIndex(a.lastIndex()).setNextOffset(a.nextOffset()));
+        } else {
+            throw new IllegalArgumentException("no wire form for " + m.getClass().getSimpleName());
+        }
+        return f.build();
+    }
+
+    /** Whether the frame carries a Raft message (as opposed to handshake or liveness traffic). */
+    public static boolean isRaftMessage(Frame f) {
+        return f.getBodyCase().getNumber() >= Frame.VOTE_REQUEST_FIELD_NUMBER;
+    }
+
+    /**
+     * The Raft message a frame carries, from {@code from} to {@code to}.
+     *
+     * @throws WireFormatException if the frame carries no Raft message or breaks a rule
+     */
+    public static RaftMessage fromFrame(Frame f, String from, String to) throws WireFormatException {
+        try {
+            return switch (f.getBodyCase()) {
+                case VOTE_REQUEST -> {
+                    var v = f.getVoteRequest();
+                    yield new VoteRequest(from, to, nonNegative("term", v.getTerm()),
+                            nonNegative("last_log_index", v.getLastLogIndex()),
+                            nonNegative("last_log_term", v.getLastLogTerm()), v.getPreVote(), v.getTransfer());
+                }
+                case VOTE_RESPONSE -> {
+                    var v = f.getVoteResponse();
+                    yield new VoteResponse(from, to, nonNegative("term", v.getTerm()), v.getGranted(), v.getPreVote());
+                }
+                case APPEND_REQUEST -> appendRequest(f.getAppendRequest(), from, to);
+                case APPEND_RESPONSE -> {
+                    var a = f.getAppendResponse();
+                    yield new AppendResponse(from, to, nonNegative("term", a.getTerm()), a.getSuccess(),
+                            nonNegative("match_index", a.getMatchIndex()),
+                            nonNegative("rejected_index", a.getRejectedIndex()),
+                            nonNegative("conflict_term", a.getConflictTerm()),
+                            nonNegative("conflict_index", a.getConflictIndex()));
+                }
+                case HEARTBEAT -> {
+                    var h = f.getHeartbeat();
+                    yield new Heartbeat(from, to, nonNegative("term", h.getTerm()),
+                            nonNegative("commit", h.getCommit()), nonNegative("match", h.getMatch()));
+                }
+                case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, nonNegative("term", f.getHeartbeatResponse().getTerm()));
+                case TIMEOUT_NOW -> new TimeoutNow(from, to, nonNegative("term", f.getTimeoutNow().getTerm()));
+                case SNAPSHOT_CHUNK -> {
+                    var c = f.getSnapshotChunk();
+                    yield new SnapshotChunk(from, to, nonNegative("term", c.getTerm()),
+                            nonNegative("last_index", c.getLastIndex()), nonNegative("last_term", c.getLastTerm()),
+                            nonNegative("offset", c.getOffset()), c.getData().toByteArray(), c.getDone(),
+                            c.getConfiguration().toByteArray());
+                }
+                case SNAPSHOT_ACK -> {
+                    var a = f.getSnapshotAck();
+                    yield new SnapshotAck(from, to, nonNegative("term", a.getTerm()),
+                            nonNegative("last_index", a.getLastIndex()), nonNegative("next_offset", a.getNextOffset()));
+                }
+                default -> throw new WireFormatException("frame carries " + f.getBodyCase() + ", not a Raft message");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new WireFormatException("invalid " + f.getBodyCase() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static AppendRequest appendRequest(io.tally.transport.netty.wire.AppendRequest a, String from, String to)
+            throws WireFormatException {
+        long prev = nonNegative("prev_log_index", a.getPrevLogIndex());
+        int n = a.getEntriesCount();
+        if (n > MAX_ENTRIES || prev > Long.MAX_VALUE - n) {
+            throw new WireFormatException("append_request: " + n + " entries after index " + prev + " is out of range");
+        }
+        List<Entry> entries = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            var e = a.getEntries(i);
+            long term = e.getTerm();
+            if (term < 1) {
+                throw new WireFormatException("append_request: entry " + (prev + i + 1) + " has term " + Long.toUnsignedString(term));
+            }
+            entries.add(new Entry(prev + i + 1, term, entryType(e.getType()), e.getData().toByteArray()));
+        }
+        return new AppendRequest(from, to, nonNegative("term", a.getTerm()), prev,
+                nonNegative("prev_log_term", a.getPrevLogTerm()), entries,
+                nonNegative("leader_commit", a.getLeaderCommit()));
+    }
+
+    private static io.tally.raft.core.EntryType entryType(EntryType t) throws WireFormatException {
+        return switch (t) {
+            case COMMAND -> io.tally.raft.core.EntryType.COMMAND;
+            case NOOP -> io.tally.raft.core.EntryType.NOOP;
+            case CONFIGURATION -> io.tally.raft.core.EntryType.CONFIGURATION;
+            case BARRIER -> io.tally.raft.core.EntryType.BARRIER;
+            default -> throw new WireFormatException("unknown entry type " + t);
+        };
+    }
+
+    /** uint64 fields hold Java longs; a value past Long.MAX_VALUE arrives negative and is refused. */
+    private static long nonNegative(String field, long value) throws WireFormatException {
+        if (value < 0) {
+            throw new WireFormatException(field + " " + Long.toUnsignedString(value) + " is out of range");
+        }
+        return value;
+    }
+}
