@@ -1,0 +1,139 @@
+package io.tally.server;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The node process's settings, from command-line flags.
+ *
+ * @param id                the node id (letters, digits, '-', '_', '.'; at most 64)
+ * @param dataDir           where the log, hard state and snapshots live
+ * @param raft              HOST:PORT the Raft transport listens on and peers dial
+ * @param http              HOST:PORT of the HTTP API
+ * @param cluster           initial voters' Raft addresses by id; used only to bootstrap an empty data directory
+ * @param clusterId         the cluster's name, checked in every peer handshake
+ * @param storage           {@code file} (durable) or {@code memory} (benchmarks only: loses everything on exit)
+ * @param electionTimeoutMs the minimum election timeout; heartbeats go out every tenth of it
+ */
+public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, String> cluster,
+                            String clusterId, String storage, int electionTimeoutMs) {
+
+    public static final String USAGE = """
+            usage: tally-node --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
+                              [--cluster ID=HOST:PORT[,ID=HOST:PORT...]] [--cluster-id NAME]
+                              [--storage file|memory] [--election-timeout-ms MS]
+
+              --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
+              --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
+              --raft HOST:PORT        address the Raft transport listens on; peers dial it
+              --http HOST:PORT        address of the HTTP API (/v1/status, /v1/propose, /v1/applied)
+              --cluster LIST          initial voters as ID=RAFT_HOST:PORT, comma-separated, this node included;
+                                      bootstraps an empty data directory, ignored once state exists
+              --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
+              --storage file|memory   durable files (default) or memory (benchmarks; nothing survives a restart)
+              --election-timeout-ms N minimum election timeout in ms (default 500; at least 50)
+              --help                  show this help
+            """;
+
+    public static ServerOptions parse(String[] args) throws UsageException {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + a + "'");
+            }
+            String name = a.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new UsageException("flag --" + name + " needs a value");
+            }
+            if (!java.util.Set.of("id", "data-dir", "raft", "http", "cluster", "cluster-id", "storage",
+                    "election-timeout-ms").contains(name)) {
+                throw new UsageException("unknown flag --" + name);
+            }
+            if (flags.put(name, value) != null) {
+                throw new UsageException("flag --" + name + " given twice");
+            }
+        }
+        String id = required(flags, "id");
+        if (!id.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new UsageException("--id '" + id + "' must be 1-64 letters, digits, '-', '_' or '.'");
+        }
+        Path dataDir = Path.of(required(flags, "data-dir"));
+        String raft = address("raft", required(flags, "raft"));
+        String http = address("http", required(flags, "http"));
+        Map<String, String> cluster = new LinkedHashMap<>();
+        String list = flags.get("cluster");
+        if (list != null) {
+            for (String item : list.split(",")) {
+                int eq = item.indexOf('=');
+                if (eq <= 0) {
+                    throw new UsageException("--cluster item '" + item + "' is not ID=HOST:PORT");
+                }
+                String member = item.substring(0, eq);
+                if (!member.matches("[A-Za-z0-9_.-]{1,64}")) {
+                    throw new UsageException("--cluster member id '" + member + "' is invalid");
+                }
+                if (cluster.put(member, address("cluster", item.substring(eq + 1))) != null) {
+                    throw new UsageException("--cluster names '" + member + "' twice");
+                }
+            }
+            if (!cluster.containsKey(id)) {
+                throw new UsageException("--cluster must include this node ('" + id + "')");
+            }
+            if (!cluster.get(id).equals(raft)) {
+                throw new UsageException("--cluster gives " + id + " the address " + cluster.get(id)
+                        + " but --raft is " + raft);
+            }
+        }
+        String clusterId = flags.getOrDefault("cluster-id", "tally");
+        if (clusterId.isEmpty() || clusterId.length() > 128) {
+            throw new UsageException("--cluster-id must be 1-128 characters");
+        }
+        String storage = flags.getOrDefault("storage", "file");
+        if (!storage.equals("file") && !storage.equals("memory")) {
+            throw new UsageException("--storage must be 'file' or 'memory', not '" + storage + "'");
+        }
+        int election;
+        try {
+            election = Integer.parseInt(flags.getOrDefault("election-timeout-ms", "500"));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--election-timeout-ms must be a number of milliseconds");
+        }
+        if (election < 50 || election > 60_000) {
+            throw new UsageException("--election-timeout-ms must be between 50 and 60000");
+        }
+        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election);
+    }
+
+    private static String required(Map<String, String> flags, String name) throws UsageException {
+        String v = flags.get(name);
+        if (v == null || v.isEmpty()) {
+            throw new UsageException("missing required flag --" + name);
+        }
+        return v;
+    }
+
+    private static String address(String flag, String value) throws UsageException {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new UsageException("--" + flag + " address '" + value + "' is not HOST:PORT");
+        }
+        try {
+            int port = Integer.parseInt(value.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new UsageException("--" + flag + " port " + port + " is out of range 1-65535");
+            }
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + flag + " address '" + value + "' has no numeric port");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,218 @@
+package io.tally.server;
+
+import io.tally.raft.BootstrapException;
+import io.tally.raft.RaftConfig;
+import io.tally.raft.RaftNode;
+import io.tally.raft.core.Configuration;
+import io.tally.raft.core.CoreConfig;
+import io.tally.raft.core.Member;
+import io.tally.raft.storage.InMemoryLogStore;
+import io.tally.raft.storage.InMemorySnapshotStore;
+import io.tally.raft.storage.InMemoryStableStore;
+import io.tally.raft.storage.LogStore;
+import io.tally.raft.storage.SnapshotStore;
+import io.tally.raft.storage.StableStore;
+import io.tally.storage.fs.NioFileSystem;
+import io.tally.storage.log.SegmentedLogOptions;
+import io.tally.storage.log.SegmentedLogStore;
+import io.tally.storage.snapshot.FileSnapshotStore;
+import io.tally.storage.stable.FileStableStore;
+import io.tally.transport.netty.NettyTransport;
+import io.tally.transport.netty.NettyTransportOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One Tally node process: a {@link RaftNode} over file storage (or memory, for benchmarks) and the TCP
+ * transport, plus its HTTP API. The data directory holds {@code log/}, {@code stable/}, {@code snapshots/}
+ * and a lock file, so two processes can never share one directory.
+ */
+public final class TallyNode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TallyNode.class);
+    static final Duration TICK = Duration.ofMillis(10);
+
+    private final ServerOptions options;
+    private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse
+    private final LogStateMachine stateMachine = new LogStateMachine();
+    private final RaftNode<Long> node;
+    private final NettyTransport transport;
+    private final AdminHttp http;
+
+    /**
+     * Opens the data directory and starts the node.
+     *
+     * @throws DataDirectoryException when the data directory cannot be used
+     */
+    public TallyNode(ServerOptions options) throws DataDirectoryException {
+        this.options = options;
+        try {
+            boolean fresh;
+            LogStore log;
+            StableStore stable;
+            SnapshotStore snapshots;
+            if (options.storage().equals("file")) {
+                lockDataDirectory(options.dataDir());
+                SegmentedLogStore segmented = open(() -> SegmentedLogStore.open(NioFileSystem.INSTANCE,
+                        options.dataDir().resolve("log"), SegmentedLogOptions.defaults()), "log");
+                FileStableStore fileStable = open(() -> FileStableStore.open(NioFileSystem.INSTANCE,
+                        options.dataDir().resolve("stable")), "hard state");
+                FileSnapshotStore fileSnapshots = open(() -> FileSnapshotStore.open(NioFileSystem.INSTANCE,
+                        options.dataDir().resolve("snapshots"), 2), "snapshots");
+                fresh = segmented.lastIndex() == 0 && fileStable.load().term() == 0 && fileSnapshots.latest().isEmpty();
+                log = segmented;
+                stable = fileStable;
+                snapshots = fileSnapshots;
+            } else {
+                fresh = true;
+                log = new InMemoryLogStore();
+                stable = new InMemoryStableStore();
+                snapshots = new InMemorySnapshotStore();
+            }
+            NettyTransportOptions to = NettyTransportOptions.defaults(options.clusterId(), options.id(),
+                    socket(options.raft()), Map.of());
+            try {
+                transport = NettyTransport.bind(to);
+            } catch (RuntimeException e) {
+                throw new DataDirectoryException("cannot listen for Raft peers on " + options.raft() + ": " + e.getMessage());
+            }
+            resources.add(transport);
+            int electionTicks = Math.max(5, (int) (options.electionTimeoutMs() / TICK.toMillis()));
+            RaftConfig config = RaftConfig.defaults().withTickInterval(TICK)
+                    .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10)));
+            node = RaftNode.<Long>builder().id(options.id()).config(config).stateMachine(stateMachine)
+                    .logStore(log).stableStore(stable).snapshotStore(snapshots).transport(transport).build();
+            try {
+                node.start();
+            } catch (RuntimeException e) {
+                throw new DataDirectoryException("cannot recover the node's state from " + options.dataDir() + ": " + e.getMessage());
+            }
+            resources.add(node);
+            bootstrapIfFresh(fresh);
+            http = AdminHttp.start(socket(options.http()), node, stateMachine);
+            resources.add(http);
+        } catch (DataDirectoryException e) {
+            close();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw new DataDirectoryException("cannot start: " + e.getMessage());
+        }
+    }
+
+    private void bootstrapIfFresh(boolean fresh) {
+        if (options.cluster().isEmpty()) {
+            if (fresh) {
+                LOG.info("no --cluster given and no state: waiting to be contacted by a leader");
+            }
+            return;
+        }
+        if (!fresh) {
+            LOG.info("the data directory already holds state: ignoring --cluster");
+            return;
+        }
+        List<Member> members = new ArrayList<>();
+        options.cluster().forEach((id, raft) -> members.add(Member.voter(id, raft)));
+        try {
+            node.bootstrap(Configuration.of(members)).get(10, TimeUnit.SECONDS);
+            LOG.info("bootstrapped a new cluster of {}", options.cluster().keySet());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof BootstrapException) {
+                // A peer's leader reached us first: we already follow the cluster, which is what bootstrap wanted.
+                LOG.info("not bootstrapping: {}", e.getCause().getMessage());
+            } else {
+                throw new IllegalStateException("bootstrap failed: " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while bootstrapping");
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("bootstrap did not complete in 10 s");
+        }
+    }
+
+    private void lockDataDirectory(Path dir) throws DataDirectoryException {
+        try {
+            Files.createDirectories(dir);
+            if (!Files.isWritable(dir)) {
+                throw new DataDirectoryException("data directory " + dir + " is not writable");
+            }
+            FileChannel ch = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                ch.close();
+                throw new DataDirectoryException("data directory " + dir + " is in use by another process");
+            }
+            resources.add(ch); // closing the channel releases the lock
+        } catch (IOException e) {
+            throw new DataDirectoryException("cannot use data directory " + dir + ": " + e);
+        }
+    }
+
+    private interface Opener<T> {
+        T open() throws IOException;
+    }
+
+    private <T extends AutoCloseable> T open(Opener<T> opener, String what) throws DataDirectoryException {
+        try {
+            T t = opener.open();
+            resources.add(t);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            throw new DataDirectoryException("cannot open the " + what + " in " + options.dataDir() + ": " + e.getMessage());
+        }
+    }
+
+    static InetSocketAddress socket(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    public RaftNode<Long> raft() {
+        return node;
+    }
+
+    public InetSocketAddress httpAddress() {
+        return http.address();
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("error while closing {}: {}", resources.get(i), e.toString());
+            }
+        }
+        resources.clear();
+    }
+
+    /** The data directory (or a listen address) cannot be used; the process exits with code 2. */
+    public static final class DataDirectoryException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public DataDirectoryException(String message) {
+            super(message);
+        }
+    }
+}

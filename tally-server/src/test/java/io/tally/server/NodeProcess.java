@@ -1,0 +1,152 @@
+package io.tally.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One node as a separate JVM ({@link ServerMain}), its output in a log file. Optionally started inside a
+ * network namespace ({@code ip netns exec}). Kill, pause and resume it with real signals.
+ */
+final class NodeProcess {
+
+    final String id;
+    final String raftHost;
+    final int raftPort;
+    final String httpHost;
+    final int httpPort;
+    final Path dataDir;
+    final Path logFile;
+    private final List<String> launchPrefix;
+    private final List<String> extraFlags;
+    private Process process;
+    private int starts;
+
+    NodeProcess(String id, String raftHost, int raftPort, String httpHost, int httpPort, Path dataDir, Path logDir,
+                List<String> launchPrefix, List<String> extraFlags) {
+        this.id = id;
+        this.raftHost = raftHost;
+        this.raftPort = raftPort;
+        this.httpHost = httpHost;
+        this.httpPort = httpPort;
+        this.dataDir = dataDir;
+        this.logFile = logDir.resolve(id + ".log");
+        this.launchPrefix = launchPrefix;
+        this.extraFlags = extraFlags;
+    }
+
+    String raftAddress() {
+        return raftHost + ":" + raftPort;
+    }
+
+    String httpAddress() {
+        return httpHost + ":" + httpPort;
+    }
+
+    /** Starts the process and waits until it prints READY (or fails with its log). */
+    void start(String clusterFlag) throws IOException {
+        List<String> cmd = new ArrayList<>(launchPrefix);
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("java.class.path"), ServerMain.class.getName(),
+                "--id", id, "--data-dir", dataDir.toString(), "--raft", raftAddress(), "--http", httpAddress(),
+                "--cluster-id", "process-test"));
+        if (clusterFlag != null) {
+            cmd.addAll(List.of("--cluster", clusterFlag));
+        }
+        cmd.addAll(extraFlags);
+        Files.createDirectories(logFile.getParent());
+        Files.writeString(logFile, "---- start " + (++starts) + ": " + String.join(" ", cmd) + "\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            String log = Files.readString(logFile, StandardCharsets.UTF_8);
+            int lastStart = log.lastIndexOf("---- start " + starts + ":");
+            if (log.indexOf("READY node " + id, lastStart) >= 0) {
+                return;
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("node " + id + " did not start (exit "
+                        + (process.isAlive() ? "none" : process.exitValue()) + "); log:\n" + tail(log));
+            }
+            sleep(20);
+        }
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush; only what was fsynced survives. */
+    void kill() throws InterruptedException {
+        if (alive()) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    /** SIGTERM, and wait for the clean shutdown. */
+    void stop() throws InterruptedException {
+        if (alive()) {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    /** Resumes, ignoring failure (cleanup of a possibly paused process). */
+    void resume0() {
+        try {
+            signal("CONT");
+        } catch (IOException | InterruptedException e) {
+            // best effort: the process is killed next
+        }
+    }
+
+    private void signal(String sig) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IOException("kill -" + sig + " " + process.pid() + " failed");
+        }
+    }
+
+    String log() throws IOException {
+        return Files.readString(logFile, StandardCharsets.UTF_8);
+    }
+
+    static String tail(String log) {
+        String[] lines = log.split("\n");
+        StringBuilder b = new StringBuilder();
+        for (int i = Math.max(0, lines.length - 40); i < lines.length; i++) {
+            b.append(lines[i]).append('\n');
+        }
+        return b.toString();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+}
