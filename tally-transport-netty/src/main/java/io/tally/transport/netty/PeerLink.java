@@ -48,6 +48,7 @@ final class PeerLink {
     private final NettyTransport transport;
     private final String peer;
     private final InetSocketAddress address;
+    private final String where; // host:port as configured, for logs
     private final Lane lane;
     private final EventLoop loop;
     private final long maxQueueBytes;
@@ -64,6 +65,7 @@ final class PeerLink {
         this.transport = transport;
         this.peer = peer;
         this.address = address;
+        this.where = address.getHostString() + ":" + address.getPort();
         this.lane = lane;
         this.loop = loop;
         NettyTransportOptions o = transport.options();
@@ -170,7 +172,7 @@ final class PeerLink {
     private void opened() {
         state = State.OPEN;
         backoff.reset();
-        NettyTransport.LOG.debug("{} lane to {} at {} open", lane, peer, address);
+        NettyTransport.LOG.debug("{} lane to {} at {} open", lane, peer, where);
         drain();
     }
 
@@ -187,9 +189,9 @@ final class PeerLink {
         dropQueued();
         long delay = backoff.nextDelayNanos();
         if (wasOpen || backoff.failures() == 1) {
-            NettyTransport.LOG.info("{} lane to {} at {} lost ({}); reconnecting", lane, peer, address, reason);
+            NettyTransport.LOG.info("{} lane to {} at {} lost ({}); reconnecting", lane, peer, where, reason);
         } else {
-            NettyTransport.LOG.debug("{} lane to {} at {}: {}; retry in {} ms", lane, peer, address, reason, delay / 1_000_000);
+            NettyTransport.LOG.debug("{} lane to {} at {}: {}; retry in {} ms", lane, peer, where, reason, delay / 1_000_000);
         }
         loop.schedule(() -> {
             if (state == State.BACKOFF) {
@@ -247,14 +249,14 @@ final class PeerLink {
                     } else if (w.getVersion() != NettyTransport.PROTOCOL_VERSION || !w.getClusterId().equals(o.clusterId())
                             || !w.getNodeId().equals(peer)) {
                         transport.warnings().warn("{} at {} answered as node '{}' of cluster '{}' (version {}); expected '{}' of '{}'",
-                                peer, address, w.getNodeId(), w.getClusterId(), w.getVersion(), peer, o.clusterId());
+                                peer, where, w.getNodeId(), w.getClusterId(), w.getVersion(), peer, o.clusterId());
                         failed("wrong peer");
                     } else {
                         opened();
                     }
                 }
                 case REJECT -> {
-                    transport.warnings().warn("{} at {} refused our connection: {}", peer, address, f.getReject().getReason());
+                    transport.warnings().warn("{} at {} refused our connection: {}", peer, where, f.getReject().getReason());
                     failed("refused");
                 }
                 case PONG -> {
@@ -301,7 +303,7 @@ final class PeerLink {
             Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
             if (ctx.channel() == channel) {
                 if (c instanceof WireFormatException) {
-                    transport.warnings().warn("bad frame from {} at {}: {}", peer, address, c.getMessage());
+                    transport.warnings().warn("bad frame from {} at {}: {}", peer, where, c.getMessage());
                 }
                 failed(c.toString());
             } else {

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NettyTransportTest {
 
     private static final String CLUSTER = "test-cluster";
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @AfterEach
     void closeAll() throws Exception {
@@ -172,7 +172,10 @@ class NettyTransportTest {
             NettyTransport a = transport("a", 0, o);
             a.start(m -> { });
             byte[] payload = new byte[64 * 1024];
-            long offered = 0;
+            // First the link opens (handshake done), then the peer stops reading while we keep sending.
+            a.send(new AppendRequest("a", "b", 1, 0, 1, List.of(), 0));
+            Wait.until("the data lane is open", Duration.ofSeconds(10), () -> a.stats().messagesSent() == 1);
+            long offered = 1;
             for (int i = 1; i <= 2000; i++) {
                 a.send(new AppendRequest("a", "b", 1, i - 1, 1, List.of(new Entry(i, 1, EntryType.COMMAND, payload)), 0));
                 offered++;
