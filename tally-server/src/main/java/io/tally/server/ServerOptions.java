@@ -15,14 +15,15 @@ import java.util.Map;
  * @param clusterId         the cluster's name, checked in every peer handshake
  * @param storage           {@code file} (durable) or {@code memory} (benchmarks only: loses everything on exit)
  * @param electionTimeoutMs the minimum election timeout; heartbeats go out every tenth of it
+ * @param snapshotEntries   take a snapshot after this many applied entries (0: only by log size, 64 MiB)
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, String> cluster,
-                            String clusterId, String storage, int electionTimeoutMs) {
+                            String clusterId, String storage, int electionTimeoutMs, long snapshotEntries) {
 
     public static final String USAGE = """
             usage: tally-node --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
                               [--cluster ID=HOST:PORT[,ID=HOST:PORT...]] [--cluster-id NAME]
-                              [--storage file|memory] [--election-timeout-ms MS]
+                              [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -33,6 +34,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
               --storage file|memory   durable files (default) or memory (benchmarks; nothing survives a restart)
               --election-timeout-ms N minimum election timeout in ms (default 500; at least 50)
+              --snapshot-entries N    snapshot after N applied entries (default 100000; 0: only when the
+                                      log reaches 64 MiB)
               --help                  show this help
             """;
 
@@ -55,7 +58,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                 throw new UsageException("flag --" + name + " needs a value");
             }
             if (!java.util.Set.of("id", "data-dir", "raft", "http", "cluster", "cluster-id", "storage",
-                    "election-timeout-ms").contains(name)) {
+                    "election-timeout-ms", "snapshot-entries").contains(name)) {
                 throw new UsageException("unknown flag --" + name);
             }
             if (flags.put(name, value) != null) {
@@ -110,7 +113,16 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (election < 50 || election > 60_000) {
             throw new UsageException("--election-timeout-ms must be between 50 and 60000");
         }
-        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election);
+        long snapshotEntries;
+        try {
+            snapshotEntries = Long.parseLong(flags.getOrDefault("snapshot-entries", "100000"));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--snapshot-entries must be a number");
+        }
+        if (snapshotEntries < 0) {
+            throw new UsageException("--snapshot-entries must not be negative");
+        }
+        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries);
     }
 
     private static String required(Map<String, String> flags, String name) throws UsageException {

@@ -93,8 +93,11 @@ public final class TallyNode implements AutoCloseable {
             }
             resources.add(transport);
             int electionTicks = Math.max(5, (int) (options.electionTimeoutMs() / TICK.toMillis()));
-            RaftConfig config = RaftConfig.defaults().withTickInterval(TICK)
-                    .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10)));
+            RaftConfig defaults = RaftConfig.defaults();
+            RaftConfig config = defaults.withTickInterval(TICK)
+                    .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10)))
+                    .withSnapshots(defaults.snapshots().withTriggers(options.snapshotEntries(),
+                            defaults.snapshots().everyLogBytes(), defaults.snapshots().trailingEntries()));
             node = RaftNode.<Long>builder().id(options.id()).config(config).stateMachine(stateMachine)
                     .logStore(log).stableStore(stable).snapshotStore(snapshots).transport(transport).build();
             try {

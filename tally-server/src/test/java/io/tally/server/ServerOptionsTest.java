@@ -1,0 +1,51 @@
+package io.tally.server;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ServerOptionsTest {
+
+    private static final String[] GOOD = {"--id", "n1", "--data-dir", "/tmp/x", "--raft", "127.0.0.1:7001",
+            "--http", "127.0.0.1:8001", "--cluster", "n1=127.0.0.1:7001,n2=127.0.0.1:7002"};
+
+    @Test
+    void aCompleteCommandLineParses() throws Exception {
+        ServerOptions o = ServerOptions.parse(GOOD);
+        assertEquals("n1", o.id());
+        assertEquals(Map.of("n1", "127.0.0.1:7001", "n2", "127.0.0.1:7002"), o.cluster());
+        assertEquals("tally", o.clusterId());
+        assertEquals("file", o.storage());
+        assertEquals(500, o.electionTimeoutMs());
+        assertEquals(o, ServerOptions.parse(new String[] {"--id=n1", "--data-dir=/tmp/x", "--raft=127.0.0.1:7001",
+                "--http=127.0.0.1:8001", "--cluster=n1=127.0.0.1:7001,n2=127.0.0.1:7002"}));
+    }
+
+    @Test
+    void badInputIsRefusedWithTheReason() {
+        List<List<String>> cases = List.of(
+                List.of("--id", "n1"),
+                List.of("--id", "n 1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h", "--http", "h:2"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:99999", "--http", "h:2"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--bogus", "x"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n2=h:1"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n1=h:3"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n1h:1"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--storage", "tape"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--election-timeout-ms", "5"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--snapshot-entries", "-1"),
+                List.of("--id", "n1", "--id", "n2"),
+                List.of("stray"),
+                List.of("--id"));
+        for (List<String> c : cases) {
+            UsageException e = assertThrows(UsageException.class, () -> ServerOptions.parse(c.toArray(String[]::new)), c.toString());
+            assertTrue(!e.getMessage().isBlank());
+        }
+    }
+}
