@@ -33,11 +33,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class InMemoryClusterBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int nodes = intArg(args, "--nodes", 3);
-        int seconds = intArg(args, "--seconds", 10);
-        int warmup = intArg(args, "--warmup", 3);
-        int outstanding = intArg(args, "--outstanding", 256);
-        int payload = intArg(args, "--payload", 128);
+        int nodes = BenchArgs.intArg(args, "--nodes", 3);
+        int seconds = BenchArgs.intArg(args, "--seconds", 10);
+        int warmup = BenchArgs.intArg(args, "--warmup", 3);
+        int outstanding = BenchArgs.intArg(args, "--outstanding", 256);
+        int payload = BenchArgs.intArg(args, "--payload", 128);
 
         InMemoryNetwork net = new InMemoryNetwork();
         List<RaftNode<Long>> cluster = new ArrayList<>();
@@ -134,19 +134,6 @@ public final class InMemoryClusterBenchmark {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
         throw new IllegalStateException("no leader within 10 s");
-    }
-
-    private static int intArg(String[] args, String name, int dflt) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                try {
-                    return Integer.parseInt(args[i + 1]);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(name + " needs an integer, got '" + args[i + 1] + "'");
-                }
-            }
-        }
-        return dflt;
     }
 
     /** Counts commands; the cheapest deterministic state machine, so the figure is the runtime's. */

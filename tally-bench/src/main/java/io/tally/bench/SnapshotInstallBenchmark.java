@@ -67,9 +67,9 @@ public final class SnapshotInstallBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int stateBytes = intArg(args, "--state-mb", 64) << 20;
-        int chunk = intArg(args, "--chunk-kb", 256) << 10;
-        int window = intArg(args, "--window", 4);
+        int stateBytes = BenchArgs.intArg(args, "--state-mb", 64) << 20;
+        int chunk = BenchArgs.intArg(args, "--chunk-kb", 256) << 10;
+        int window = BenchArgs.intArg(args, "--window", 4);
         RaftConfig config = RaftConfig.defaults().withSnapshots(new RaftConfig.SnapshotPolicy(0, 0, 0, chunk, window));
         InMemoryNetwork net = new InMemoryNetwork();
         String[] ids = {"b0", "b1", "b2"};
@@ -122,14 +122,5 @@ public final class SnapshotInstallBenchmark {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         return t;
-    }
-
-    private static int intArg(String[] args, String name, int dflt) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return dflt;
     }
 }

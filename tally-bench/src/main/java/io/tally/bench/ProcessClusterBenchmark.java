@@ -1,0 +1,116 @@
+package io.tally.bench;
+
+import io.tally.raft.RaftNode;
+import io.tally.raft.RaftState;
+import io.tally.server.ServerMain;
+import io.tally.server.ServerOptions;
+import io.tally.server.TallyNode;
+
+import java.io.File;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Replication throughput of three node processes on loopback with in-memory log stores, so the figure is
+ * Raft plus the TCP transport without a disk. Node n1 runs in this JVM (it carries the load generator and
+ * gets a short election timeout so that it becomes leader); n2 and n3 are separate JVMs
+ * ({@link ServerMain} with {@code --storage memory}). A fixed number of proposals is kept outstanding; each
+ * completes once committed by a majority and applied on n1.
+ *
+ * <p>Usage: {@code ProcessClusterBenchmark [--seconds 10] [--warmup 5] [--outstanding 256] [--payload 128]}
+ */
+public final class ProcessClusterBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        int seconds = BenchArgs.intArg(args, "--seconds", 10);
+        int warmup = BenchArgs.intArg(args, "--warmup", 5);
+        int outstanding = BenchArgs.intArg(args, "--outstanding", 256);
+        int payload = BenchArgs.intArg(args, "--payload", 128);
+        int[] raft = {freePort(), freePort(), freePort()};
+        String cluster = "n1=127.0.0.1:" + raft[0] + ",n2=127.0.0.1:" + raft[1] + ",n3=127.0.0.1:" + raft[2];
+        Path dir = Files.createTempDirectory("tally-bench");
+        List<Process> children = new ArrayList<>();
+        TallyNode n1 = null;
+        try {
+            for (int i = 2; i <= 3; i++) {
+                List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx4g", "-cp", classpath(), ServerMain.class.getName(), "--id", "n" + i,
+                        "--data-dir", dir.resolve("n" + i).toString(), "--raft", "127.0.0.1:" + raft[i - 1],
+                        "--http", "127.0.0.1:" + freePort(), "--cluster", cluster, "--storage", "memory",
+                        "--election-timeout-ms", "2000", "--snapshot-entries", "0");
+                children.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("n" + i + ".log").toFile()).start());
+            }
+            n1 = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.resolve("n1").toString(),
+                    "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + freePort(), "--cluster", cluster,
+                    "--storage", "memory", "--election-timeout-ms", "150", "--snapshot-entries", "0"}));
+            RaftNode<Long> leader = n1.raft();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (leader.state() != RaftState.LEADER || leader.commitIndex() < 2) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("n1 did not become leader; logs in " + dir);
+                }
+                Thread.sleep(10);
+            }
+            Semaphore window = new Semaphore(outstanding);
+            AtomicLong done = new AtomicLong();
+            AtomicLong failed = new AtomicLong();
+            byte[] command = new byte[payload];
+            long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+            long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
+            long atWarmEnd = -1;
+            while (System.nanoTime() < end) {
+                if (atWarmEnd < 0 && System.nanoTime() >= warmEnd) {
+                    atWarmEnd = done.get();
+                }
+                window.acquire();
+                leader.apply(command).whenComplete((r, e) -> {
+                    if (e == null) {
+                        done.incrementAndGet();
+                    } else if (failed.getAndIncrement() == 0) {
+                        System.out.println("first failure: " + e);
+                    }
+                    window.release();
+                });
+            }
+            long measured = done.get() - Math.max(0, atWarmEnd);
+            System.out.printf("3 processes on loopback, in-memory logs, %d B entries, %d outstanding: %,.0f entries/s "
+                            + "committed and applied (%d s measured after %d s warm-up; %d failed)%n",
+                    payload, outstanding, measured / (double) seconds, seconds, warmup, failed.get());
+            window.acquire(outstanding);
+        } finally {
+            if (n1 != null) {
+                n1.close();
+            }
+            for (Process p : children) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /** The classpath to start node processes with: this benchmark's own (also under {@code mvn exec:java}). */
+    private static String classpath() {
+        if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader u) {
+            List<String> parts = new ArrayList<>();
+            for (URL url : u.getURLs()) {
+                parts.add(url.getPath());
+            }
+            return String.join(File.pathSeparator, parts);
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
