@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Replication throughput of three node processes on loopback with in-memory log stores, so the figure is
  * Raft plus the TCP transport without a disk. Node n1 runs in this JVM (it carries the load generator and
- * gets a short election timeout so that it becomes leader); n2 and n3 are separate JVMs
+ * has the default 500 ms election timeout, the others 3 s, so that it becomes leader); n2 and n3 are separate JVMs
  * ({@link ServerMain} with {@code --storage memory}). A fixed number of proposals is kept outstanding; each
  * completes once committed by a majority and applied on n1.
  *
@@ -45,13 +45,13 @@ public final class ProcessClusterBenchmark {
                         "-Xmx4g", "-cp", classpath(), ServerMain.class.getName(), "--id", "n" + i,
                         "--data-dir", dir.resolve("n" + i).toString(), "--raft", "127.0.0.1:" + raft[i - 1],
                         "--http", "127.0.0.1:" + freePort(), "--cluster", cluster, "--storage", "memory",
-                        "--election-timeout-ms", "2000", "--snapshot-entries", "0");
+                        "--election-timeout-ms", "3000", "--snapshot-entries", "0");
                 children.add(new ProcessBuilder(cmd).redirectErrorStream(true)
                         .redirectOutput(dir.resolve("n" + i + ".log").toFile()).start());
             }
             n1 = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.resolve("n1").toString(),
                     "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + freePort(), "--cluster", cluster,
-                    "--storage", "memory", "--election-timeout-ms", "150", "--snapshot-entries", "0"}));
+                    "--storage", "memory", "--election-timeout-ms", "500", "--snapshot-entries", "0"}));
             RaftNode<Long> leader = n1.raft();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (leader.state() != RaftState.LEADER || leader.commitIndex() < 2) {
