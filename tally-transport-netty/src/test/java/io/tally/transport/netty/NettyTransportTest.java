@@ -186,4 +186,60 @@ class NettyTransportTest {
             assertTrue(inFlight < queueBytes + (16L << 20), "at most queue + buffers accepted, was " + inFlight);
         }
     }
+
+    @Test
+    void heartbeatsAreNotStuckBehindAStalledDataLane() throws Exception {
+        ConcurrentLinkedQueue<Frame> control = new ConcurrentLinkedQueue<>();
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReceiveBufferSize(64 * 1024);
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = server.accept();
+                        closeables.add(s);
+                        Frame hello = RawPeer.readFrameFrom(s.getInputStream());
+                        s.getOutputStream().write(FrameCodec.encode(Frame.newBuilder().setWelcome(
+                                io.tally.transport.netty.wire.Welcome.newBuilder().setVersion(1).setClusterId(CLUSTER)
+                                        .setNodeId("b")).build()));
+                        if (hello.getHello().getLane() == io.tally.transport.netty.wire.Lane.LANE_CONTROL) {
+                            Thread reader = new Thread(() -> {
+                                try {
+                                    Frame f;
+                                    while ((f = RawPeer.readFrameFrom(s.getInputStream())) != null) {
+                                        control.add(f);
+                                    }
+                                } catch (IOException e) {
+                                    // closed at the end of the test
+                                }
+                            });
+                            reader.setDaemon(true);
+                            reader.start();
+                        } // the DATA connection is never read again
+                    }
+                } catch (IOException e) {
+                    // server closed at the end of the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            NettyTransportOptions o = NettyTransportOptions.defaults(CLUSTER, "a", new InetSocketAddress("127.0.0.1", 0),
+                    Map.of("b", new InetSocketAddress("127.0.0.1", server.getLocalPort())))
+                    .withMaxFrameBytes(1 << 20).withQueueBytes(1 << 20, 4L << 20);
+            NettyTransport a = transport("a", 0, o);
+            a.start(m -> { });
+            byte[] payload = new byte[64 * 1024];
+            a.send(new AppendRequest("a", "b", 1, 0, 1, List.of(), 0));
+            Wait.until("the data lane is open", Duration.ofSeconds(10), () -> a.stats().messagesSent() == 1);
+            for (int i = 1; i <= 1000; i++) {
+                a.send(new AppendRequest("a", "b", 1, i - 1, 1, List.of(new Entry(i, 1, EntryType.COMMAND, payload)), 0));
+            }
+            Wait.until("the data lane is saturated", Duration.ofSeconds(10), () -> a.stats().messagesDropped() > 0);
+            for (int i = 1; i <= 20; i++) {
+                a.send(new Heartbeat("a", "b", 1, i, 0));
+            }
+            Wait.until("all 20 heartbeats arrive on the control lane", Duration.ofSeconds(10),
+                    () -> control.stream().filter(Frame::hasHeartbeat).count() == 20);
+        }
+    }
 }
