@@ -1,0 +1,8 @@
+package io.tally.kv;
+
+/**
+ * A client's exactly-once state (Raft thesis §6.3): the last request number it had applied, that request's
+ * result, and the leader-stamped time of its last write (for expiry).
+ */
+record Session(long lastSeq, KvResult lastResult, long lastStampMillis) {
+}
