@@ -6,6 +6,7 @@ import io.tally.raft.core.EntryType;
 import io.tally.raft.core.HardState;
 import io.tally.raft.core.Output;
 import io.tally.raft.core.RaftCore;
+import io.tally.raft.core.ReadState;
 import io.tally.raft.core.RaftLog;
 import io.tally.raft.core.RoleChange;
 import io.tally.raft.message.RaftMessage;
@@ -92,6 +93,9 @@ public final class RaftNode<R> implements AutoCloseable {
     private RaftCore core;
     /** Loop-owned: proposals awaiting commit, by log index. */
     private final Map<Long, PendingOp<R>> pending = new HashMap<>();
+    /** Read requests handed to the core and not yet answered (loop only), by request id. */
+    private final Map<Long, CompletableFuture<Long>> pendingReads = new HashMap<>();
+    private long readSeq;
     /** Loop-owned: bootstrap futures to complete once the current batch is durable. */
     private final List<CompletableFuture<Void>> awaitingPersist = new ArrayList<>();
     /** Every bootstrap future, so that shutdown can fail the unfinished ones (completing twice is a no-op). */
@@ -248,6 +252,8 @@ public final class RaftNode<R> implements AutoCloseable {
         List<PendingOp<R>> ops = new ArrayList<>(pending.values());
         pending.clear();
         List<CompletableFuture<?>> others = new ArrayList<>(bootstraps);
+        others.addAll(pendingReads.values());
+        pendingReads.clear();
         Object ev;
         while ((ev = inbox.poll()) != null) {
             if (ev instanceof Request<?> r) {
@@ -256,6 +262,8 @@ public final class RaftNode<R> implements AutoCloseable {
                 ops.add(op);
             } else if (ev instanceof BootstrapRequest b) {
                 others.add(b.future());
+            } else if (ev instanceof ReadRequest r) {
+                others.add(r.future());
             }
         }
         applier.fail(ops, reason);
@@ -300,6 +308,34 @@ public final class RaftNode<R> implements AutoCloseable {
     public CompletableFuture<Long> barrier(Duration timeout) {
         CompletableFuture<Long> f = new CompletableFuture<>();
         submit(new Request<>(PendingOp.barrier(f)), f);
+        withTimeout(f, timeout);
+        return f;
+    }
+
+    /**
+     * A linearizable read barrier (ReadIndex, Raft thesis §6.4). The future completes, on the apply thread, once
+     * this node — the leader — has confirmed with a majority that it still leads and has applied everything
+     * committed when the request arrived (and an entry of its own term): reading the state machine from then on
+     * is linearizable. It completes with the read index. Fails with {@link NotLeaderException} on a follower
+     * or when leadership is lost first, and with {@link RaftTimeoutException} after {@code timeout}. Nothing is
+     * written to the log.
+     */
+    public CompletableFuture<Long> readIndex(Duration timeout) {
+        return read(false, timeout);
+    }
+
+    /**
+     * Like {@link #readIndex}, but served without a heartbeat round while the leader lease holds (thesis
+     * §6.4.1; CheckQuorum must be on). Linearizable only if clocks drift by less than the configured margin
+     * ({@link io.tally.raft.core.CoreConfig#leaseDriftTicks}); falls back to ReadIndex when the lease lapsed.
+     */
+    public CompletableFuture<Long> leaseRead(Duration timeout) {
+        return read(true, timeout);
+    }
+
+    private CompletableFuture<Long> read(boolean lease, Duration timeout) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(new ReadRequest(lease, f), f);
         withTimeout(f, timeout);
         return f;
     }
@@ -483,6 +519,16 @@ public final class RaftNode<R> implements AutoCloseable {
             @SuppressWarnings("unchecked")
             PendingOp<R> op = (PendingOp<R>) r.op();
             propose(op);
+        } else if (ev instanceof ReadRequest r) {
+            if (!r.future().isDone()) {
+                long reqId = ++readSeq;
+                pendingReads.put(reqId, r.future());
+                if (r.lease()) {
+                    core.leaseRead(reqId);
+                } else {
+                    core.readIndex(reqId);
+                }
+            }
         } else if (ev instanceof BootstrapRequest b) {
             bootstrapOnLoop(b);
         } else if (ev instanceof SnapshotTaken t) {
@@ -543,6 +589,18 @@ public final class RaftNode<R> implements AutoCloseable {
         awaitingPersist.clear();
         if (!o.committed().isEmpty()) {
             applier.submit(o.committed(), takePending(o.committed()));
+        }
+        for (ReadState rs : o.reads()) {
+            CompletableFuture<Long> f = pendingReads.remove(rs.requestId());
+            if (f == null) {
+                continue;
+            }
+            if (rs.ok()) {
+                applier.whenApplied(rs.index(), () -> f.complete(rs.index()));
+            } else {
+                NotLeaderException e = new NotLeaderException(id, core.leaderId());
+                applier.completeLater(() -> f.completeExceptionally(e));
+            }
         }
         if (!o.roleChanges().isEmpty()) {
             onRoleChanges(o.roleChanges());
@@ -612,6 +670,9 @@ public final class RaftNode<R> implements AutoCloseable {
     }
 
     private record Request<T>(PendingOp<T> op) {
+    }
+
+    private record ReadRequest(boolean lease, CompletableFuture<Long> future) {
     }
 
     private record BootstrapRequest(Configuration configuration, CompletableFuture<Void> future) {

@@ -15,9 +15,13 @@ package io.tally.raft.core;
  * @param maxAppendEntries  entries in one AppendEntries (hashicorp/raft's MaxAppendEntries); a follower far
  *                          behind is repaired in chunks, so the §5.4.2 commit rule is load-bearing even though
  *                          every term starts with a no-op
+ * @param leaseDriftTicks   clock-drift margin of leader leases: a leader serves lease reads only until
+ *                          electionTicks − leaseDriftTicks after sending a heartbeat round a majority
+ *                          acknowledged (followers refuse votes for electionTicks after hearing from it)
  */
 public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote, boolean checkQuorum,
-                         int maxInflight, long maxInflightBytes, long maxAppendBytes, int maxAppendEntries) {
+                         int maxInflight, long maxInflightBytes, long maxAppendBytes, int maxAppendEntries,
+                         int leaseDriftTicks) {
 
     public CoreConfig {
         if (heartbeatTicks < 1) {
@@ -26,37 +30,46 @@ public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote,
         if (electionTicks <= heartbeatTicks) {
             throw new IllegalArgumentException("electionTicks (" + electionTicks + ") must exceed heartbeatTicks (" + heartbeatTicks + ")");
         }
+        if (leaseDriftTicks < 0 || leaseDriftTicks >= electionTicks) {
+            throw new IllegalArgumentException("leaseDriftTicks must be in [0, electionTicks)");
+        }
         if (maxInflight < 1 || maxInflightBytes < 1 || maxAppendBytes < 1 || maxAppendEntries < 1) {
             throw new IllegalArgumentException("flow-control limits must be positive");
         }
     }
 
     public static CoreConfig defaults() {
-        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64);
+        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10);
     }
 
     /** Both timeouts at once (setting them one by one can pass through an invalid pair). */
     public CoreConfig withTicks(int election, int heartbeat) {
-        return new CoreConfig(election, heartbeat, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
+        return new CoreConfig(election, heartbeat, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries,
+                leaseDriftTicks < election ? leaseDriftTicks : election / 5); // keep the margin unless it no longer fits
     }
 
     public CoreConfig withElectionTicks(int ticks) {
-        return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
+        return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries,
+                leaseDriftTicks < ticks ? leaseDriftTicks : ticks / 5);
     }
 
     public CoreConfig withHeartbeatTicks(int ticks) {
-        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
+        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks);
     }
 
     public CoreConfig withPreVote(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
+        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks);
     }
 
     public CoreConfig withMaxAppendEntries(int n) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n, leaseDriftTicks);
     }
 
     public CoreConfig withCheckQuorum(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks);
+    }
+
+    public CoreConfig withLeaseDriftTicks(int ticks) {
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, ticks);
     }
 }

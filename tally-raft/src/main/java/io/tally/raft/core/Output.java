@@ -19,10 +19,12 @@ import java.util.List;
  * positive; they are covered by a durable snapshot); before applying {@link #committed}, restore the state
  * machine from the snapshot at {@link #restore} (when not null; it was received from the leader); and stream
  * the latest snapshot to each follower in {@link #snapshotSends}.
+ * Reads: {@link #reads} answers read requests; serve each once the state machine has applied up to its index.
  */
 public record Output(List<RaftMessage> messages, HardState hardState, long truncateFrom, List<Entry> entries,
                      List<RaftMessage> messagesAfterPersist, List<Entry> committed, List<RoleChange> roleChanges,
-                     boolean configurationChanged, long compactUpTo, SnapshotPoint restore, List<String> snapshotSends) {
+                     boolean configurationChanged, long compactUpTo, SnapshotPoint restore, List<String> snapshotSends,
+                     List<ReadState> reads) {
 
     public boolean needsPersist() {
         return hardState != null || truncateFrom > 0 || !entries.isEmpty() || compactUpTo > 0;

@@ -20,6 +20,7 @@ final class OutputBuffer {
     long compactUpTo;
     SnapshotPoint restore;
     final List<String> snapshotSends = new ArrayList<>();
+    final List<ReadState> reads = new ArrayList<>();
 
     void send(RaftMessage m, boolean immediately) {
         (immediately ? now : afterPersist).add(m);
@@ -43,12 +44,14 @@ final class OutputBuffer {
     boolean hasAny() {
         return hardStateDirty || configurationChanged || !roleChanges.isEmpty() || !now.isEmpty()
                 || !afterPersist.isEmpty() || truncateFrom > 0 || !entries.isEmpty() || compactUpTo > 0
-                || restore != null || !snapshotSends.isEmpty();
+                || restore != null || !snapshotSends.isEmpty() || !reads.isEmpty();
     }
 
     Output drain(HardState hs, List<Entry> committed) {
         Output o = new Output(now, hs, truncateFrom, entries, afterPersist, committed,
-                List.copyOf(roleChanges), configurationChanged, compactUpTo, restore, List.copyOf(snapshotSends));
+                List.copyOf(roleChanges), configurationChanged, compactUpTo, restore, List.copyOf(snapshotSends),
+                List.copyOf(reads));
+        reads.clear();
         compactUpTo = 0;
         restore = null;
         snapshotSends.clear();

@@ -59,6 +59,7 @@ public final class RaftCore {
     private Configuration committedConfig;
     private long committedConfigIndex = -1;
     final Replicator replicator;
+    final ReadIndex reads;
 
     /**
      * Creates a core over a recovered log and hard state.
@@ -77,6 +78,7 @@ public final class RaftCore {
         this.config = log.latestConfiguration();
         this.leaderMatchIndex = log.snapshotIndex();
         this.replicator = new Replicator(this);
+        this.reads = new ReadIndex(this);
         resetElectionTimer();
     }
 
@@ -131,6 +133,31 @@ public final class RaftCore {
     }
 
     // ---------------------------------------------------------------- inputs
+
+    /**
+     * A linearizable read (ReadIndex, thesis §6.4): answered in {@link Output#reads} with the index the state
+     * machine must have applied before the read is served, once this leader has confirmed it still leads;
+     * answered with a failure at once on a non-leader, or later if leadership is lost first.
+     */
+    public void readIndex(long requestId) {
+        if (role != Role.LEADER) {
+            out.reads.add(new ReadState(requestId, -1));
+        } else {
+            reads.request(requestId);
+        }
+    }
+
+    /**
+     * A read under the leader lease (thesis §6.4.1; needs CheckQuorum): answered at once while the lease holds,
+     * otherwise like {@link #readIndex}. Relies on bounded clock drift ({@link CoreConfig#leaseDriftTicks}).
+     */
+    public void leaseRead(long requestId) {
+        if (role != Role.LEADER) {
+            out.reads.add(new ReadState(requestId, -1));
+        } else {
+            reads.leaseRequest(requestId);
+        }
+    }
 
     /** Bootstraps a brand-new cluster: the configuration becomes entry 1 of term 1 on every initial member. */
     public void bootstrap(Configuration c) {
@@ -258,6 +285,7 @@ public final class RaftCore {
     /** Collects what the driver must do for the inputs since the last call. */
     public Output takeOutput() {
         if (role == Role.LEADER) {
+            reads.commitMayHaveAdvanced();
             replicator.flush();
         }
         long applyUpTo = Math.min(commitIndex, log.stableIndex());
@@ -424,7 +452,7 @@ public final class RaftCore {
             // the leader's commit index reaches.
             leaderMatchIndex = Math.max(leaderMatchIndex, Math.min(h.match(), log.lastIndex()));
             commitTo(Math.min(h.commit(), leaderMatchIndex));
-            send(new HeartbeatResponse(id, h.from(), term));
+            send(new HeartbeatResponse(id, h.from(), term, h.context()));
         } else if (m instanceof TimeoutNow t) {
             if (t.from().equals(leaderId)) {
                 campaign(false, true); // thesis §3.10: skip PreVote, disregard leases
@@ -523,6 +551,9 @@ public final class RaftCore {
             term = newTerm;
             votedFor = null;
             out.hardStateDirty = true;
+        }
+        if (role == Role.LEADER) {
+            reads.reset(); // reads not yet confirmed fail: this node can no longer prove it leads
         }
         role = Role.FOLLOWER;
         leaderId = leader;

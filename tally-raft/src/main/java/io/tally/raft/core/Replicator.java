@@ -149,6 +149,7 @@ final class Replicator {
             return;
         }
         pr.recentActive = true;
+        core.reads.acknowledged(r.from(), r.context());
         if (pr.match >= core.log.lastIndex()) {
             return;
         }
@@ -204,14 +205,18 @@ final class Replicator {
         dirty = true;
     }
 
-    void broadcastHeartbeat() {
+    /** Sends every follower a heartbeat of a new round (ReadIndex, leases); returns the round. */
+    long broadcastHeartbeat() {
+        core.reads.nextRound();
         for (Progress pr : progress.values()) {
             sendHeartbeat(pr);
         }
+        return core.reads.currentRound();
     }
 
     private void sendHeartbeat(Progress pr) {
-        core.send(new Heartbeat(core.id, pr.id, core.term, core.commitIndex, pr.match));
+        // Any heartbeat carries the current round: it is sent after the round began, so its echo counts for it.
+        core.send(new Heartbeat(core.id, pr.id, core.term, core.commitIndex, pr.match, core.reads.currentRound()));
         pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
     }
 

@@ -24,8 +24,8 @@ import java.util.List;
  *   3 AppendRequest     i64 prevLogIndex, i64 prevLogTerm, i64 leaderCommit, i32 count, count x entry
  *   4 AppendResponse    u8 flags (bit0 success), i64 matchIndex, i64 rejectedIndex, i64 conflictTerm,
  *                       i64 conflictIndex
- *   5 Heartbeat         i64 commit, i64 match
- *   6 HeartbeatResponse (nothing)
+ *   5 Heartbeat         i64 commit, i64 match, i64 context
+ *   6 HeartbeatResponse i64 context
  *   7 TimeoutNow        (nothing)
  *   8 SnapshotChunk     i64 lastIndex, i64 lastTerm, i64 offset, u8 flags (bit0 done), i32 dataLength, data,
  *                       i32 configLength, configuration
@@ -113,6 +113,9 @@ public final class MessageCodec {
             } else if (m instanceof Heartbeat h) {
                 out.writeLong(h.commit());
                 out.writeLong(h.match());
+                out.writeLong(h.context());
+            } else if (m instanceof HeartbeatResponse h) {
+                out.writeLong(h.context());
             } else if (m instanceof SnapshotChunk c) {
                 out.writeLong(c.lastIndex());
                 out.writeLong(c.lastTerm());
@@ -126,7 +129,7 @@ public final class MessageCodec {
                 out.writeLong(a.lastIndex());
                 out.writeLong(a.nextOffset());
             }
-            // HeartbeatResponse and TimeoutNow carry nothing beyond the common header.
+            // TimeoutNow carries nothing beyond the common header.
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -182,8 +185,8 @@ public final class MessageCodec {
                 yield new AppendResponse(from, to, term, success, in.i64("matchIndex"), in.i64("rejectedIndex"),
                         in.i64("conflictTerm"), in.i64("conflictIndex"));
             }
-            case HEARTBEAT -> new Heartbeat(from, to, term, in.i64("commit"), in.i64("match"));
-            case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term);
+            case HEARTBEAT -> new Heartbeat(from, to, term, in.i64("commit"), in.i64("match"), nonNegative(in.i64("context"), "context"));
+            case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term, nonNegative(in.i64("context"), "context"));
             case TIMEOUT_NOW -> new TimeoutNow(from, to, term);
             case SNAPSHOT_CHUNK -> {
                 long lastIndex = in.i64("lastIndex");
@@ -377,5 +380,12 @@ public final class MessageCodec {
             }
             return entries;
         }
+    }
+
+    private static long nonNegative(long v, String field) {
+        if (v < 0) {
+            throw new MalformedMessageException(field + " is negative: " + v);
+        }
+        return v;
     }
 }

@@ -58,6 +58,13 @@ public final class Applier<R> {
     private boolean snapshotInProgress;
     private final List<CompletableFuture<SnapshotMeta>> snapshotRequests = new ArrayList<>();
 
+    /** Actions waiting for the applied index to reach theirs (apply thread only): reads after ReadIndex. */
+    private record Waiter(long index, Runnable action) {
+    }
+
+    private final java.util.PriorityQueue<Waiter> waiters =
+            new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Waiter::index));
+
     public Applier(SerialExecutor executor, StateMachine<R> stateMachine, int maxBatch, List<LeaderListener> listeners,
                    Consumer<Throwable> onFatal, SnapshotStore snapshotStore, SerialExecutor snapshotExecutor,
                    RaftConfig.SnapshotPolicy policy, Consumer<SnapshotMeta> onSnapshotTaken) {
@@ -116,6 +123,27 @@ public final class Applier<R> {
         appliedConfig = config;
         snapshotIndex = index;
         bytesSinceSnapshot = 0;
+        releaseWaiters();
+    }
+
+    /**
+     * Runs {@code action} on the apply thread once everything up to {@code index} is applied (at once if it
+     * already is). User code (the action) runs here like every other completion.
+     */
+    public void whenApplied(long index, Runnable action) {
+        runOrInline(() -> {
+            if (appliedIndex >= index) {
+                action.run();
+            } else {
+                waiters.add(new Waiter(index, action));
+            }
+        });
+    }
+
+    private void releaseWaiters() {
+        while (!waiters.isEmpty() && waiters.peek().index() <= appliedIndex) {
+            waiters.poll().action().run();
+        }
     }
 
     /** Index of the newest snapshot this node took or restored. */
@@ -328,6 +356,7 @@ public final class Applier<R> {
                 }
             }
         }
+        releaseWaiters();
         maybeSnapshot();
     }
 

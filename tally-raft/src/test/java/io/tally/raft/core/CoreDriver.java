@@ -46,6 +46,8 @@ final class CoreDriver {
     final List<RaftMessage> delivered = new ArrayList<>();
     /** Committed entries handed to each node's state machine, in order. */
     final Map<String, List<Entry>> applied = new LinkedHashMap<>();
+    /** Answers to read requests, per node, in order. */
+    final Map<String, List<ReadState>> reads = new LinkedHashMap<>();
     /** Every (term, leader id) pair ever observed through role changes. */
     final Map<Long, Set<String>> leadersByTerm = new LinkedHashMap<>();
 
@@ -72,6 +74,7 @@ final class CoreDriver {
         cores.put(core.id(), core);
         pending.put(core.id(), new ArrayDeque<>());
         applied.put(core.id(), new ArrayList<>());
+        reads.put(core.id(), new ArrayList<>());
     }
 
     RaftCore core(String id) {
@@ -128,6 +131,7 @@ final class CoreDriver {
             network.addAll(o.messages());
             sent.addAll(o.messages());
             applied.get(id).addAll(o.committed());
+            reads.get(id).addAll(o.reads());
             ArrayDeque<PendingPersist> q = pending.get(id);
             if (holdPersist.contains(id) || !q.isEmpty()) {
                 q.add(new PendingPersist(o));

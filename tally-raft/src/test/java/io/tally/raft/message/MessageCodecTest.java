@@ -41,8 +41,8 @@ class MessageCodecTest {
         assertRoundTrip(new AppendRequest("n1", "n2", 4, 0, 0, List.of(), 0));
         assertRoundTrip(AppendResponse.success("n2", "n1", 4, 11));
         assertRoundTrip(new AppendResponse("n2", "n1", 4, false, 0, 7, 2, 5));
-        assertRoundTrip(new Heartbeat("n1", "n2", 4, 9, 7));
-        assertRoundTrip(new HeartbeatResponse("n2", "n1", 4));
+        assertRoundTrip(new Heartbeat("n1", "n2", 4, 9, 7, 12));
+        assertRoundTrip(new HeartbeatResponse("n2", "n1", 4, 12));
         assertRoundTrip(new TimeoutNow("n1", "n2", 4));
         assertRoundTrip(new SnapshotChunk("n1", "n2", 4, 120, 3, 0, new byte[] {1, 2, 3}, false, new byte[] {9, 8}));
         assertRoundTrip(new SnapshotChunk("n1", "n2", 4, 120, 3, 192, new byte[0], true, new byte[0]));
@@ -297,8 +297,8 @@ class MessageCodecTest {
             }
             case 3 -> new AppendResponse(from, to, term, rnd.nextBoolean(), rnd.nextInt(1000), rnd.nextInt(1000),
                     rnd.nextInt(100), rnd.nextInt(1000));
-            case 4 -> new Heartbeat(from, to, term, rnd.nextInt(1000), rnd.nextInt(1000));
-            case 5 -> new HeartbeatResponse(from, to, term);
+            case 4 -> new Heartbeat(from, to, term, rnd.nextInt(1000), rnd.nextInt(1000), rnd.nextInt(1000));
+            case 5 -> new HeartbeatResponse(from, to, term, rnd.nextInt(1000));
             case 6 -> new TimeoutNow(from, to, term);
             case 7 -> {
                 byte[] data = new byte[rnd.nextInt(20)];

@@ -59,9 +59,10 @@ public final class WireMessages {
                     .setConflictTerm(a.conflictTerm()).setConflictIndex(a.conflictIndex()));
         } else if (m instanceof Heartbeat h) {
             f.setHeartbeat(io.tally.transport.netty.wire.Heartbeat.newBuilder().setTerm(h.term())
-                    .setCommit(h.commit()).setMatch(h.match()));
+                    .setCommit(h.commit()).setMatch(h.match()).setContext(h.context()));
         } else if (m instanceof HeartbeatResponse h) {
-            f.setHeartbeatResponse(io.tally.transport.netty.wire.HeartbeatResponse.newBuilder().setTerm(h.term()));
+            f.setHeartbeatResponse(io.tally.transport.netty.wire.HeartbeatResponse.newBuilder().setTerm(h.term())
+                    .setContext(h.context()));
         } else if (m instanceof TimeoutNow t) {
             f.setTimeoutNow(io.tally.transport.netty.wire.TimeoutNow.newBuilder().setTerm(t.term()));
         } else if (m instanceof SnapshotChunk c) {
@@ -113,9 +114,11 @@ public final class WireMessages {
                 case HEARTBEAT -> {
                     var h = f.getHeartbeat();
                     yield new Heartbeat(from, to, nonNegative("term", h.getTerm()),
-                            nonNegative("commit", h.getCommit()), nonNegative("match", h.getMatch()));
+                            nonNegative("commit", h.getCommit()), nonNegative("match", h.getMatch()),
+                            nonNegative("context", h.getContext()));
                 }
-                case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, nonNegative("term", f.getHeartbeatResponse().getTerm()));
+                case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, nonNegative("term", f.getHeartbeatResponse().getTerm()),
+                        nonNegative("context", f.getHeartbeatResponse().getContext()));
                 case TIMEOUT_NOW -> new TimeoutNow(from, to, nonNegative("term", f.getTimeoutNow().getTerm()));
                 case SNAPSHOT_CHUNK -> {
                     var c = f.getSnapshotChunk();

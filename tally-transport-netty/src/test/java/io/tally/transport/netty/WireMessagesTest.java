@@ -37,8 +37,8 @@ class WireMessagesTest {
                 new AppendRequest("a", "b", 3, 0, 0, List.of(), 0),
                 new AppendResponse("a", "b", 3, false, 0, 10, 2, 5),
                 AppendResponse.success("a", "b", 3, 14),
-                new Heartbeat("a", "b", 4, 20, 18),
-                new HeartbeatResponse("a", "b", 4),
+                new Heartbeat("a", "b", 4, 20, 18, 7),
+                new HeartbeatResponse("a", "b", 4, 7),
                 new TimeoutNow("a", "b", 5),
                 new SnapshotChunk("a", "b", 6, 500, 5, 4096, new byte[] {4, 5}, true, new byte[] {1}),
                 new SnapshotAck("a", "b", 6, 500, 4098));

@@ -1,0 +1,169 @@
+package io.tally.raft.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Linearizable reads without log writes (Raft thesis §6.4), and leader leases (§6.4.1). Owned by a leader's
+ * {@link RaftCore}; reset whenever it stops leading.
+ *
+ * <p>ReadIndex: a read is served at the commit index as it stands when the read arrives, once (1) an entry
+ * of the leader's own term is committed — before that, the leader's commit index may lag entries committed
+ * by earlier leaders — and (2) a majority has acknowledged a heartbeat round sent after the read arrived,
+ * which proves no newer leader existed at that moment. Rounds are numbered ({@link #nextRound}); a follower
+ * echoes the number it answers, and an echo of round r acknowledges every read registered at or before r.
+ *
+ * <p>Leases: followers refuse votes for electionTicks after hearing from a leader (CheckQuorum's vote lease),
+ * so no other leader can arise until electionTicks after the last round a majority acknowledged — counted from
+ * when this leader *sent* that round, which is no later than when the followers received it. Lease reads are
+ * served until electionTicks − leaseDriftTicks after that send tick, and only with CheckQuorum on. A leadership
+ * transfer (TimeoutNow) bypasses vote leases, so it must end the lease first (the membership issue's transfer
+ * calls {@link #revokeLease}).
+ */
+final class ReadIndex {
+
+    private record Pending(long requestId, long index, long round, Set<String> acks) {
+    }
+
+    private final RaftCore core;
+    private long round;
+    /** (round, tick sent) of recent rounds, oldest first. */
+    private final ArrayDeque<long[]> sentTicks = new ArrayDeque<>();
+    /** Per follower: the send tick of the newest round it acknowledged. */
+    private final Map<String, Long> ackedSendTick = new HashMap<>();
+    private final List<Long> awaitingOwnTermCommit = new ArrayList<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private boolean leaseRevoked;
+
+    ReadIndex(RaftCore core) {
+        this.core = core;
+    }
+
+    /** The number for the next heartbeat broadcast. */
+    long nextRound() {
+        round++;
+        sentTicks.addLast(new long[] {round, core.ticks});
+        while (sentTicks.size() > 1 && core.ticks - sentTicks.peekFirst()[1] > 2L * core.cfg.electionTicks()) {
+            sentTicks.removeFirst();
+        }
+        return round;
+    }
+
+    long currentRound() {
+        return round;
+    }
+
+    /** A ReadIndex read on the leader. */
+    void request(long requestId) {
+        if (!ownTermCommitted()) {
+            awaitingOwnTermCommit.add(requestId);
+            return;
+        }
+        register(List.of(requestId));
+    }
+
+    /** A lease read on the leader: served at once while the lease holds, else as a ReadIndex read. */
+    void leaseRequest(long requestId) {
+        if (ownTermCommitted() && leaseValid()) {
+            core.out.reads.add(new ReadState(requestId, core.commitIndex));
+        } else {
+            request(requestId);
+        }
+    }
+
+    private void register(List<Long> requestIds) {
+        Set<String> acks = new HashSet<>();
+        acks.add(core.id);
+        long r = core.replicator.broadcastHeartbeat(); // a round sent after these reads arrived
+        for (long id : requestIds) {
+            pending.addLast(new Pending(id, core.commitIndex, r, new HashSet<>(acks)));
+        }
+        releaseConfirmed(); // a single voter needs nobody else
+    }
+
+    /** Called after every batch: reads that waited for an entry of this term to commit go ahead once it has. */
+    void commitMayHaveAdvanced() {
+        if (!awaitingOwnTermCommit.isEmpty() && ownTermCommitted()) {
+            List<Long> ids = new ArrayList<>(awaitingOwnTermCommit);
+            awaitingOwnTermCommit.clear();
+            register(ids);
+        }
+    }
+
+    /** A follower answered heartbeat round {@code context}. */
+    void acknowledged(String from, long context) {
+        if (context <= 0 || context > round) {
+            return;
+        }
+        for (long[] s : sentTicks) {
+            if (s[0] == context) {
+                ackedSendTick.merge(from, s[1], Math::max);
+                break;
+            }
+        }
+        for (Pending p : pending) {
+            if (p.round() <= context) {
+                p.acks().add(from);
+            }
+        }
+        releaseConfirmed();
+    }
+
+    private void releaseConfirmed() {
+        // Rounds rise with registration order, so the confirmed reads are a prefix of the queue.
+        Iterator<Pending> it = pending.iterator();
+        while (it.hasNext()) {
+            Pending p = it.next();
+            if (!Quorum.isQuorum(core.configuration(), p.acks())) {
+                break;
+            }
+            core.out.reads.add(new ReadState(p.requestId(), p.index()));
+            it.remove();
+        }
+    }
+
+    private boolean ownTermCommitted() {
+        return core.log.term(core.commitIndex) == core.term;
+    }
+
+    boolean leaseValid() {
+        if (!core.cfg.checkQuorum() || leaseRevoked) {
+            return false;
+        }
+        long horizon = core.cfg.electionTicks() - core.cfg.leaseDriftTicks();
+        Set<String> live = new HashSet<>();
+        live.add(core.id);
+        ackedSendTick.forEach((peer, sent) -> {
+            if (core.ticks - sent < horizon) {
+                live.add(peer);
+            }
+        });
+        return Quorum.isQuorum(core.configuration(), live);
+    }
+
+    /** Ends the lease for the rest of this term (before a leadership transfer). */
+    void revokeLease() {
+        leaseRevoked = true;
+    }
+
+    /** This node stopped leading: every read not yet answered fails; the next term starts afresh. */
+    void reset() {
+        for (long id : awaitingOwnTermCommit) {
+            core.out.reads.add(new ReadState(id, -1));
+        }
+        for (Pending p : pending) {
+            core.out.reads.add(new ReadState(p.requestId(), -1));
+        }
+        awaitingOwnTermCommit.clear();
+        pending.clear();
+        ackedSendTick.clear();
+        sentTicks.clear();
+        leaseRevoked = false;
+    }
+}
