@@ -1,5 +1,7 @@
 package io.tally.bench;
 
+import io.tally.kv.KvCommand;
+import io.tally.kv.KvResult;
 import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.server.ServerMain;
@@ -23,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Raft plus the TCP transport without a disk. Node n1 runs in this JVM (it carries the load generator and
  * has the default 500 ms election timeout, the others 3 s, so that it becomes leader); n2 and n3 are separate JVMs
  * ({@link ServerMain} with {@code --storage memory}). A fixed number of proposals is kept outstanding; each
- * completes once committed by a majority and applied on n1.
+ * completes once committed by a majority and applied on n1. Each proposal is a key/value put whose value is
+ * {@code --payload} bytes (the encoded log entry is about 30 bytes larger).
  *
  * <p>Usage: {@code ProcessClusterBenchmark [--seconds 10] [--warmup 5] [--outstanding 256] [--payload 128]}
  */
@@ -52,7 +55,7 @@ public final class ProcessClusterBenchmark {
             n1 = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.resolve("n1").toString(),
                     "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + freePort(), "--cluster", cluster,
                     "--storage", "memory", "--election-timeout-ms", "500", "--snapshot-entries", "0"}));
-            RaftNode<Long> leader = n1.raft();
+            RaftNode<KvResult> leader = n1.raft();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (leader.state() != RaftState.LEADER || leader.commitIndex() < 2) {
                 if (System.nanoTime() > deadline) {
@@ -63,7 +66,12 @@ public final class ProcessClusterBenchmark {
             Semaphore window = new Semaphore(outstanding);
             AtomicLong done = new AtomicLong();
             AtomicLong failed = new AtomicLong();
-            byte[] command = new byte[payload];
+            // A put of a payload-sized value to one of 1,000 keys, as it travels through the log.
+            byte[][] commands = new byte[1000][];
+            for (int k = 0; k < commands.length; k++) {
+                commands[k] = KvCommand.put(String.format("key-%03d", k), new byte[payload]).encode();
+            }
+            long sent = 0;
             long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
             long end = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
             long atWarmEnd = -1;
@@ -72,7 +80,7 @@ public final class ProcessClusterBenchmark {
                     atWarmEnd = done.get();
                 }
                 window.acquire();
-                leader.apply(command).whenComplete((r, e) -> {
+                leader.apply(commands[(int) (sent++ % commands.length)]).whenComplete((r, e) -> {
                     if (e == null) {
                         done.incrementAndGet();
                     } else if (failed.getAndIncrement() == 0) {

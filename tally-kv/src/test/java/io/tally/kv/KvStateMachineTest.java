@@ -106,19 +106,22 @@ class KvStateMachineTest {
     void aSnapshotCarriesKeysVersionsAndSessions() throws IOException {
         run(KvCommand.put("a", b("1")));
         run(KvCommand.append("b", b("x")).withSession("c", 1).withStamp(100));
+        run(KvCommand.member("n1", "127.0.0.1:8001"));
+        index--; // the directory entry is not a key: keep the numbering below
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         var snap = kv.snapshot();
         run(KvCommand.put("after", b("not in the snapshot")));
         snap.writeTo(out);
         KvStateMachine restored = new KvStateMachine(Duration.ofSeconds(10));
         restored.restore(new ByteArrayInputStream(out.toByteArray()));
-        assertEquals(2, restored.appliedIndex());
+        assertEquals(java.util.Map.of("n1", "127.0.0.1:8001"), restored.memberHttp());
+        assertEquals(3, restored.appliedIndex());
         assertEquals(2, restored.size());
         assertArrayEquals(b("1"), restored.get("a").orElseThrow().value());
         assertEquals(2, restored.get("b").orElseThrow().version());
         assertTrue(restored.get("after").isEmpty());
         // The session came along: a retry of c#1 is answered from it, not applied again.
-        KvResult retry = restored.apply(List.of(new Command(4, 1, KvCommand.append("b", b("x")).withSession("c", 1).encode()))).get(0);
+        KvResult retry = restored.apply(List.of(new Command(5, 1, KvCommand.append("b", b("x")).withSession("c", 1).encode()))).get(0);
         assertEquals(KvResult.written(2), retry);
         assertArrayEquals(b("x"), restored.get("b").orElseThrow().value());
     }

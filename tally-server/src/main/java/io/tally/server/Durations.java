@@ -8,10 +8,10 @@ final class Durations {
     private Durations() {
     }
 
-    static Duration parse(String s) throws AdminHttp.BadRequest {
+    static Duration parse(String s) throws HttpError {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)").matcher(s);
         if (!m.matches()) {
-            throw new AdminHttp.BadRequest("duration '" + s + "' is not like 500ms, 2s or 1m");
+            throw HttpError.badRequest("timeout '" + s + "' is not a duration like 500ms, 2s or 1m");
         }
         long n = Long.parseLong(m.group(1));
         Duration d = switch (m.group(2)) {
@@ -20,7 +20,7 @@ final class Durations {
             default -> Duration.ofMinutes(n);
         };
         if (d.isZero() || d.compareTo(Duration.ofMinutes(10)) > 0) {
-            throw new AdminHttp.BadRequest("duration '" + s + "' must be between 1ms and 10m");
+            throw HttpError.badRequest("timeout '" + s + "' must be between 1ms and 10m");
         }
         return d;
     }

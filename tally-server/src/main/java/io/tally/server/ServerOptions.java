@@ -16,19 +16,22 @@ import java.util.Map;
  * @param storage           {@code file} (durable) or {@code memory} (benchmarks only: loses everything on exit)
  * @param electionTimeoutMs the minimum election timeout; heartbeats go out every tenth of it
  * @param snapshotEntries   take a snapshot after this many applied entries (0: only by log size, 64 MiB)
+ * @param maxValueBytes     the largest value a write may carry (larger: 413)
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, String> cluster,
-                            String clusterId, String storage, int electionTimeoutMs, long snapshotEntries) {
+                            String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
+                            int maxValueBytes) {
 
     public static final String USAGE = """
             usage: tally-node --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
                               [--cluster ID=HOST:PORT[,ID=HOST:PORT...]] [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
+                              [--max-value-bytes N]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
               --raft HOST:PORT        address the Raft transport listens on; peers dial it
-              --http HOST:PORT        address of the HTTP API (/v1/status, /v1/propose, /v1/applied)
+              --http HOST:PORT        address of the HTTP API (/v1/kv/..., /v1/status, /v1/health)
               --cluster LIST          initial voters as ID=RAFT_HOST:PORT, comma-separated, this node included;
                                       bootstraps an empty data directory, ignored once state exists
               --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
@@ -36,6 +39,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --election-timeout-ms N minimum election timeout in ms (default 500; at least 50)
               --snapshot-entries N    snapshot after N applied entries (default 100000; 0: only when the
                                       log reaches 64 MiB)
+              --max-value-bytes N     largest value a write may carry (default 1048576; larger: HTTP 413)
               --help                  show this help
             """;
 
@@ -58,7 +62,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                 throw new UsageException("flag --" + name + " needs a value");
             }
             if (!java.util.Set.of("id", "data-dir", "raft", "http", "cluster", "cluster-id", "storage",
-                    "election-timeout-ms", "snapshot-entries").contains(name)) {
+                    "election-timeout-ms", "snapshot-entries", "max-value-bytes").contains(name)) {
                 throw new UsageException("unknown flag --" + name);
             }
             if (flags.put(name, value) != null) {
@@ -122,7 +126,16 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (snapshotEntries < 0) {
             throw new UsageException("--snapshot-entries must not be negative");
         }
-        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries);
+        int maxValue;
+        try {
+            maxValue = Integer.parseInt(flags.getOrDefault("max-value-bytes", Integer.toString(1 << 20)));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--max-value-bytes must be a number of bytes");
+        }
+        if (maxValue < 1 || maxValue > (8 << 20)) {
+            throw new UsageException("--max-value-bytes must be between 1 and 8388608 (the Raft transport's frames are 16 MiB)");
+        }
+        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue);
     }
 
     private static String required(Map<String, String> flags, String name) throws UsageException {

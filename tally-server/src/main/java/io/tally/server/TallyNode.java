@@ -1,5 +1,8 @@
 package io.tally.server;
 
+import io.tally.kv.KvResult;
+import io.tally.kv.KvService;
+import io.tally.kv.KvStateMachine;
 import io.tally.raft.BootstrapException;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
@@ -38,8 +41,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One Tally node process: a {@link RaftNode} over file storage (or memory, for benchmarks) and the TCP
- * transport, plus its HTTP API. The data directory holds {@code log/}, {@code stable/}, {@code snapshots/}
+ * One Tally node process: the key/value store ({@link KvStateMachine}) on a {@link RaftNode} over file storage
+ * (or memory, for benchmarks) and the TCP transport, plus its HTTP API. The data directory holds {@code log/}, {@code stable/}, {@code snapshots/}
  * and a lock file, so two processes can never share one directory.
  */
 public final class TallyNode implements AutoCloseable {
@@ -49,10 +52,11 @@ public final class TallyNode implements AutoCloseable {
 
     private final ServerOptions options;
     private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse
-    private final LogStateMachine stateMachine = new LogStateMachine();
-    private final RaftNode<Long> node;
+    private final KvStateMachine stateMachine = new KvStateMachine();
+    private final RaftNode<KvResult> node;
+    private final KvService kv;
     private final NettyTransport transport;
-    private final AdminHttp http;
+    private final KvHttpApi http;
 
     /**
      * Opens the data directory and starts the node.
@@ -98,7 +102,7 @@ public final class TallyNode implements AutoCloseable {
                     .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10)))
                     .withSnapshots(defaults.snapshots().withTriggers(options.snapshotEntries(),
                             defaults.snapshots().everyLogBytes(), defaults.snapshots().trailingEntries()));
-            node = RaftNode.<Long>builder().id(options.id()).config(config).stateMachine(stateMachine)
+            node = RaftNode.<KvResult>builder().id(options.id()).config(config).stateMachine(stateMachine)
                     .logStore(log).stableStore(stable).snapshotStore(snapshots).transport(transport).build();
             try {
                 node.start();
@@ -107,8 +111,10 @@ public final class TallyNode implements AutoCloseable {
             }
             resources.add(node);
             bootstrapIfFresh(fresh);
-            http = AdminHttp.start(socket(options.http()), node, stateMachine);
+            kv = new KvService(node, stateMachine, System::currentTimeMillis);
+            http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes());
             resources.add(http);
+            resources.add(new MemberPublisher(kv, options.id(), advertisedHttp(), http.forwarder()));
         } catch (DataDirectoryException e) {
             close();
             throw e;
@@ -190,8 +196,18 @@ public final class TallyNode implements AutoCloseable {
         return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
-    public RaftNode<Long> raft() {
+    public RaftNode<KvResult> raft() {
         return node;
+    }
+
+    public KvService kv() {
+        return kv;
+    }
+
+    /** HOST:PORT others should use for this node's HTTP API (the bound port when the flag said 0). */
+    private String advertisedHttp() {
+        int colon = options.http().lastIndexOf(':');
+        return options.http().substring(0, colon) + ":" + http.address().getPort();
     }
 
     public InetSocketAddress httpAddress() {

@@ -35,35 +35,29 @@ final class NodeClient {
                 .timeout(Duration.ofMillis(1000)).GET().build());
     }
 
-    Reply propose(String hostPort, String command, Duration timeout) {
-        return call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/propose?timeout=" + timeout.toMillis() + "ms"))
+    Reply put(String hostPort, String key, String value, Duration timeout) {
+        return call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv/" + key + "?timeout=" + timeout.toMillis() + "ms"))
                 .timeout(timeout.plusSeconds(2))
-                .POST(HttpRequest.BodyPublishers.ofString(command, StandardCharsets.UTF_8)).build());
+                .PUT(HttpRequest.BodyPublishers.ofString(value, StandardCharsets.UTF_8)).build());
     }
 
-    /** Every command the node applied, as (index, text). */
-    List<Applied> applied(String hostPort) {
-        List<Applied> all = new ArrayList<>();
-        long from = 1;
-        while (true) {
-            Reply r = call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/applied?from=" + from + "&limit=5000"))
-                    .timeout(Duration.ofSeconds(5)).GET().build());
-            if (!r.ok()) {
-                throw new IllegalStateException("cannot read applied commands from " + hostPort + ": " + r);
-            }
-            JsonNode items = r.body().get("applied");
-            if (items.isEmpty()) {
-                return all;
-            }
-            for (JsonNode n : items) {
-                all.add(new Applied(n.get("index").asLong(),
-                        new String(Base64.getDecoder().decode(n.get("data").asText()), StandardCharsets.UTF_8)));
-            }
-            from = all.get(all.size() - 1).index() + 1;
+    /** Every key on the node under {@code prefix}, from its local state (consistency=stale). */
+    List<Item> scanLocal(String hostPort, String prefix) {
+        Reply r = call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv?prefix=" + prefix
+                        + "&limit=100000&consistency=stale")).timeout(Duration.ofSeconds(5)).GET().build());
+        if (!r.ok()) {
+            throw new IllegalStateException("cannot scan " + hostPort + ": " + r);
         }
+        List<Item> items = new ArrayList<>();
+        for (JsonNode n : r.body().get("items")) {
+            items.add(new Item(n.get("key").asText(),
+                    new String(Base64.getDecoder().decode(n.get("value").asText()), StandardCharsets.UTF_8),
+                    n.get("version").asLong()));
+        }
+        return items;
     }
 
-    record Applied(long index, String command) {
+    record Item(String key, String value, long version) {
     }
 
     private Reply call(HttpRequest req) {

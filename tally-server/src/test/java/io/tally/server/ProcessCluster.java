@@ -28,8 +28,8 @@ final class ProcessCluster implements AutoCloseable {
 
     final List<NodeProcess> nodes = new ArrayList<>();
     final NodeClient client = new NodeClient();
-    /** Acknowledged writes: index -> command. */
-    final Map<Long, String> acked = new ConcurrentSkipListMap<>();
+    /** Acknowledged writes: key -> (value, version); every key is written once. */
+    final Map<String, NodeClient.Item> acked = new ConcurrentSkipListMap<>();
     private final Map<Long, String> leaderOfTerm = new ConcurrentHashMap<>();
     private final List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread observer;
@@ -112,17 +112,22 @@ final class ProcessCluster implements AutoCloseable {
         return awaitLeader(timeout, nodes);
     }
 
-    /** Proposes one new command through {@code via} only; the reply as is (acknowledged writes are recorded). */
+    /** Writes one new key through {@code via} only; the reply as is (acknowledged writes are recorded). */
     NodeClient.Reply proposeVia(NodeProcess via, Duration timeout) {
-        String cmd = "cmd-" + (++sequence);
-        NodeClient.Reply r = client.propose(via.httpAddress(), cmd, timeout);
+        int n = ++sequence;
+        String key = String.format("w%06d", n);
+        String value = "value-" + n;
+        NodeClient.Reply r = client.put(via.httpAddress(), key, value, timeout);
         if (r.ok()) {
-            acked.put(r.body().get("index").asLong(), cmd);
+            acked.put(key, new NodeClient.Item(key, value, r.body().get("version").asLong()));
         }
         return r;
     }
 
-    /** Commits one new command through whichever of {@code among} leads, retrying until {@code timeout}. */
+    /**
+     * Commits one new write through {@code among} (a follower forwards it to the leader), retrying until
+     * {@code timeout}; returns its version (Raft index).
+     */
     long commit(Duration timeout, List<NodeProcess> among) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -132,7 +137,7 @@ final class ProcessCluster implements AutoCloseable {
                 }
                 NodeClient.Reply r = proposeVia(p, Duration.ofMillis(500));
                 if (r.ok()) {
-                    return r.body().get("index").asLong();
+                    return r.body().get("version").asLong();
                 }
             }
             NodeProcess.sleep(10);
@@ -146,7 +151,7 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Waits until every running node applied every acknowledged write. */
     void awaitCaughtUp(Duration timeout) {
-        long target = acked.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+        long target = acked.values().stream().mapToLong(NodeClient.Item::version).max().orElse(0);
         long deadline = System.nanoTime() + timeout.toNanos();
         for (NodeProcess p : nodes) {
             if (!p.alive()) {
@@ -166,30 +171,36 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     /**
-     * The safety checks: no two leaders in one term (as observed), every running node applied the same
-     * command at every index it applied, and every acknowledged write sits at its index on every node.
+     * The safety checks: no two leaders in one term (as observed); every running node holds the same value and
+     * version for every key (versions are Raft indexes, so two nodes that applied different commands at one
+     * index differ here); every acknowledged write is on every node with its acknowledged version.
      */
     void verify() {
         assertEquals(List.of(), violations, "election safety");
-        Map<Long, String> reference = new java.util.TreeMap<>();
+        // Writes whose outcome was unknown may still be applying; compare what every node has applied for sure.
+        long target = acked.values().stream().mapToLong(NodeClient.Item::version).max().orElse(0);
+        Map<String, NodeClient.Item> reference = null;
+        String referenceNode = null;
         for (NodeProcess p : nodes) {
             if (!p.alive()) {
                 continue;
             }
-            Map<Long, String> applied = new java.util.HashMap<>();
-            for (NodeClient.Applied a : client.applied(p.httpAddress())) {
-                applied.put(a.index(), a.command());
-                String other = reference.putIfAbsent(a.index(), a.command());
-                if (other != null && !other.equals(a.command())) {
-                    fail("state machine safety: index " + a.index() + " holds '" + other + "' and '" + a.command()
-                            + "' (" + p.id + ")");
+            Map<String, NodeClient.Item> state = new java.util.TreeMap<>();
+            for (NodeClient.Item item : client.scanLocal(p.httpAddress(), "w")) {
+                if (item.version() <= target) {
+                    state.put(item.key(), item);
                 }
             }
-            for (Map.Entry<Long, String> e : acked.entrySet()) {
-                if (!e.getValue().equals(applied.get(e.getKey()))) {
-                    fail("acknowledged write lost: " + p.id + " holds '" + applied.get(e.getKey()) + "' at index "
-                            + e.getKey() + ", acknowledged '" + e.getValue() + "'");
+            for (NodeClient.Item a : acked.values()) {
+                if (!a.equals(state.get(a.key()))) {
+                    fail("acknowledged write lost: " + p.id + " holds " + state.get(a.key()) + ", acknowledged " + a);
                 }
+            }
+            if (reference == null) {
+                reference = state;
+                referenceNode = p.id;
+            } else if (!reference.equals(state)) {
+                fail("replicas diverge: " + referenceNode + " holds " + reference + " but " + p.id + " holds " + state);
             }
         }
     }

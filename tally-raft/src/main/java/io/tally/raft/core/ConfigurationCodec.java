@@ -14,12 +14,13 @@ import java.util.Set;
 
 /**
  * Binary form of a {@link Configuration} as stored in CONFIGURATION log entries.
- * Layout (big-endian): u8 version(=1), u16 memberCount, members (UTF id, UTF address, u8 voter),
- * u16 outgoingCount, outgoing (UTF id).
+ * Layout (big-endian): u8 version, u16 memberCount, members, u16 outgoingCount, outgoing (UTF id).
+ * Version 1 members are (UTF id, UTF address, u8 voter); version 2 (written since the key/value server)
+ * appends u16 metadataCount and that many (UTF key, UTF value) pairs. Both versions decode.
  */
 public final class ConfigurationCodec {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int MAX_MEMBERS = 10_000;
 
     private ConfigurationCodec() {
@@ -35,6 +36,11 @@ public final class ConfigurationCodec {
                 out.writeUTF(m.id());
                 out.writeUTF(m.address());
                 out.writeBoolean(m.voter());
+                out.writeShort(m.metadata().size());
+                for (java.util.Map.Entry<String, String> e : m.metadata().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeUTF(e.getValue());
+                }
             }
             out.writeShort(c.outgoingVoters().size());
             for (String id : c.outgoingVoters()) {
@@ -52,7 +58,7 @@ public final class ConfigurationCodec {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
+            if (version != 1 && version != 2) {
                 throw new IllegalArgumentException("unsupported configuration encoding version " + version);
             }
             int n = in.readUnsignedShort();
@@ -61,7 +67,17 @@ public final class ConfigurationCodec {
             }
             List<Member> members = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                members.add(new Member(in.readUTF(), in.readUTF(), in.readBoolean()));
+                String id = in.readUTF();
+                String address = in.readUTF();
+                boolean voter = in.readBoolean();
+                java.util.Map<String, String> metadata = new java.util.TreeMap<>();
+                if (version >= 2) {
+                    int k = in.readUnsignedShort();
+                    for (int j = 0; j < k; j++) {
+                        metadata.put(in.readUTF(), in.readUTF());
+                    }
+                }
+                members.add(new Member(id, address, voter, metadata));
             }
             int o = in.readUnsignedShort();
             Set<String> outgoing = new LinkedHashSet<>();

@@ -66,12 +66,22 @@ class ConfigurationCodecTest {
     @Test
     void badVersionIsRejected() {
         byte[] bytes = ConfigurationCodec.encode(JOINT);
-        for (byte v : new byte[] {0, 2, (byte) 0xFF}) {
+        for (byte v : new byte[] {0, 3, (byte) 0xFF}) {
             byte[] bad = bytes.clone();
             bad[0] = v;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigurationCodec.decode(bad));
             assertEquals(true, e.getMessage().contains("version"), e.getMessage());
         }
+    }
+
+    // Version 2 carries member metadata; version 1 entries (written before it existed) still decode.
+    @Test
+    void metadataSurvivesAndVersionOneStillDecodes() {
+        Configuration withMeta = Configuration.of(java.util.List.of(
+                new Member("a", "h:1", true).withMetadata("http", "h:8001"), new Member("b", "h:2", false)));
+        assertEquals(withMeta, ConfigurationCodec.decode(ConfigurationCodec.encode(withMeta)));
+        byte[] v1 = {1, 0, 1, 0, 1, 'a', 0, 3, 'h', ':', '1', 1, 0, 0};
+        assertEquals(Configuration.of(java.util.List.of(new Member("a", "h:1", true))), ConfigurationCodec.decode(v1));
     }
 
     // Exact framing: trailing garbage after a configuration is malformed input.

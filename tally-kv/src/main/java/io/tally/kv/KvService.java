@@ -1,0 +1,64 @@
+package io.tally.kv;
+
+import io.tally.raft.RaftNode;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * The key/value store on one node: writes go through the Raft log, reads through ReadIndex, the lease or the
+ * local state. Used by the HTTP server and by the simulator's clients alike.
+ *
+ * <p>Errors are the node's: {@link io.tally.raft.NotLeaderException} (nothing was proposed: safe to retry
+ * elsewhere), {@link io.tally.raft.LeadershipLostException} and {@link io.tally.raft.RaftTimeoutException}
+ * for writes (the outcome is unknown: retry only with the same session and sequence number).
+ */
+public final class KvService {
+
+    private final RaftNode<KvResult> node;
+    private final KvStateMachine store;
+    private final LongSupplier clockMillis;
+
+    /**
+     * @param clockMillis the clock a leader stamps writes with (session expiry reads these stamps from the log)
+     */
+    public KvService(RaftNode<KvResult> node, KvStateMachine store, LongSupplier clockMillis) {
+        this.node = node;
+        this.store = store;
+        this.clockMillis = clockMillis;
+    }
+
+    public RaftNode<KvResult> node() {
+        return node;
+    }
+
+    public KvStateMachine store() {
+        return store;
+    }
+
+    /** Proposes a write; the future completes once it is applied on this node (which must lead). */
+    public CompletableFuture<KvResult> write(KvCommand command, Duration timeout) {
+        return node.apply(command.withStamp(clockMillis.getAsLong()).encode(), timeout);
+    }
+
+    public CompletableFuture<Optional<Versioned>> get(String key, Consistency consistency, Duration timeout) {
+        return read(consistency, timeout).thenApply(i -> store.get(key));
+    }
+
+    public CompletableFuture<List<Map.Entry<String, Versioned>>> scan(String prefix, int limit, Consistency consistency,
+                                                                      Duration timeout) {
+        return read(consistency, timeout).thenApply(i -> store.scan(prefix, limit));
+    }
+
+    private CompletableFuture<Long> read(Consistency consistency, Duration timeout) {
+        return switch (consistency) {
+            case LINEARIZABLE -> node.readIndex(timeout);
+            case LEASE -> node.leaseRead(timeout);
+            case STALE -> CompletableFuture.completedFuture(store.appliedIndex());
+        };
+    }
+}

@@ -1,0 +1,60 @@
+package io.tally.server;
+
+import io.tally.raft.RaftState;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Key/value nodes ({@link TallyNode}, in-memory storage) in this JVM on loopback, for HTTP API tests. */
+final class InProcessCluster implements AutoCloseable {
+
+    final List<TallyNode> nodes = new ArrayList<>();
+    private final Path dir;
+
+    InProcessCluster(int n, String... extraFlags) throws Exception {
+        dir = Files.createTempDirectory("tally-http-test");
+        int[] raft = new int[n];
+        StringBuilder cluster = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            raft[i] = ProcessCluster.freePort();
+            cluster.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(raft[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            List<String> args = new ArrayList<>(List.of("--id", "n" + (i + 1), "--data-dir", dir.resolve("n" + (i + 1)).toString(),
+                    "--raft", "127.0.0.1:" + raft[i], "--http", "127.0.0.1:" + ProcessCluster.freePort(),
+                    "--cluster", cluster.toString(), "--storage", "memory"));
+            args.addAll(List.of(extraFlags));
+            nodes.add(new TallyNode(ServerOptions.parse(args.toArray(String[]::new))));
+        }
+    }
+
+    String http(int i) {
+        return "127.0.0.1:" + nodes.get(i).httpAddress().getPort();
+    }
+
+    int awaitLeader() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < nodes.size(); i++) {
+                if (nodes.get(i).raft().state() == RaftState.LEADER
+                        && nodes.get(i).kv().store().memberHttp().size() == nodes.size()) {
+                    return i; // elected, and every node's HTTP address is published
+                }
+            }
+            NodeProcess.sleep(10);
+        }
+        throw new AssertionError("no leader with a complete member directory within 20 s");
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (TallyNode n : nodes) {
+            n.close();
+        }
+        ProcessCluster.deleteRecursively(dir);
+    }
+}

@@ -1,0 +1,204 @@
+package io.tally.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.raft.RaftState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** HTTP API v1 against a live three-node cluster in this JVM: every success and error case of the contract. */
+class KvHttpApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static InProcessCluster cluster;
+    private static int leader;
+    private static int follower;
+
+    record Resp(int status, byte[] body, HttpResponse<byte[]> raw) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("not JSON: " + text(), e);
+            }
+        }
+
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        String code() {
+            return json().get("code").asText();
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new InProcessCluster(3, "--max-value-bytes", "1024");
+        leader = cluster.awaitLeader();
+        follower = (leader + 1) % 3;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cluster.close();
+    }
+
+    static Resp call(int node, String method, String pathAndQuery, String body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + cluster.http(node) + pathAndQuery))
+                .timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Resp(r.statusCode(), r.body(), r);
+    }
+
+    static Resp call(int node, String method, String pathAndQuery, String body) throws Exception {
+        return call(node, method, pathAndQuery, body, Map.of());
+    }
+
+    private static void assertError(Resp r, int status, String code) {
+        assertEquals(status, r.status(), r.text());
+        assertEquals(code, r.code(), r.text());
+        assertTrue(r.json().get("error").asText().length() > 3, r.text());
+    }
+
+    @Test
+    void putGetAndVersions() throws Exception {
+        Resp put = call(leader, "PUT", "/v1/kv/greeting", "hello");
+        assertEquals(200, put.status(), put.text());
+        long version = put.json().get("version").asLong();
+        assertTrue(version > 0);
+        Resp get = call(leader, "GET", "/v1/kv/greeting", null);
+        assertEquals(200, get.status());
+        assertEquals("hello", get.text());
+        assertEquals(Long.toString(version), get.raw().headers().firstValue("X-Tally-Version").orElseThrow());
+        assertError(call(leader, "GET", "/v1/kv/absent", null), 404, "not-found");
+    }
+
+    @Test
+    void aFollowerForwardsWritesAndLinearizableReadsAndServesStaleReadsItself() throws Exception {
+        Resp put = call(follower, "PUT", "/v1/kv/fwd", "via-follower");
+        assertEquals(200, put.status(), put.text());
+        assertEquals("via-follower", call(follower, "GET", "/v1/kv/fwd", null).text());
+        assertEquals("via-follower", call(leader, "GET", "/v1/kv/fwd?consistency=lease", null).text());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        Resp stale;
+        do {
+            stale = call(follower, "GET", "/v1/kv/fwd?consistency=stale", null);
+        } while (stale.status() == 404 && System.nanoTime() < deadline);
+        assertEquals("via-follower", stale.text());
+    }
+
+    @Test
+    void compareAndSet() throws Exception {
+        Resp created = call(leader, "PUT", "/v1/kv/cas-key?cas=0", "v1");
+        assertEquals(200, created.status(), created.text());
+        long v1 = created.json().get("version").asLong();
+        Resp clash = call(leader, "PUT", "/v1/kv/cas-key?cas=0", "v2");
+        assertError(clash, 409, "cas-failed");
+        assertEquals(v1, clash.json().get("version").asLong());
+        assertError(call(leader, "PUT", "/v1/kv/cas-key?cas=" + (v1 + 1000), "v2"), 409, "cas-failed");
+        assertEquals(200, call(leader, "PUT", "/v1/kv/cas-key?cas=" + v1, "v2").status());
+        assertEquals("v2", call(leader, "GET", "/v1/kv/cas-key", null).text());
+        assertError(call(leader, "DELETE", "/v1/kv/cas-key?cas=" + v1, null), 409, "cas-failed");
+    }
+
+    @Test
+    void deleteAndAppend() throws Exception {
+        call(leader, "PUT", "/v1/kv/del", "x");
+        assertEquals(Map.of("deleted", true), JSON.convertValue(call(leader, "DELETE", "/v1/kv/del", null).json(), Map.class));
+        assertEquals(Map.of("deleted", false), JSON.convertValue(call(leader, "DELETE", "/v1/kv/del", null).json(), Map.class));
+        assertEquals(200, call(leader, "POST", "/v1/kv/log?append", "a").status());
+        Resp second = call(follower, "POST", "/v1/kv/log?append", "b");
+        assertEquals(200, second.status(), second.text());
+        assertTrue(second.json().get("version").asLong() > 0);
+        assertEquals("ab", call(leader, "GET", "/v1/kv/log", null).text());
+        assertError(call(leader, "POST", "/v1/kv/log", "c"), 400, "bad-request");
+    }
+
+    @Test
+    void scanReturnsItemsInKeyOrderWithBase64Values() throws Exception {
+        for (String k : new String[] {"scan/b", "scan/a", "scan/c", "scanx"}) {
+            assertEquals(200, call(leader, "PUT", "/v1/kv/" + k, "v-" + k).status());
+        }
+        JsonNode items = call(follower, "GET", "/v1/kv?prefix=scan/&limit=2", null).json().get("items");
+        assertEquals(2, items.size());
+        assertEquals("scan/a", items.get(0).get("key").asText());
+        assertEquals("v-scan/a", new String(Base64.getDecoder().decode(items.get(0).get("value").asText()), StandardCharsets.UTF_8));
+        assertTrue(items.get(0).get("version").asLong() > 0);
+        assertEquals("scan/b", items.get(1).get("key").asText());
+        assertError(call(leader, "GET", "/v1/kv", null), 400, "bad-request");
+        assertError(call(leader, "GET", "/v1/kv?prefix=scan/&limit=0", null), 400, "bad-request");
+    }
+
+    @Test
+    void sessionsMakeRetriesExactlyOnce() throws Exception {
+        Map<String, String> s1 = Map.of("Tally-Client-Id", "client-7", "Tally-Request-Seq", "1");
+        Resp first = call(leader, "POST", "/v1/kv/once?append", "x", s1);
+        Resp retry = call(follower, "POST", "/v1/kv/once?append", "x", s1);
+        assertEquals(first.json(), retry.json(), "a retry gets the original answer");
+        assertEquals("x", call(leader, "GET", "/v1/kv/once", null).text());
+        assertEquals(200, call(leader, "POST", "/v1/kv/once?append", "y",
+                Map.of("Tally-Client-Id", "client-7", "Tally-Request-Seq", "2")).status());
+        assertError(call(leader, "POST", "/v1/kv/once?append", "z", s1), 409, "stale-request");
+        assertEquals("xy", call(leader, "GET", "/v1/kv/once", null).text());
+        assertError(call(leader, "PUT", "/v1/kv/once", "z", Map.of("Tally-Client-Id", "c")), 400, "bad-request");
+        assertError(call(leader, "PUT", "/v1/kv/once", "z", Map.of("Tally-Client-Id", "c", "Tally-Request-Seq", "0")), 400, "bad-request");
+        assertError(call(leader, "PUT", "/v1/kv/once", "z", Map.of("Tally-Client-Id", "c", "Tally-Request-Seq", "one")), 400, "bad-request");
+    }
+
+    @Test
+    void badInputGetsTheRightStatusAndCode() throws Exception {
+        assertError(call(leader, "PUT", "/v1/kv/", "v"), 400, "invalid-key");
+        assertError(call(leader, "GET", "/v1/kv/", null), 400, "invalid-key");
+        assertError(call(leader, "PUT", "/v1/kv/" + "k".repeat(4097), "v"), 400, "invalid-key");
+        assertEquals(200, call(leader, "PUT", "/v1/kv/" + "k".repeat(4096), "v").status(), "4 KiB exactly is allowed");
+        assertError(call(leader, "PUT", "/v1/kv/big", "v".repeat(1025)), 413, "value-too-large");
+        assertError(call(follower, "PUT", "/v1/kv/big", "v".repeat(1025)), 413, "value-too-large");
+        assertEquals(200, call(leader, "PUT", "/v1/kv/big", "v".repeat(1024)).status());
+        assertError(call(leader, "GET", "/v1/kv/big?timeout=soon", null), 400, "bad-request");
+        assertError(call(leader, "GET", "/v1/kv/big?timeout=0ms", null), 400, "bad-request");
+        assertError(call(leader, "GET", "/v1/kv/big?consistency=eventual", null), 400, "bad-request");
+        assertError(call(leader, "PUT", "/v1/kv/big?cas=-1", "v"), 400, "bad-request");
+        assertError(call(leader, "PUT", "/v1/kv/big?cas=x", "v"), 400, "bad-request");
+        assertError(call(leader, "GET", "/v1/kv/big?timeout=1s&timeout=2s", null), 400, "bad-request");
+        assertError(call(leader, "PATCH", "/v1/kv/big", "v"), 405, "method-not-allowed");
+        assertError(call(leader, "POST", "/v1/status", ""), 405, "method-not-allowed");
+        assertError(call(leader, "GET", "/v2/anything", null), 404, "not-found");
+    }
+
+    @Test
+    void statusAndHealth() throws Exception {
+        JsonNode s = call(follower, "GET", "/v1/status", null).json();
+        assertEquals("n" + (follower + 1), s.get("id").asText());
+        assertEquals("follower", s.get("state").asText());
+        assertEquals("n" + (leader + 1), s.get("leader").asText());
+        for (String f : new String[] {"term", "commitIndex", "appliedIndex", "lastLogIndex"}) {
+            assertTrue(s.get(f).asLong() > 0, f);
+        }
+        assertEquals(3, s.get("members").size());
+        for (JsonNode m : s.get("members")) {
+            assertNotNull(m.get("raft").asText());
+            assertTrue(m.get("http").asText().startsWith("127.0.0.1:"), m.toString());
+            assertTrue(m.get("voter").asBoolean());
+        }
+        assertEquals("leader", call(leader, "GET", "/v1/status", null).json().get("state").asText());
+        assertEquals(200, call(follower, "GET", "/v1/health", null).status());
+    }
+}
