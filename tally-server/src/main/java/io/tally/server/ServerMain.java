@@ -22,7 +22,7 @@ public final class ServerMain {
         try {
             options = ServerOptions.parse(args);
         } catch (UsageException e) {
-            System.err.println("tally-node: " + e.getMessage());
+            System.err.println("tally server: " + e.getMessage());
             System.err.println("run with --help for usage");
             System.exit(2);
             return;
@@ -31,7 +31,7 @@ public final class ServerMain {
         try {
             node = new TallyNode(options);
         } catch (TallyNode.DataDirectoryException e) {
-            System.err.println("tally-node: " + e.getMessage());
+            System.err.println("tally server: " + e.getMessage());
             System.exit(2);
             return;
         }

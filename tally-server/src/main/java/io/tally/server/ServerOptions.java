@@ -23,7 +23,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                             int maxValueBytes) {
 
     public static final String USAGE = """
-            usage: tally-node --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
+            usage: ./tally server --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
                               [--cluster ID=HOST:PORT[,ID=HOST:PORT...]] [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
                               [--max-value-bytes N]

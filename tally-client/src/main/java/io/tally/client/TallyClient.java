@@ -1,0 +1,367 @@
+package io.tally.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Java client of a Tally cluster's HTTP API. Thread-safe; every operation has a synchronous form and an
+ * asynchronous one ({@code ...Async}) returning a {@link CompletableFuture}.
+ *
+ * <ul>
+ *   <li><b>Leader tracking</b>: requests go to the node that answered last; any node forwards to the leader,
+ *       and an unreachable or leaderless node makes the client try the next endpoint, until the call's
+ *       timeout.</li>
+ *   <li><b>Exactly-once writes</b>: the client is one session ({@link #clientId()}); every write carries the
+ *       next sequence number and keeps it across retries, so a write retried after a lost answer or an
+ *       outcome-unknown reply is applied at most once and the retry returns the original result. Writes of
+ *       one client are therefore issued one at a time, in call order (use several clients for concurrency).</li>
+ *   <li><b>Errors</b>: {@link ClusterUnavailableException} (not applied), {@link OutcomeUnknownException}
+ *       (maybe applied — never silently retried into a duplicate, never reported as a plain failure),
+ *       {@link CasFailedException}, and {@link TallyException} for refused requests (bad input).</li>
+ * </ul>
+ */
+public final class TallyClient implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<String> endpoints;
+    private final Duration timeout;
+    private final String clientId;
+    private final AtomicLong seq = new AtomicLong();
+    private final HttpClient http;
+    private final ScheduledExecutorService timer;
+    private volatile int preferred;
+    private final Object writeLock = new Object();
+    private CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
+
+    private TallyClient(List<String> endpoints, Duration timeout, String clientId) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("at least one endpoint (HOST:PORT) is needed");
+        }
+        this.endpoints = List.copyOf(endpoints);
+        this.timeout = timeout;
+        this.clientId = clientId;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tally-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    }
+
+    /** A client of the cluster at these HTTP endpoints ({@code HOST:PORT}), with a 5 s default timeout. */
+    public static TallyClient connect(List<String> endpoints) {
+        return new TallyClient(endpoints, Duration.ofSeconds(5), UUID.randomUUID().toString());
+    }
+
+    public static TallyClient connect(List<String> endpoints, Duration timeout) {
+        return new TallyClient(endpoints, timeout, UUID.randomUUID().toString());
+    }
+
+    /** This client's session id (sent as {@code Tally-Client-Id} with every write). */
+    public String clientId() {
+        return clientId;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    public Optional<KeyValue> get(String key) {
+        return join(getAsync(key, Consistency.LINEARIZABLE, timeout));
+    }
+
+    public Optional<KeyValue> get(String key, Consistency consistency, Duration timeout) {
+        return join(getAsync(key, consistency, timeout));
+    }
+
+    public CompletableFuture<Optional<KeyValue>> getAsync(String key, Consistency consistency, Duration timeout) {
+        return send("GET", "/v1/kv/" + encodeKey(key), "consistency=" + consistency.param(), null, false, timeout)
+                .thenApply(r -> {
+                    if (r.statusCode() == 404) {
+                        return Optional.empty();
+                    }
+                    expect(r, 200);
+                    long version = Long.parseLong(r.headers().firstValue("X-Tally-Version").orElse("0"));
+                    return Optional.of(new KeyValue(key, r.body(), version));
+                });
+    }
+
+    public List<KeyValue> scan(String prefix, int limit) {
+        return join(scanAsync(prefix, limit, Consistency.LINEARIZABLE, timeout));
+    }
+
+    public CompletableFuture<List<KeyValue>> scanAsync(String prefix, int limit, Consistency consistency, Duration timeout) {
+        String query = "prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8) + "&limit=" + limit
+                + "&consistency=" + consistency.param();
+        return send("GET", "/v1/kv", query, null, false, timeout).thenApply(r -> {
+            expect(r, 200);
+            List<KeyValue> out = new ArrayList<>();
+            for (JsonNode item : json(r).get("items")) {
+                out.add(new KeyValue(item.get("key").asText(), Base64.getDecoder().decode(item.get("value").asText()),
+                        item.get("version").asLong()));
+            }
+            return out;
+        });
+    }
+
+    /** The answering node's {@code /v1/status} document. */
+    public JsonNode status() {
+        return join(send("GET", "/v1/status", "", null, false, timeout).thenApply(r -> {
+            expect(r, 200);
+            return json(r);
+        }));
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** Sets the value; returns the key's new version. */
+    public long put(String key, byte[] value) {
+        return join(putAsync(key, value, -1, timeout));
+    }
+
+    /** Sets the value only if the key's version is {@code expectedVersion} (0: the key must not exist). */
+    public long put(String key, byte[] value, long expectedVersion) {
+        return join(putAsync(key, value, expectedVersion, timeout));
+    }
+
+    public CompletableFuture<Long> putAsync(String key, byte[] value, long expectedVersion, Duration timeout) {
+        String query = expectedVersion >= 0 ? "cas=" + expectedVersion : "";
+        return write("PUT", key, query, value, timeout).thenApply(r -> json(r).get("version").asLong());
+    }
+
+    /** Appends to the value (creating the key if absent); returns the new version. */
+    public long append(String key, byte[] value) {
+        return join(appendAsync(key, value, timeout));
+    }
+
+    public CompletableFuture<Long> appendAsync(String key, byte[] value, Duration timeout) {
+        return write("POST", key, "append", value, timeout).thenApply(r -> json(r).get("version").asLong());
+    }
+
+    /** Deletes the key; returns whether it existed. */
+    public boolean delete(String key) {
+        return join(deleteAsync(key, -1, timeout));
+    }
+
+    public boolean delete(String key, long expectedVersion) {
+        return join(deleteAsync(key, expectedVersion, timeout));
+    }
+
+    public CompletableFuture<Boolean> deleteAsync(String key, long expectedVersion, Duration timeout) {
+        String query = expectedVersion >= 0 ? "cas=" + expectedVersion : "";
+        return write("DELETE", key, query, null, timeout).thenApply(r -> json(r).get("deleted").asBoolean());
+    }
+
+    /** Issues writes one at a time in call order, each with the next sequence number of this session. */
+    private CompletableFuture<HttpResponse<byte[]>> write(String method, String key, String query, byte[] body, Duration timeout) {
+        CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
+        synchronized (writeLock) {
+            CompletableFuture<?> previous = lastWrite;
+            lastWrite = result.handle((r, e) -> null);
+            previous.whenComplete((r, e) -> {
+                long n = seq.incrementAndGet();
+                send(method, "/v1/kv/" + encodeKey(key), query, body, true, timeout, n).whenComplete((resp, err) -> {
+                    if (err != null) {
+                        result.completeExceptionally(unwrap(err));
+                        return;
+                    }
+                    try {
+                        if (resp.statusCode() == 409 && "cas-failed".equals(code(resp))) {
+                            throw new CasFailedException(json(resp).get("version").asLong(), "compare-and-set failed on '" + key
+                                    + "': its version is " + json(resp).get("version").asLong());
+                        }
+                        expect(resp, 200);
+                        result.complete(resp);
+                    } catch (RuntimeException ex) {
+                        result.completeExceptionally(ex);
+                    }
+                });
+            });
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ transport
+
+    private CompletableFuture<HttpResponse<byte[]>> send(String method, String path, String query, byte[] body,
+                                                         boolean isWrite, Duration timeout) {
+        return send(method, path, query, body, isWrite, timeout, 0);
+    }
+
+    private CompletableFuture<HttpResponse<byte[]>> send(String method, String path, String query, byte[] body,
+                                                         boolean isWrite, Duration timeout, long sequence) {
+        CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        attempt(new Call(method, path, query, body, isWrite, sequence, deadline), preferred, 0, false, null, result);
+        return result;
+    }
+
+    private record Call(String method, String path, String query, byte[] body, boolean isWrite, long sequence, long deadline) {
+    }
+
+    /**
+     * One try at endpoint {@code ep}. {@code maybeApplied}: an earlier try of this write may have reached the
+     * leader; then running out of time is an outcome-unknown, not an unavailable cluster.
+     */
+    private void attempt(Call c, int ep, int tried, boolean maybeApplied, Throwable last,
+                         CompletableFuture<HttpResponse<byte[]>> result) {
+        long left = c.deadline() - System.nanoTime();
+        if (left <= 0) {
+            result.completeExceptionally(maybeApplied
+                    ? new OutcomeUnknownException("the write may or may not have been applied; no answer within the timeout", last)
+                    : new ClusterUnavailableException("no node of " + endpoints + " could serve the request in time", last));
+            return;
+        }
+        // Each try gets part of the time left, so that a partitioned node cannot use it all up.
+        long tryMillis = Math.max(100, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 2000));
+        String endpoint = endpoints.get(ep);
+        String q = (c.query().isEmpty() ? "" : c.query() + "&") + "timeout=" + tryMillis + "ms";
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://" + endpoint + c.path() + "?" + q))
+                .timeout(Duration.ofMillis(tryMillis + 1000))
+                .method(c.method(), c.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(c.body()));
+        if (c.isWrite()) {
+            req.header("Tally-Client-Id", clientId).header("Tally-Request-Seq", Long.toString(c.sequence()));
+        }
+        http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, err) -> {
+            int next = (ep + 1) % endpoints.size();
+            if (err != null) {
+                Throwable cause = unwrap(err);
+                boolean notSent = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException;
+                retryLater(c, next, tried + 1, maybeApplied || (c.isWrite() && !notSent), cause, result);
+                return;
+            }
+            String code = resp.statusCode() >= 500 ? code(resp) : "";
+            if (resp.statusCode() == 503 && ("no-leader".equals(code) || "shutting-down".equals(code))) {
+                retryLater(c, next, tried + 1, maybeApplied, new TallyException(503, code, body(resp)), result);
+            } else if (resp.statusCode() == 504 && "outcome-unknown".equals(code)) {
+                // Proposed, outcome unknown: retry with the same sequence number; the session answers the truth.
+                retryLater(c, ep, tried + 1, true, new OutcomeUnknownException(body(resp), null), result);
+            } else if (resp.statusCode() == 409 && c.isWrite() && maybeApplied && "stale-request".equals(code(resp))) {
+                result.completeExceptionally(new OutcomeUnknownException("the session no longer knows the outcome", null));
+            } else {
+                preferred = ep;
+                result.complete(resp);
+            }
+        });
+    }
+
+    private void retryLater(Call c, int ep, int tried, boolean maybeApplied, Throwable last,
+                            CompletableFuture<HttpResponse<byte[]>> result) {
+        // Try the endpoints in turn; after a full round without success, pause briefly.
+        long delay = tried % endpoints.size() == 0 ? 50 : 0;
+        if (delay == 0) {
+            attempt(c, ep, tried, maybeApplied, last, result);
+        } else {
+            timer.schedule(() -> attempt(c, ep, tried, maybeApplied, last, result), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String encodeKey(String key) {
+        return URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static void expect(HttpResponse<byte[]> r, int status) {
+        if (r.statusCode() != status) {
+            throw new TallyException(r.statusCode(), code(r), body(r));
+        }
+    }
+
+    private static JsonNode json(HttpResponse<byte[]> r) {
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new TallyException(r.statusCode(), "bad-response", "the server's answer is not JSON: " + body(r));
+        }
+    }
+
+    private static String code(HttpResponse<byte[]> r) {
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            return n != null && n.has("code") ? n.get("code").asText() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String body(HttpResponse<byte[]> r) {
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            if (n != null && n.has("error")) {
+                return n.get("error").asText();
+            }
+        } catch (IOException e) {
+            // not JSON
+        }
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            Throwable c = unwrap(e);
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new TallyException(0, "client-error", c.toString(), c);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    /** Parses {@code HOST:PORT,HOST:PORT,...}. */
+    public static List<String> parseEndpoints(String list) {
+        List<String> out = new ArrayList<>();
+        for (String e : list.split(",")) {
+            String t = e.trim();
+            int colon = t.lastIndexOf(':');
+            if (colon <= 0 || colon == t.length() - 1) {
+                throw new IllegalArgumentException("endpoint '" + t + "' is not HOST:PORT");
+            }
+            try {
+                int port = Integer.parseInt(t.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("endpoint '" + t + "' has a port out of range");
+                }
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("endpoint '" + t + "' has no numeric port");
+            }
+            out.add(t);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,94 @@
+package io.tally.server.cli;
+
+import io.tally.raft.RaftState;
+import io.tally.server.ServerOptions;
+import io.tally.server.TallyNode;
+import io.tally.server.UsageException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ./tally dev}: three nodes in this process on loopback — Raft on 7001-7003, HTTP on 8001-8003 — with
+ * their data under {@code ./data/dev}, kept across restarts. Runs until Ctrl-C, then shuts down cleanly.
+ */
+final class DevCluster {
+
+    static final int NODES = 3;
+
+    private DevCluster() {
+    }
+
+    static int run(String[] args) {
+        if (args.length > 0) {
+            System.err.println("tally dev takes no arguments (it always runs 3 nodes on ports 7001-7003 and 8001-8003)");
+            return 2;
+        }
+        Path data = Path.of("data", "dev");
+        StringBuilder cluster = new StringBuilder();
+        for (int i = 1; i <= NODES; i++) {
+            cluster.append(i == 1 ? "" : ",").append("n").append(i).append("=127.0.0.1:").append(7000 + i);
+        }
+        List<TallyNode> nodes = new ArrayList<>();
+        try {
+            for (int i = 1; i <= NODES; i++) {
+                nodes.add(new TallyNode(ServerOptions.parse(new String[] {"--id", "n" + i,
+                        "--data-dir", data.resolve("n" + i).toString(), "--raft", "127.0.0.1:" + (7000 + i),
+                        "--http", "127.0.0.1:" + (8000 + i), "--cluster", cluster.toString(), "--cluster-id", "tally-dev"})));
+            }
+        } catch (TallyNode.DataDirectoryException | UsageException e) {
+            System.err.println("tally dev: " + e.getMessage());
+            System.err.println("(is another ./tally dev running? ports 7001-7003 and 8001-8003 must be free)");
+            nodes.forEach(TallyNode::close);
+            return 2;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nstopping the dev cluster...");
+            nodes.forEach(TallyNode::close);
+            System.out.println("stopped; data kept in " + data.toAbsolutePath());
+            stopped.countDown();
+        }, "tally-dev-shutdown"));
+        String leader = awaitLeader(nodes);
+        System.out.println();
+        System.out.println("Tally dev cluster: " + NODES + " nodes, data in " + data + (leader == null ? "" : ", leader " + leader));
+        for (int i = 1; i <= NODES; i++) {
+            System.out.printf("  n%d  http://127.0.0.1:%d   (raft 127.0.0.1:%d)%n", i, 8000 + i, 7000 + i);
+        }
+        System.out.println();
+        System.out.println("Try, in another shell:");
+        System.out.println("  curl -X PUT --data-binary 'world' http://127.0.0.1:8001/v1/kv/hello");
+        System.out.println("  curl http://127.0.0.1:8002/v1/kv/hello");
+        System.out.println("  ./tally get hello");
+        System.out.println();
+        System.out.println("Ctrl-C stops the cluster; the data stays for the next ./tally dev.");
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String awaitLeader(List<TallyNode> nodes) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (TallyNode n : nodes) {
+                if (n.raft().state() == RaftState.LEADER && n.kv().store().memberHttp().size() == nodes.size()) {
+                    return n.raft().id();
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        System.out.println("(no leader yet after 30 s; requests will wait for one)");
+        return null;
+    }
+}
