@@ -99,7 +99,8 @@ public final class TallyNode implements AutoCloseable {
             int electionTicks = Math.max(5, (int) (options.electionTimeoutMs() / TICK.toMillis()));
             RaftConfig defaults = RaftConfig.defaults();
             RaftConfig config = defaults.withTickInterval(TICK)
-                    .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10)))
+                    .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10))
+                            .withLeaseDriftTicks(electionTicks / 5)) // leases end 20% early: the clock-drift margin
                     .withSnapshots(defaults.snapshots().withTriggers(options.snapshotEntries(),
                             defaults.snapshots().everyLogBytes(), defaults.snapshots().trailingEntries()));
             node = RaftNode.<KvResult>builder().id(options.id()).config(config).stateMachine(stateMachine)
