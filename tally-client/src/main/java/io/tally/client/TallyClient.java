@@ -46,6 +46,16 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TallyClient implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * One HTTP client and one timer for every TallyClient in the JVM: sessions are per TallyClient, connections
+     * are not, and a JDK HttpClient per session would cost a selector thread and its CPU each.
+     */
+    private static final HttpClient SHARED_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    private static final ScheduledExecutorService SHARED_TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tally-client-timer");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final List<String> endpoints;
     private final Duration timeout;
@@ -64,12 +74,8 @@ public final class TallyClient implements AutoCloseable {
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
         this.clientId = clientId;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tally-client-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        this.timer = SHARED_TIMER;
+        this.http = SHARED_HTTP;
     }
 
     /** A client of the cluster at these HTTP endpoints ({@code HOST:PORT}), with a 5 s default timeout. */
@@ -261,7 +267,9 @@ public final class TallyClient implements AutoCloseable {
             } else if (resp.statusCode() == 409 && c.isWrite() && maybeApplied && "stale-request".equals(code(resp))) {
                 result.completeExceptionally(new OutcomeUnknownException("the session no longer knows the outcome", null));
             } else {
-                preferred = ep;
+                // A follower that forwarded names the leader: go there directly next time, if it is one of ours.
+                int leader = resp.headers().firstValue("X-Tally-Leader").map(endpoints::indexOf).orElse(-1);
+                preferred = leader >= 0 ? leader : ep;
                 result.complete(resp);
             }
         });
@@ -338,9 +346,10 @@ public final class TallyClient implements AutoCloseable {
         }
     }
 
+    /** Ends this session on the client side (the shared connections stay for other clients). */
     @Override
     public void close() {
-        timer.shutdownNow();
+        // nothing of its own to release: the HTTP client and timer are shared
     }
 
     /** Parses {@code HOST:PORT,HOST:PORT,...}. */

@@ -45,9 +45,20 @@ import java.util.concurrent.TimeoutException;
 final class KvHttpApi implements AutoCloseable {
 
     static final String VERSION_HEADER = "X-Tally-Version";
+    /** On a forwarded answer: the leader's HTTP address, so that clients can go there directly next time. */
+    static final String LEADER_HEADER = "X-Tally-Leader";
     static final String CLIENT_ID_HEADER = "Tally-Client-Id";
     static final String SEQ_HEADER = "Tally-Request-Seq";
     private static final Logger LOG = LoggerFactory.getLogger(KvHttpApi.class);
+
+    static {
+        // The JDK server writes a response's headers and body separately; without TCP_NODELAY, Nagle's algorithm
+        // holds the body until the client's delayed ACK (~40 ms per request). Read once, when the server
+        // classes load, so set it before the first server is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -64,7 +75,7 @@ final class KvHttpApi implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.forwarder = new LeaderForwarder(executor);
+        this.forwarder = new LeaderForwarder();
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -417,8 +428,12 @@ final class KvHttpApi implements AutoCloseable {
                         LeaderForwarder.Response r = forwarder.forward(http, ex.method(), ex.http.getRequestURI().getRawPath(),
                                 ex.query, ex.remaining(), body, sessionHeaders(ex));
                         if (!(r.status() == 503 && new String(r.body(), StandardCharsets.UTF_8).contains("\"no-leader\""))) {
-                            ex.send(r.status(), r.contentType(), r.body(),
-                                    r.version() == null ? Map.of() : Map.of(VERSION_HEADER, r.version()));
+                            Map<String, String> headers = new LinkedHashMap<>();
+                            headers.put(LEADER_HEADER, http);
+                            if (r.version() != null) {
+                                headers.put(VERSION_HEADER, r.version());
+                            }
+                            ex.send(r.status(), r.contentType(), r.body(), headers);
                             return;
                         }
                     } catch (LeaderForwarder.NotSent e) {

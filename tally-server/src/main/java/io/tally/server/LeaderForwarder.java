@@ -9,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 
 /**
  * Sends a request that must be served by the leader on to the leader's HTTP API, marked with
@@ -34,8 +33,12 @@ final class LeaderForwarder {
 
     private final HttpClient client;
 
-    LeaderForwarder(ExecutorService executor) {
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).executor(executor).build();
+    /**
+     * The client gets its own (default) executor: the HTTP handler threads block in {@link #forward}, and if
+     * the client needed those same threads to finish its exchanges, a busy server would starve itself.
+     */
+    LeaderForwarder() {
+        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     }
 
     Response forward(String leaderHttp, String method, String path, Map<String, String> query, Duration timeout,
