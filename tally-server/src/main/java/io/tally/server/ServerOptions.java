@@ -2,6 +2,7 @@ package io.tally.server;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,11 +41,18 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --snapshot-entries N    snapshot after N applied entries (default 100000; 0: only when the
                                       log reaches 64 MiB)
               --max-value-bytes N     largest value a write may carry (default 1048576; larger: HTTP 413)
+              --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
+                                      without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
+                                      flags on the command line win over the file
               --help                  show this help
             """;
 
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
+            "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes");
+
     public static ServerOptions parse(String[] args) throws UsageException {
         Map<String, String> flags = new LinkedHashMap<>();
+        String configFile = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
@@ -61,12 +69,23 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             } else {
                 throw new UsageException("flag --" + name + " needs a value");
             }
-            if (!java.util.Set.of("id", "data-dir", "raft", "http", "cluster", "cluster-id", "storage",
-                    "election-timeout-ms", "snapshot-entries", "max-value-bytes").contains(name)) {
+            if (name.equals("config")) {
+                if (configFile != null) {
+                    throw new UsageException("flag --config given twice");
+                }
+                configFile = value;
+                continue;
+            }
+            if (!FLAGS.contains(name)) {
                 throw new UsageException("unknown flag --" + name);
             }
             if (flags.put(name, value) != null) {
                 throw new UsageException("flag --" + name + " given twice");
+            }
+        }
+        if (configFile != null) {
+            for (Map.Entry<String, String> e : readConfig(Path.of(configFile)).entrySet()) {
+                flags.putIfAbsent(e.getKey(), e.getValue()); // the command line wins
             }
         }
         String id = required(flags, "id");
@@ -136,6 +155,37 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             throw new UsageException("--max-value-bytes must be between 1 and 8388608 (the Raft transport's frames are 16 MiB)");
         }
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue);
+    }
+
+    /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */
+    static Map<String, String> readConfig(Path file) throws UsageException {
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new UsageException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            String where = file + " line " + (i + 1);
+            if (eq <= 0) {
+                throw new UsageException(where + ": expected NAME = VALUE, got '" + line + "'");
+            }
+            String name = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            if (!FLAGS.contains(name)) {
+                throw new UsageException(where + ": unknown setting '" + name + "'");
+            }
+            if (out.put(name, value) != null) {
+                throw new UsageException(where + ": '" + name + "' is set twice");
+            }
+        }
+        return out;
     }
 
     private static String required(Map<String, String> flags, String name) throws UsageException {

@@ -42,7 +42,7 @@ class ServerMainExitTest {
         Result r = run("--help");
         assertEquals(0, r.exit());
         for (String flag : List.of("--id", "--data-dir", "--raft", "--http", "--cluster", "--cluster-id", "--storage",
-                "--election-timeout-ms", "--snapshot-entries", "--max-value-bytes")) {
+                "--election-timeout-ms", "--snapshot-entries", "--max-value-bytes", "--config")) {
             assertTrue(r.output().contains(flag), flag);
         }
     }

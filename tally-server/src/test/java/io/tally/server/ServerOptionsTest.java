@@ -27,6 +27,24 @@ class ServerOptionsTest {
     }
 
     @Test
+    void aConfigFileGivesEveryFlagAndTheCommandLineWins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("node.conf"), String.join("\n",
+                "# a node", "id = n2", "data-dir = /var/lib/tally", "raft = 10.0.0.2:7000", "http = 10.0.0.2:8000",
+                "", "cluster = n1=10.0.0.1:7000,n2=10.0.0.2:7000", "election-timeout-ms = 800"));
+        ServerOptions o = ServerOptions.parse(new String[] {"--config", file.toString(), "--election-timeout-ms", "900"});
+        assertEquals("n2", o.id());
+        assertEquals(java.nio.file.Path.of("/var/lib/tally"), o.dataDir());
+        assertEquals(900, o.electionTimeoutMs(), "the command line wins");
+        assertEquals(2, o.cluster().size());
+        java.nio.file.Path bad = java.nio.file.Files.writeString(tmp.resolve("bad.conf"), "id = n1\ncolour = blue\n");
+        UsageException e = assertThrows(UsageException.class, () -> ServerOptions.parse(new String[] {"--config", bad.toString()}));
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("colour"), e.getMessage());
+        assertThrows(UsageException.class, () -> ServerOptions.parse(new String[] {"--config", tmp.resolve("missing").toString()}));
+        java.nio.file.Path noEq = java.nio.file.Files.writeString(tmp.resolve("noeq.conf"), "id n1\n");
+        assertThrows(UsageException.class, () -> ServerOptions.parse(new String[] {"--config", noEq.toString()}));
+    }
+
+    @Test
     void badInputIsRefusedWithTheReason() {
         List<List<String>> cases = List.of(
                 List.of("--id", "n1"),
