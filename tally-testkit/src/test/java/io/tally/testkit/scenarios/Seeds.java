@@ -29,7 +29,19 @@ final class Seeds {
     }
 
     static Stream<DynamicTest> each(Class<?> testClass, String scenario, Body body) {
-        return LongStream.range(start(), start() + count()).mapToObj(seed -> DynamicTest.dynamicTest(scenario + " seed " + seed, () -> {
+        return each(testClass, scenario, count(), body);
+    }
+
+    /**
+     * The key/value scenarios have their own seed count, {@code -Dtally.kv.seeds=N} (default 3): each seed
+     * runs whole client rounds, so CI gives them a smaller budget than the Raft scenarios.
+     */
+    static int kvCount() {
+        return Integer.getInteger("tally.kv.seeds", 3);
+    }
+
+    static Stream<DynamicTest> each(Class<?> testClass, String scenario, int count, Body body) {
+        return LongStream.range(start(), start() + count).mapToObj(seed -> DynamicTest.dynamicTest(scenario + " seed " + seed, () -> {
             try {
                 body.run(seed);
             } catch (Throwable t) {
@@ -41,6 +53,6 @@ final class Seeds {
 
     static String replayCommand(Class<?> testClass, String scenario, long seed) {
         return "mvn -B -pl tally-testkit -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest='"
-                + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1";
+                + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1 -Dtally.kv.seeds=1";
     }
 }

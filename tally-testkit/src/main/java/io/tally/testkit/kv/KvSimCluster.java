@@ -1,0 +1,150 @@
+package io.tally.testkit.kv;
+
+import io.tally.kv.KvResult;
+import io.tally.kv.KvService;
+import io.tally.kv.KvStateMachine;
+import io.tally.raft.RaftConfig;
+import io.tally.raft.RaftNode;
+import io.tally.raft.core.Configuration;
+import io.tally.testkit.harness.InMemoryDisk;
+import io.tally.testkit.sim.LatencyModel;
+import io.tally.testkit.sim.NodeIncarnation;
+import io.tally.testkit.sim.SimNetwork;
+import io.tally.testkit.sim.SimRuntime;
+import io.tally.testkit.sim.Simulation;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * The key/value store on simulated nodes: each node a real {@link RaftNode} with a {@link KvStateMachine},
+ * run by the simulator in virtual time over the simulated network, with crash-consistent in-memory disks.
+ * Clients ({@link SimKvClient}) talk to the nodes' {@link KvService}s directly, as the course's clerks do.
+ * Sessions are stamped with virtual time, so expiry is deterministic too.
+ */
+public final class KvSimCluster implements AutoCloseable {
+
+    private final Simulation sim;
+    private final SimNetwork net;
+    private final RaftConfig config;
+    private final int n;
+    private final NodeIncarnation[] incarnations;
+    private final InMemoryDisk[] disks;
+    private final KvService[] services;
+    private final RandomGenerator random;
+
+    private KvSimCluster(int n, long seed, RaftConfig config) {
+        this.sim = new Simulation(seed);
+        this.net = new SimNetwork(sim);
+        this.config = config;
+        this.n = n;
+        this.incarnations = new NodeIncarnation[n];
+        this.disks = new InMemoryDisk[n];
+        this.services = new KvService[n];
+        this.random = sim.newRandom();
+        for (int i = 0; i < n; i++) {
+            disks[i] = new InMemoryDisk();
+        }
+    }
+
+    /** A started, bootstrapped cluster of {@code n} nodes. */
+    public static KvSimCluster create(int n, long seed, RaftConfig config) {
+        KvSimCluster c = new KvSimCluster(n, seed, config);
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = id(i);
+        }
+        for (int i = 0; i < n; i++) {
+            c.start(i);
+            c.services[i].node().bootstrap(Configuration.ofVoters(ids));
+        }
+        return c;
+    }
+
+    public static String id(int i) {
+        return "n" + i;
+    }
+
+    public int size() {
+        return n;
+    }
+
+    public Simulation simulation() {
+        return sim;
+    }
+
+    public RandomGenerator random() {
+        return random;
+    }
+
+    /** Node {@code i}'s service, or null while it is down. */
+    public KvService service(int i) {
+        return services[i];
+    }
+
+    /** Starts node {@code i} from its disk (crashing the running incarnation first). */
+    public void start(int i) {
+        if (services[i] != null) {
+            crash(i);
+        }
+        incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
+        KvStateMachine store = new KvStateMachine(Duration.ofMinutes(10));
+        RaftNode<KvResult> node = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
+                .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
+                .transport(net.transport(incarnations[i]))
+                .runtime(new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT)).build();
+        node.start();
+        services[i] = new KvService(node, store, sim::nowMillis);
+    }
+
+    /** Kills node {@code i}: it never runs again; only what its disk had made durable survives. */
+    public void crash(int i) {
+        if (services[i] == null) {
+            return;
+        }
+        incarnations[i].kill();
+        disks[i].crash();
+        services[i] = null;
+    }
+
+    public long persistedRaftStateBytes(int i) {
+        return disks[i].persistedRaftStateBytes();
+    }
+
+    public void setUnreliable(boolean unreliable) {
+        net.setReliable(!unreliable);
+    }
+
+    /** Splits the nodes into groups that talk only among themselves. */
+    public void partition(int[]... groups) {
+        @SuppressWarnings("unchecked")
+        Set<String>[] sets = new Set[groups.length];
+        for (int g = 0; g < groups.length; g++) {
+            sets[g] = new HashSet<>();
+            for (int i : groups[g]) {
+                sets[g].add(id(i));
+            }
+        }
+        net.partition(sets);
+    }
+
+    public void heal() {
+        net.heal();
+    }
+
+    /** Runs the simulation for {@code millis} of virtual time. */
+    public void sleep(long millis) {
+        sim.runFor(millis);
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < n; i++) {
+            if (incarnations[i] != null) {
+                incarnations[i].kill();
+            }
+        }
+    }
+}
