@@ -34,6 +34,7 @@ public final class KvSimCluster implements AutoCloseable {
     private final InMemoryDisk[] disks;
     private final KvService[] services;
     private final RandomGenerator random;
+    private boolean unreliable;
 
     private KvSimCluster(int n, long seed, RaftConfig config) {
         this.sim = new Simulation(seed);
@@ -113,8 +114,14 @@ public final class KvSimCluster implements AutoCloseable {
         return disks[i].persistedRaftStateBytes();
     }
 
+    /** The course's unreliable network, between the nodes and between clients and nodes alike. */
     public void setUnreliable(boolean unreliable) {
+        this.unreliable = unreliable;
         net.setReliable(!unreliable);
+    }
+
+    public boolean unreliable() {
+        return unreliable;
     }
 
     /** Splits the nodes into groups that talk only among themselves. */

@@ -113,7 +113,7 @@ public final class SimKvClient {
             return; // abandoned
         }
         KvService s = cluster.service(target);
-        if (s == null) {
+        if (s == null || requestLost()) {
             retryElsewhere(() -> attemptWrite(cmd, in, done));
             return;
         }
@@ -139,7 +139,7 @@ public final class SimKvClient {
             return;
         }
         KvService s = cluster.service(target);
-        if (s == null) {
+        if (s == null || requestLost()) {
             retryElsewhere(() -> attemptRead(key, in, done));
             return;
         }
@@ -162,7 +162,17 @@ public final class SimKvClient {
      * futures never complete. Exactly one of {@code onResult} and {@code onGiveUp} runs.
      */
     private <T> void settle(CompletableFuture<T> f, java.util.function.BiConsumer<T, Throwable> onResult, Runnable onGiveUp) {
-        boolean[] settled = {false};
+        // As the course's network: on an unreliable one, 10 % of requests and 10 % of replies are lost. A lost
+        // reply after the request took effect is what makes a retried write apply twice without sessions.
+        boolean replyLost = cluster.unreliable() && cluster.random().nextInt(10) == 0;
+        boolean[] settled = {replyLost};
+        if (replyLost) {
+            cluster.simulation().schedule((ATTEMPT_MILLIS + 200) * 1_000_000L, "client " + id + " gives up", () -> {
+                target = (target + 1) % cluster.size();
+                onGiveUp.run();
+            });
+            return;
+        }
         Event timer = cluster.simulation().schedule((ATTEMPT_MILLIS + 200) * 1_000_000L, "client " + id + " gives up", () -> {
             if (!settled[0]) {
                 settled[0] = true;
@@ -179,6 +189,10 @@ public final class SimKvClient {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             onResult.accept(v, cause);
         });
+    }
+
+    private boolean requestLost() {
+        return cluster.unreliable() && cluster.random().nextInt(10) == 0;
     }
 
     private void follow(NotLeaderException e) {
