@@ -659,7 +659,8 @@ public final class RaftNode<R> implements AutoCloseable {
             return;
         }
         status = new NodeStatus(id, NodeStatus.publicState(core.role()), core.leaderId(), core.term(),
-                core.commitIndex(), core.lastIndex(), core.configuration(), core.committedConfiguration());
+                core.commitIndex(), core.lastIndex(), core.configuration(), core.committedConfiguration(),
+                core.followerMatchIndexes());
     }
 
     // ---------------------------------------------------------------- loop events

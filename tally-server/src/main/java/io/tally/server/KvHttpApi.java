@@ -65,9 +65,11 @@ final class KvHttpApi implements AutoCloseable {
     private final KvService kv;
     private final LeaderForwarder forwarder;
     private final int maxValueBytes;
+    private final NodeMetrics metrics;
 
-    private KvHttpApi(HttpServer server, KvService kv, int maxValueBytes) {
+    private KvHttpApi(HttpServer server, KvService kv, int maxValueBytes, NodeMetrics metrics) {
         this.server = server;
+        this.metrics = metrics;
         this.kv = kv;
         this.maxValueBytes = maxValueBytes;
         this.executor = Executors.newFixedThreadPool(64, r -> {
@@ -81,9 +83,9 @@ final class KvHttpApi implements AutoCloseable {
         server.start();
     }
 
-    static KvHttpApi start(InetSocketAddress address, KvService kv, int maxValueBytes) throws IOException {
+    static KvHttpApi start(InetSocketAddress address, KvService kv, int maxValueBytes, NodeMetrics metrics) throws IOException {
         try {
-            return new KvHttpApi(HttpServer.create(address, 1024), kv, maxValueBytes);
+            return new KvHttpApi(HttpServer.create(address, 1024), kv, maxValueBytes, metrics);
         } catch (IOException e) {
             throw new IOException("cannot listen for HTTP on " + address + ": " + e.getMessage(), e);
         }
@@ -101,6 +103,7 @@ final class KvHttpApi implements AutoCloseable {
 
     private void handle(HttpExchange http) {
         Exchange ex = null;
+        long t0 = System.nanoTime();
         try {
             ex = new Exchange(http);
             route(ex, http.getRequestURI().getRawPath());
@@ -114,7 +117,32 @@ final class KvHttpApi implements AutoCloseable {
             respondError(http, ex, new HttpError(500, "internal", e.toString()));
         } finally {
             http.close(); // after any error response: closing first would drop the connection unanswered
+            metrics.recordRequest(operation(http), http.getResponseCode(), System.nanoTime() - t0);
         }
+    }
+
+    /** The operation a request was, for metrics: get, put, delete, append, scan, status, health, metrics, other. */
+    private static String operation(HttpExchange http) {
+        String path = http.getRequestURI().getRawPath();
+        String method = http.getRequestMethod();
+        if (path.equals("/v1/kv")) {
+            return "scan";
+        }
+        if (path.startsWith("/v1/kv/")) {
+            return switch (method) {
+                case "GET" -> "get";
+                case "PUT" -> "put";
+                case "DELETE" -> "delete";
+                case "POST" -> "append";
+                default -> "other";
+            };
+        }
+        return switch (path) {
+            case "/v1/status" -> "status";
+            case "/v1/health" -> "health";
+            case "/metrics" -> "metrics";
+            default -> path.startsWith("/v1/internal/") ? "internal" : "other";
+        };
     }
 
     private static void respondError(HttpExchange http, Exchange ex, HttpError e) {
@@ -138,6 +166,9 @@ final class KvHttpApi implements AutoCloseable {
         if (rawPath.equals("/v1/status")) {
             requireMethod(method, "GET");
             status(ex);
+        } else if (rawPath.equals("/metrics")) {
+            requireMethod(method, "GET");
+            ex.send(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8), Map.of());
         } else if (rawPath.equals("/v1/health")) {
             requireMethod(method, "GET");
             health(ex);

@@ -57,6 +57,7 @@ public final class TallyNode implements AutoCloseable {
     private final KvService kv;
     private final NettyTransport transport;
     private final KvHttpApi http;
+    private final NodeMetrics metrics = new NodeMetrics();
 
     /**
      * Opens the data directory and starts the node.
@@ -79,12 +80,12 @@ public final class TallyNode implements AutoCloseable {
                 FileSnapshotStore fileSnapshots = open(() -> FileSnapshotStore.open(NioFileSystem.INSTANCE,
                         options.dataDir().resolve("snapshots"), 2), "snapshots");
                 fresh = segmented.lastIndex() == 0 && fileStable.load().term() == 0 && fileSnapshots.latest().isEmpty();
-                log = segmented;
+                log = new TimedLogStore(segmented, metrics.fsyncTimer());
                 stable = fileStable;
                 snapshots = fileSnapshots;
             } else {
                 fresh = true;
-                log = new InMemoryLogStore();
+                log = new TimedLogStore(new InMemoryLogStore(), metrics.fsyncTimer());
                 stable = new InMemoryStableStore();
                 snapshots = new InMemorySnapshotStore();
             }
@@ -111,9 +112,10 @@ public final class TallyNode implements AutoCloseable {
                 throw new DataDirectoryException("cannot recover the node's state from " + options.dataDir() + ": " + e.getMessage());
             }
             resources.add(node);
+            metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::currentTimeMillis);
-            http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes());
+            http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
             resources.add(http);
             resources.add(new MemberPublisher(kv, options.id(), advertisedHttp(), http.forwarder()));
         } catch (DataDirectoryException e) {

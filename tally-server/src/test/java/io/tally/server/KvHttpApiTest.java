@@ -201,4 +201,22 @@ class KvHttpApiTest {
         assertEquals("leader", call(leader, "GET", "/v1/status", null).json().get("state").asText());
         assertEquals(200, call(follower, "GET", "/v1/health", null).status());
     }
+
+    @Test
+    void metricsInPrometheusTextFormat() throws Exception {
+        call(leader, "PUT", "/v1/kv/metered", "v");
+        call(follower, "GET", "/v1/kv/metered", null);
+        Resp m = call(leader, "GET", "/metrics", null);
+        assertEquals(200, m.status());
+        assertTrue(m.raw().headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        String text = m.text();
+        for (String metric : new String[] {"tally_http_requests_seconds_count{operation=\"put\"",
+                "tally_http_requests_seconds_count{operation=\"get\"", "tally_raft_term ", "tally_raft_commit_index ",
+                "tally_raft_applied_index ", "tally_raft_last_log_index ", "tally_raft_is_leader 1.0",
+                "tally_raft_leader_changes_total ", "tally_log_entries ", "tally_snapshot_bytes ",
+                "tally_log_fsync_seconds_count ", "tally_raft_replication_lag_entries{follower=\"n"}) {
+            assertTrue(text.contains(metric), metric + " missing from:\n" + text);
+        }
+        assertTrue(call(follower, "GET", "/metrics", null).text().contains("tally_raft_is_leader 0.0"));
+    }
 }

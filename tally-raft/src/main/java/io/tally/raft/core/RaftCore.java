@@ -117,6 +117,16 @@ public final class RaftCore {
         return log;
     }
 
+    /** On a leader, each follower's match index; empty otherwise. */
+    public java.util.Map<String, Long> followerMatchIndexes() {
+        if (role != Role.LEADER) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        replicator.progress().forEach((peer, pr) -> m.put(peer, pr.match));
+        return m;
+    }
+
     /** The latest configuration in the log, committed or not; it is the one in force (thesis §4.1). */
     public Configuration configuration() {
         return config;
