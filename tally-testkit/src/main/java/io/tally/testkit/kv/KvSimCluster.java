@@ -110,6 +110,44 @@ public final class KvSimCluster implements AutoCloseable {
         services[i] = null;
     }
 
+    /** The index of node {@code i}'s newest durable snapshot (0: none). */
+    public long snapshotIndex(int i) {
+        try {
+            return disks[i].snapshotStore().latest().map(m -> m.lastIndex()).orElse(0L);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Bytes of node {@code i}'s newest durable snapshot (0: none). */
+    public long snapshotBytes(int i) {
+        try {
+            return disks[i].snapshotStore().latest().map(m -> m.sizeBytes()).orElse(0L);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The node that leads at the highest term, waiting up to {@code maxMillis} of virtual time for one. */
+    public int awaitLeader(long maxMillis) {
+        int[] found = {-1};
+        sim.runUntil(() -> {
+            long best = -1;
+            for (int i = 0; i < n; i++) {
+                KvService s = services[i];
+                if (s != null && s.node().state() == io.tally.raft.RaftState.LEADER && s.node().term() > best) {
+                    best = s.node().term();
+                    found[0] = i;
+                }
+            }
+            return found[0] >= 0;
+        }, maxMillis);
+        if (found[0] < 0) {
+            throw new AssertionError("no leader within " + maxMillis + " ms");
+        }
+        return found[0];
+    }
+
     public long persistedRaftStateBytes(int i) {
         return disks[i].persistedRaftStateBytes();
     }

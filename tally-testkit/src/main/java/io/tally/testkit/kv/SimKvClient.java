@@ -34,7 +34,9 @@ public final class SimKvClient {
     private final List<Operation<KvModel.Input, String>> history;
     private final boolean sessions;
     private long seq;
-    private int target;
+    private final int[] servers; // the nodes this client may talk to
+    private int target;          // index into servers
+    private int redirect = -1;   // a leader outside servers that a node named; followed like a redirect
     private Pending pending; // the operation in flight, if any
 
     private record Pending(KvModel.Input input, long callNanos) {
@@ -45,12 +47,36 @@ public final class SimKvClient {
      *                 write applied twice)
      */
     public SimKvClient(KvSimCluster cluster, int id, List<Operation<KvModel.Input, String>> history, boolean sessions) {
+        this(cluster, id, history, sessions, allNodes(cluster.size()));
+    }
+
+    /** A client that talks only to {@code servers} (for example, the minority side of a partition). */
+    public SimKvClient(KvSimCluster cluster, int id, List<Operation<KvModel.Input, String>> history, boolean sessions,
+                       int[] servers) {
         this.cluster = cluster;
         this.id = id;
         this.session = "client-" + id;
         this.history = history;
         this.sessions = sessions;
-        this.target = id % cluster.size();
+        this.servers = servers.clone();
+        this.target = id % servers.length;
+    }
+
+    private static int[] allNodes(int n) {
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    private KvService server() {
+        return cluster.service(redirect >= 0 ? redirect : servers[target]);
+    }
+
+    private void nextServer() {
+        redirect = -1;
+        target = (target + 1) % servers.length;
     }
 
     public int id() {
@@ -112,7 +138,7 @@ public final class SimKvClient {
         if (pending == null) {
             return; // abandoned
         }
-        KvService s = cluster.service(target);
+        KvService s = server();
         if (s == null || requestLost()) {
             retryElsewhere(() -> attemptWrite(cmd, in, done));
             return;
@@ -138,7 +164,7 @@ public final class SimKvClient {
         if (pending == null) {
             return;
         }
-        KvService s = cluster.service(target);
+        KvService s = server();
         if (s == null || requestLost()) {
             retryElsewhere(() -> attemptRead(key, in, done));
             return;
@@ -168,7 +194,7 @@ public final class SimKvClient {
         boolean[] settled = {replyLost};
         if (replyLost) {
             cluster.simulation().schedule((ATTEMPT_MILLIS + 200) * 1_000_000L, "client " + id + " gives up", () -> {
-                target = (target + 1) % cluster.size();
+                nextServer();
                 onGiveUp.run();
             });
             return;
@@ -176,7 +202,7 @@ public final class SimKvClient {
         Event timer = cluster.simulation().schedule((ATTEMPT_MILLIS + 200) * 1_000_000L, "client " + id + " gives up", () -> {
             if (!settled[0]) {
                 settled[0] = true;
-                target = (target + 1) % cluster.size();
+                nextServer();
                 onGiveUp.run();
             }
         });
@@ -197,15 +223,29 @@ public final class SimKvClient {
 
     private void follow(NotLeaderException e) {
         Optional<String> leader = e.leaderId();
-        if (leader.isPresent() && leader.get().startsWith("n")) {
-            target = Integer.parseInt(leader.get().substring(1));
+        int node = leader.isPresent() && leader.get().startsWith("n") ? Integer.parseInt(leader.get().substring(1)) : -1;
+        int hinted = node < 0 ? -1 : indexOf(node);
+        if (hinted >= 0) {
+            redirect = -1;
+            target = hinted;
+        } else if (node >= 0) {
+            redirect = node; // a leader this client was not given: follow the redirect, as HTTP clients do
         } else {
-            target = (target + 1) % cluster.size();
+            nextServer();
         }
     }
 
+    private int indexOf(int node) {
+        for (int i = 0; i < servers.length; i++) {
+            if (servers[i] == node) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private void retryElsewhere(Runnable retry) {
-        target = (target + 1) % cluster.size();
+        nextServer();
         retryLater(retry);
     }
 
