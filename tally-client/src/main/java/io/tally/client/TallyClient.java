@@ -132,12 +132,20 @@ public final class TallyClient implements AutoCloseable {
         });
     }
 
+    public List<KeyValue> scan(String prefix, int limit, Consistency consistency, Duration timeout) {
+        return join(scanAsync(prefix, limit, consistency, timeout));
+    }
+
     /** The answering node's {@code /v1/status} document. */
     public JsonNode status() {
-        return join(send("GET", "/v1/status", "", null, false, timeout).thenApply(r -> {
+        return join(statusAsync(timeout));
+    }
+
+    public CompletableFuture<JsonNode> statusAsync(Duration timeout) {
+        return send("GET", "/v1/status", "", null, false, timeout).thenApply(r -> {
             expect(r, 200);
             return json(r);
-        }));
+        });
     }
 
     // ------------------------------------------------------------------ writes
@@ -152,6 +160,11 @@ public final class TallyClient implements AutoCloseable {
         return join(putAsync(key, value, expectedVersion, timeout));
     }
 
+    /** A put with its own timeout; {@code expectedVersion} -1 means unconditional. */
+    public long put(String key, byte[] value, long expectedVersion, Duration timeout) {
+        return join(putAsync(key, value, expectedVersion, timeout));
+    }
+
     public CompletableFuture<Long> putAsync(String key, byte[] value, long expectedVersion, Duration timeout) {
         String query = expectedVersion >= 0 ? "cas=" + expectedVersion : "";
         return write("PUT", key, query, value, timeout).thenApply(r -> json(r).get("version").asLong());
@@ -159,6 +172,10 @@ public final class TallyClient implements AutoCloseable {
 
     /** Appends to the value (creating the key if absent); returns the new version. */
     public long append(String key, byte[] value) {
+        return join(appendAsync(key, value, timeout));
+    }
+
+    public long append(String key, byte[] value, Duration timeout) {
         return join(appendAsync(key, value, timeout));
     }
 
@@ -172,6 +189,11 @@ public final class TallyClient implements AutoCloseable {
     }
 
     public boolean delete(String key, long expectedVersion) {
+        return join(deleteAsync(key, expectedVersion, timeout));
+    }
+
+    /** A delete with its own timeout; {@code expectedVersion} -1 means unconditional. */
+    public boolean delete(String key, long expectedVersion, Duration timeout) {
         return join(deleteAsync(key, expectedVersion, timeout));
     }
 
