@@ -51,38 +51,10 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes");
 
     public static ServerOptions parse(String[] args) throws UsageException {
-        Map<String, String> flags = new LinkedHashMap<>();
-        String configFile = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + a + "'");
-            }
-            String name = a.substring(2);
-            String value;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                throw new UsageException("flag --" + name + " needs a value");
-            }
-            if (name.equals("config")) {
-                if (configFile != null) {
-                    throw new UsageException("flag --config given twice");
-                }
-                configFile = value;
-                continue;
-            }
-            if (!FLAGS.contains(name)) {
-                throw new UsageException("unknown flag --" + name);
-            }
-            if (flags.put(name, value) != null) {
-                throw new UsageException("flag --" + name + " given twice");
-            }
-        }
+        java.util.Set<String> known = new java.util.HashSet<>(FLAGS);
+        known.add("config");
+        Map<String, String> flags = new LinkedHashMap<>(Flags.parse(args, known, false).values());
+        String configFile = flags.remove("config");
         if (configFile != null) {
             for (Map.Entry<String, String> e : readConfig(Path.of(configFile)).entrySet()) {
                 flags.putIfAbsent(e.getKey(), e.getValue()); // the command line wins

@@ -1,6 +1,7 @@
 package io.tally.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.server.UsageException;
 import io.tally.client.Consistency;
 import io.tally.client.TallyClient;
 import io.tally.client.TallyException;
@@ -54,10 +55,10 @@ final class Bench {
             a = CliArgs.parse(args, Set.of("endpoints", "clients", "duration", "ops", "reads", "keys", "key-size",
                     "value-size", "consistency", "warmup", "json", "timeout"));
             if (!a.positional.isEmpty()) {
-                throw new CliArgs.Usage("unexpected argument '" + a.positional.get(0) + "'");
+                throw new UsageException("unexpected argument '" + a.positional.get(0) + "'");
             }
             return new Plan(a).execute();
-        } catch (CliArgs.Usage | IllegalArgumentException e) {
+        } catch (UsageException | IllegalArgumentException e) {
             System.err.println("tally bench: " + e.getMessage());
             System.err.println("./tally bench --help shows the flags");
             return 2;
@@ -78,7 +79,7 @@ final class Bench {
         final Path json;
         final Duration timeout;
 
-        Plan(CliArgs a) throws CliArgs.Usage {
+        Plan(CliArgs a) throws UsageException {
             endpoints = TallyClient.parseEndpoints(a.flag("endpoints", ClientCommands.DEFAULT_ENDPOINTS));
             clients = (int) a.longFlag("clients", 1, 1, 10_000);
             duration = a.durationFlag("duration", "10s");
@@ -90,7 +91,7 @@ final class Bench {
             try {
                 consistency = Consistency.valueOf(a.flag("consistency", "linearizable").toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new CliArgs.Usage("--consistency must be linearizable, lease or stale");
+                throw new UsageException("--consistency must be linearizable, lease or stale");
             }
             warmup = a.durationFlag("warmup", "2s");
             json = Path.of(a.flag("json", "bench-result.json"));

@@ -1,6 +1,7 @@
 package io.tally.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.server.UsageException;
 import io.tally.client.CasFailedException;
 import io.tally.client.ClusterUnavailableException;
 import io.tally.client.Consistency;
@@ -38,17 +39,17 @@ final class ClientCommands {
                 default -> 0;
             };
             if (a.positional.size() != want) {
-                throw new CliArgs.Usage(command + " takes " + want + " argument" + (want == 1 ? "" : "s")
+                throw new UsageException(command + " takes " + want + " argument" + (want == 1 ? "" : "s")
                         + " (" + String.join(" ", names(command)) + "), got " + a.positional.size());
             }
-        } catch (CliArgs.Usage | IllegalArgumentException e) {
+        } catch (UsageException | IllegalArgumentException e) {
             System.err.println("tally " + command + ": " + e.getMessage());
             System.err.println("./tally --help shows the usage");
             return 2;
         }
         try (TallyClient client = TallyClient.connect(endpoints, timeout)) {
             return execute(command, a, client, timeout);
-        } catch (CliArgs.Usage e) {
+        } catch (UsageException e) {
             System.err.println("tally " + command + ": " + e.getMessage());
             return 2;
         } catch (CasFailedException e) {
@@ -77,7 +78,7 @@ final class ClientCommands {
         };
     }
 
-    private static int execute(String command, CliArgs a, TallyClient client, Duration timeout) throws CliArgs.Usage {
+    private static int execute(String command, CliArgs a, TallyClient client, Duration timeout) throws UsageException {
         switch (command) {
             case "put" -> {
                 long cas = a.longFlag("cas", -1, 0, Long.MAX_VALUE);
@@ -91,7 +92,7 @@ final class ClientCommands {
                 try {
                     c = Consistency.valueOf(a.flag("consistency", "linearizable").toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
-                    throw new CliArgs.Usage("--consistency must be linearizable, lease or stale");
+                    throw new UsageException("--consistency must be linearizable, lease or stale");
                 }
                 Optional<KeyValue> kv = client.get(a.positional.get(0), c, timeout);
                 if (kv.isEmpty()) {

@@ -10,8 +10,6 @@ import io.tally.testkit.sim.SimNetwork;
 import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
 
-import java.util.HashSet;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
@@ -150,15 +148,7 @@ public final class SimCluster extends Cluster {
 
     /** Splits the nodes into groups that can talk only within themselves; unnamed nodes are isolated. */
     public void partition(int[]... groups) {
-        @SuppressWarnings("unchecked")
-        Set<String>[] sets = new Set[groups.length];
-        for (int g = 0; g < groups.length; g++) {
-            sets[g] = new HashSet<>();
-            for (int i : groups[g]) {
-                sets[g].add(id(i));
-            }
-        }
-        net.partition(sets);
+        net.partition(Cluster::id, groups);
     }
 
     /** Reopens every blocked link (connect/disconnect state is unchanged). */

@@ -14,8 +14,6 @@ import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
 
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -164,15 +162,7 @@ public final class KvSimCluster implements AutoCloseable {
 
     /** Splits the nodes into groups that talk only among themselves. */
     public void partition(int[]... groups) {
-        @SuppressWarnings("unchecked")
-        Set<String>[] sets = new Set[groups.length];
-        for (int g = 0; g < groups.length; g++) {
-            sets[g] = new HashSet<>();
-            for (int i : groups[g]) {
-                sets[g].add(id(i));
-            }
-        }
-        net.partition(sets);
+        net.partition(KvSimCluster::id, groups);
     }
 
     public void heal() {

@@ -122,6 +122,19 @@ public final class SimNetwork {
         return f == null || t == null || !blocked(f, t);
     }
 
+    /** {@link #partition(Set[])} with nodes named by index through {@code id}. */
+    public final void partition(java.util.function.IntFunction<String> id, int[]... groups) {
+        @SuppressWarnings("unchecked")
+        Set<String>[] sets = new Set[groups.length];
+        for (int g = 0; g < groups.length; g++) {
+            sets[g] = new java.util.HashSet<>();
+            for (int i : groups[g]) {
+                sets[g].add(id.apply(i));
+            }
+        }
+        partition(sets);
+    }
+
     /**
      * Replaces all link blocks with a partition into {@code groups}: links within a group are open, links
      * between groups are blocked, and nodes named in no group (including nodes that appear later, until
