@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftState;
 
 import java.io.IOException;
@@ -36,18 +37,17 @@ final class InProcessCluster implements AutoCloseable {
         return "127.0.0.1:" + nodes.get(i).httpAddress().getPort();
     }
 
+    /** The leader's index, once one is elected and every node's HTTP address is published. */
     int awaitLeader() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
+        return Poll.until("a leader with a complete member directory", Duration.ofSeconds(20), () -> {
             for (int i = 0; i < nodes.size(); i++) {
                 if (nodes.get(i).raft().state() == RaftState.LEADER
                         && nodes.get(i).kv().store().memberHttp().size() == nodes.size()) {
-                    return i; // elected, and every node's HTTP address is published
+                    return java.util.Optional.of(i);
                 }
             }
-            NodeProcess.sleep(10);
-        }
-        throw new AssertionError("no leader with a complete member directory within 20 s");
+            return java.util.Optional.empty();
+        });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftState;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +30,8 @@ class KvHttpApiFailureTest {
             KvHttpApiTest.Resp unknown = call(c, leader, "PUT", "/v1/kv/k?timeout=200ms", "v");
             assertEquals(504, unknown.status(), unknown.text());
             assertEquals("outcome-unknown", unknown.code());
-            long deadline = System.nanoTime() + 15_000_000_000L;
-            while (c.nodes.get(leader).raft().state() == RaftState.LEADER && System.nanoTime() < deadline) {
-                NodeProcess.sleep(10);
-            }
+            Poll.until("the leader without a majority steps down (CheckQuorum)", java.time.Duration.ofSeconds(15),
+                    () -> c.nodes.get(leader).raft().state() != RaftState.LEADER);
             KvHttpApiTest.Resp noLeader = call(c, leader, "PUT", "/v1/kv/k?timeout=300ms", "v");
             assertEquals(503, noLeader.status(), noLeader.text());
             assertEquals("no-leader", noLeader.code());

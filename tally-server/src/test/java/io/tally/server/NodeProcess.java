@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,19 +65,15 @@ final class NodeProcess {
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            String log = Files.readString(logFile, StandardCharsets.UTF_8);
-            int lastStart = log.lastIndexOf("---- start " + starts + ":");
-            if (log.indexOf("READY node " + id, lastStart) >= 0) {
-                return;
-            }
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException("node " + id + " did not start (exit "
-                        + (process.isAlive() ? "none" : process.exitValue()) + "); log:\n" + tail(log));
-            }
-            sleep(20);
+        String marker = "---- start " + starts + ":";
+        try {
+            Poll.until("node " + id + " prints READY", Duration.ofSeconds(30), () -> !process.isAlive() || ready(marker));
+        } catch (AssertionError e) {
+            process.destroyForcibly();
+        }
+        if (!ready(marker)) {
+            throw new IllegalStateException("node " + id + " did not start (exit "
+                    + (process.isAlive() ? "none" : process.exitValue()) + "); log:\n" + tail(read(logFile)));
         }
     }
 
@@ -141,12 +138,16 @@ final class NodeProcess {
         return b.toString();
     }
 
-    static void sleep(long ms) {
+    private boolean ready(String marker) {
+        String log = read(logFile);
+        return log.indexOf("READY node " + id, log.lastIndexOf(marker)) >= 0;
+    }
+
+    static String read(Path file) {
         try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -32,7 +33,13 @@ final class ProcessCluster implements AutoCloseable {
     final Map<String, NodeClient.Item> acked = new ConcurrentSkipListMap<>();
     private final Map<Long, String> leaderOfTerm = new ConcurrentHashMap<>();
     private final List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Thread observer;
+    private final java.util.concurrent.ScheduledExecutorService observer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "leader-observer");
+                t.setDaemon(true);
+                return t;
+            });
+    private boolean observing;
     private volatile boolean closed;
     private int sequence;
 
@@ -47,8 +54,6 @@ final class ProcessCluster implements AutoCloseable {
             nodes.add(new NodeProcess("n" + i, h, loopback ? freePort() : 7000, h, loopback ? freePort() : 8000,
                     base.resolve("n" + i), base.resolve("logs"), prefix.apply(i), List.of()));
         }
-        observer = new Thread(this::observe, "leader-observer");
-        observer.setDaemon(true);
     }
 
     static ProcessCluster loopback(String name, int n) throws IOException {
@@ -63,8 +68,9 @@ final class ProcessCluster implements AutoCloseable {
         for (NodeProcess p : nodes) {
             p.start(clusterFlag());
         }
-        if (!observer.isAlive()) {
-            observer.start();
+        if (!observing) {
+            observing = true;
+            observer.scheduleWithFixedDelay(this::observe, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 
@@ -72,40 +78,31 @@ final class ProcessCluster implements AutoCloseable {
         return nodes.stream().filter(p -> p.id.equals(id)).findFirst().orElseThrow();
     }
 
+    /** One sample of every running node's status (every 20 ms): records which node leads in which term. */
     private void observe() {
-        while (!closed) {
-            for (NodeProcess p : nodes) {
-                if (!p.alive()) {
-                    continue;
-                }
-                NodeClient.Reply r = client.status(p.httpAddress());
-                if (r.ok() && r.body().get("state").asText().equals("leader")) {
-                    long term = r.body().get("term").asLong();
-                    String prev = leaderOfTerm.putIfAbsent(term, p.id);
-                    if (prev != null && !prev.equals(p.id)) {
-                        violations.add("two leaders in term " + term + ": " + prev + " and " + p.id);
-                    }
+        for (NodeProcess p : nodes) {
+            if (closed || !p.alive()) {
+                continue;
+            }
+            NodeClient.Reply r = client.status(p.httpAddress());
+            if (r.ok() && r.body().get("state").asText().equals("leader")) {
+                long term = r.body().get("term").asLong();
+                String prev = leaderOfTerm.putIfAbsent(term, p.id);
+                if (prev != null && !prev.equals(p.id)) {
+                    violations.add("two leaders in term " + term + ": " + prev + " and " + p.id);
                 }
             }
-            NodeProcess.sleep(20);
         }
     }
 
     /** The node that is leader at the highest term seen among {@code among}, waiting up to {@code timeout}. */
     NodeProcess awaitLeader(Duration timeout, List<NodeProcess> among) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<Map.Entry<NodeProcess, Long>> best = among.stream().filter(NodeProcess::alive)
-                    .map(p -> Map.entry(p, client.status(p.httpAddress())))
-                    .filter(e -> e.getValue().ok() && e.getValue().body().get("state").asText().equals("leader"))
-                    .map(e -> Map.entry(e.getKey(), e.getValue().body().get("term").asLong()))
-                    .max(Comparator.comparingLong(Map.Entry::getValue));
-            if (best.isPresent()) {
-                return best.get().getKey();
-            }
-            NodeProcess.sleep(20);
-        }
-        throw new AssertionError("no leader among " + among.stream().map(p -> p.id).toList() + " within " + timeout);
+        return Poll.until("a leader among " + among.stream().map(p -> p.id).toList(), timeout,
+                () -> among.stream().filter(NodeProcess::alive)
+                        .map(p -> Map.entry(p, client.status(p.httpAddress())))
+                        .filter(e -> e.getValue().ok() && e.getValue().body().get("state").asText().equals("leader"))
+                        .max(Comparator.comparingLong(e -> e.getValue().body().get("term").asLong()))
+                        .map(Map.Entry::getKey));
     }
 
     NodeProcess awaitLeader(Duration timeout) {
@@ -129,20 +126,17 @@ final class ProcessCluster implements AutoCloseable {
      * {@code timeout}; returns its version (Raft index).
      */
     long commit(Duration timeout, List<NodeProcess> among) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
+        return Poll.until("a commit through " + among.stream().map(p -> p.id).toList(), timeout, () -> {
             for (NodeProcess p : among) {
-                if (!p.alive()) {
-                    continue;
-                }
-                NodeClient.Reply r = proposeVia(p, Duration.ofMillis(500));
-                if (r.ok()) {
-                    return r.body().get("version").asLong();
+                if (p.alive()) {
+                    NodeClient.Reply r = proposeVia(p, Duration.ofMillis(500));
+                    if (r.ok()) {
+                        return Optional.of(r.body().get("version").asLong());
+                    }
                 }
             }
-            NodeProcess.sleep(10);
-        }
-        throw new AssertionError("no commit through " + among.stream().map(p -> p.id).toList() + " within " + timeout);
+            return Optional.empty();
+        });
     }
 
     long commit(Duration timeout) {
@@ -152,22 +146,9 @@ final class ProcessCluster implements AutoCloseable {
     /** Waits until every running node applied every acknowledged write. */
     void awaitCaughtUp(Duration timeout) {
         long target = acked.values().stream().mapToLong(NodeClient.Item::version).max().orElse(0);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (NodeProcess p : nodes) {
-            if (!p.alive()) {
-                continue;
-            }
-            while (true) {
-                NodeClient.Reply r = client.status(p.httpAddress());
-                if (r.ok() && r.body().get("appliedIndex").asLong() >= target) {
-                    break;
-                }
-                if (System.nanoTime() > deadline) {
-                    fail(p.id + " did not apply up to " + target + " within " + timeout + "; status " + r.body());
-                }
-                NodeProcess.sleep(20);
-            }
-        }
+        Poll.until("every running node applied up to " + target, timeout, () -> nodes.stream().filter(NodeProcess::alive)
+                .map(p -> client.status(p.httpAddress()))
+                .allMatch(r -> r.ok() && r.body().get("appliedIndex").asLong() >= target));
     }
 
     /**
@@ -236,6 +217,7 @@ final class ProcessCluster implements AutoCloseable {
                 p.kill();
             }
         }
-        observer.join(2000);
+        observer.shutdownNow();
+        observer.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -73,14 +74,12 @@ class ProcessFaultTest {
                 c.commit(Duration.ofSeconds(10), others);
             }
             leader.resume();
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            NodeClient.Reply s;
-            do {
-                s = c.client.status(leader.httpAddress());
-                assertTrue(System.nanoTime() < deadline, "the resumed leader never stepped down: " + s.body());
-                NodeProcess.sleep(20);
-            } while (!s.ok() || s.body().get("state").asText().equals("leader")
-                    && s.body().get("term").asLong() == oldTerm);
+            NodeClient.Reply s = Poll.until("the resumed leader steps down", Duration.ofSeconds(15), () -> {
+                NodeClient.Reply r = c.client.status(leader.httpAddress());
+                boolean stillOld = !r.ok() || r.body().get("state").asText().equals("leader")
+                        && r.body().get("term").asLong() == oldTerm;
+                return stillOld ? java.util.Optional.empty() : java.util.Optional.of(r);
+            });
             assertTrue(s.body().get("term").asLong() > oldTerm, "it learned the newer term");
             for (int i = 0; i < 5; i++) {
                 c.commit(Duration.ofSeconds(10));

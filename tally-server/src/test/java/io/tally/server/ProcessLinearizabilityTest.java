@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.client.ClusterUnavailableException;
 import io.tally.client.Consistency;
 import io.tally.client.KeyValue;
@@ -47,14 +48,15 @@ class ProcessLinearizabilityTest {
                 clients.add(t);
                 t.start();
             }
+            // The faults follow the clients' progress: each step waits for more completed operations.
             for (int round = 0; round < 2; round++) {
-                NodeProcess.sleep(2000);
+                awaitProgress(history, 150, "before killing the leader");
                 NodeProcess leader = c.awaitLeader(Duration.ofSeconds(30));
                 leader.kill();
-                NodeProcess.sleep(2500);
+                awaitProgress(history, 100, "with the leader dead (a new one must serve)");
                 leader.start(c.clusterFlag());
             }
-            NodeProcess.sleep(2000);
+            awaitProgress(history, 150, "after the last restart");
             stop.set(true);
             for (Thread t : clients) {
                 t.join(30_000);
@@ -65,6 +67,18 @@ class ProcessLinearizabilityTest {
         assertTrue(completed > 100, "the clients made progress: " + completed);
         LinearizabilityChecker.Result r = LinearizabilityChecker.check(new KvModel(), new ArrayList<>(history), Duration.ofSeconds(60));
         assertTrue(r.ok(), r.report());
+    }
+
+    /** Waits until the clients completed {@code more} further operations. */
+    private static void awaitProgress(List<Operation<KvModel.Input, String>> history, int more, String when) {
+        int from = completed(history);
+        Poll.until(more + " more completed operations " + when, Duration.ofSeconds(60), () -> completed(history) >= from + more);
+    }
+
+    private static int completed(List<Operation<KvModel.Input, String>> history) {
+        synchronized (history) {
+            return (int) history.stream().filter(o -> !o.outcomeUnknown()).count();
+        }
     }
 
     private static void runClient(int id, SplittableRandom rnd, List<String> endpoints,

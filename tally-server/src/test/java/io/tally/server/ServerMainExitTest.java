@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,10 +79,8 @@ class ServerMainExitTest {
         String raft = "127.0.0.1:" + ProcessCluster.freePort();
         try (TallyNode node = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.toString(),
                 "--raft", raft, "--http", "127.0.0.1:" + ProcessCluster.freePort(), "--cluster", "n1=" + raft}))) {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (node.raft().commitIndex() < 2 && System.nanoTime() < deadline) {
-                NodeProcess.sleep(10);
-            }
+            Poll.until("the single node commits its first entries", java.time.Duration.ofSeconds(20),
+                    () -> node.raft().commitIndex() >= 2);
         }
         try (var segments = Files.list(dir.resolve("log"))) {
             for (Path seg : segments.filter(p -> p.getFileName().toString().endsWith(".seg")).toList()) {

@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.server.cli.Tally;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,13 +54,15 @@ class TallyCliTest {
     private static Process dev(Path cwd, Path log) throws IOException {
         Process p = new ProcessBuilder(java("dev")).directory(cwd.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.readString(log).contains("Ctrl-C stops the cluster")) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new AssertionError("tally dev did not come up:\n" + Files.readString(log));
-            }
-            NodeProcess.sleep(50);
+        try {
+            Poll.until("tally dev prints its banner", Duration.ofSeconds(60),
+                    () -> !p.isAlive() || NodeProcess.read(log).contains("Ctrl-C stops the cluster"));
+        } catch (AssertionError e) {
+            p.destroyForcibly();
+            throw new AssertionError("tally dev did not come up:\n" + Files.readString(log), e);
+        }
+        if (!p.isAlive()) {
+            throw new AssertionError("tally dev exited:\n" + Files.readString(log));
         }
         return p;
     }

@@ -1,5 +1,6 @@
 package io.tally.transport.netty;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
@@ -56,7 +57,7 @@ final class LoopbackCluster implements AutoCloseable {
     }
 
     RaftNode<Long> awaitLeader(List<RaftNode<Long>> among) {
-        Wait.until("a leader is elected", Duration.ofSeconds(20),
+        Poll.until("a leader is elected", Duration.ofSeconds(20),
                 () -> among.stream().anyMatch(n -> n.state() == RaftState.LEADER));
         return among.stream().filter(n -> n.state() == RaftState.LEADER).findFirst().orElseThrow();
     }

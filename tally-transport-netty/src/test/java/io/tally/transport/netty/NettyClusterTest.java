@@ -1,5 +1,6 @@
 package io.tally.transport.netty;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class NettyClusterTest {
                 fs.add(leader.apply(("cmd-" + i).getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10)));
             }
             CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
-            Wait.until("every node applies all 500", Duration.ofSeconds(20),
+            Poll.until("every node applies all 500", Duration.ofSeconds(20),
                     () -> c.machines.stream().allMatch(m -> m.size() == 500));
             for (ListStateMachine m : c.machines) {
                 for (int i = 0; i < 500; i++) {
@@ -52,11 +53,11 @@ class NettyClusterTest {
             for (int i = 0; i < 300; i++) {
                 leader.apply(payload, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
             }
-            Wait.until("the leader compacts its log", Duration.ofSeconds(20),
+            Poll.until("the leader compacts its log", Duration.ofSeconds(20),
                     () -> c.snapshotIndex(c.nodes.indexOf(leader)) > 200);
             // Not bootstrapped: the late node learns everything, configuration included, from the leader.
             c.nodes.get(2).start();
-            Wait.until("the late node catches up from a snapshot", Duration.ofSeconds(30),
+            Poll.until("the late node catches up from a snapshot", Duration.ofSeconds(30),
                     () -> c.machines.get(2).size() == 300);
             assertTrue(c.nodes.get(2).leader().isPresent());
             assertTrue(c.snapshotIndex(2) > 0, "caught up through a snapshot, not the log");

@@ -1,5 +1,6 @@
 package io.tally.transport.netty;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.core.Entry;
 import io.tally.raft.core.EntryType;
@@ -70,7 +71,7 @@ class NettyTransportTest {
             sent.add(m);
             a.send(m);
         }
-        Wait.until("200 messages arrive", Duration.ofSeconds(10), () -> got.size() + a.stats().messagesDropped() >= 200);
+        Poll.until("200 messages arrive", Duration.ofSeconds(10), () -> got.size() + a.stats().messagesDropped() >= 200);
         // Messages sent before the connection exists wait for it; none is dropped on a healthy link.
         assertEquals(0, a.stats().messagesDropped());
         List<RaftMessage> appends = got.stream().filter(m -> m instanceof AppendRequest).toList();
@@ -90,12 +91,12 @@ class NettyTransportTest {
         b.start(got::add);
         a.configurationChanged(config(a, b));
         a.send(new VoteRequest("a", "b", 1, 0, 0, true, false));
-        Wait.until("the first vote arrives", Duration.ofSeconds(10), () -> got.size() == 1);
+        Poll.until("the first vote arrives", Duration.ofSeconds(10), () -> got.size() == 1);
         b.close();
         NettyTransport b2 = transport("b", port);
         ConcurrentLinkedQueue<RaftMessage> got2 = new ConcurrentLinkedQueue<>();
         b2.start(got2::add);
-        Wait.until("a vote reaches the restarted peer", Duration.ofSeconds(20), () -> {
+        Poll.until("a vote reaches the restarted peer", Duration.ofSeconds(20), () -> {
             a.send(new VoteRequest("a", "b", 2, 0, 0, true, false));
             return !got2.isEmpty();
         });
@@ -124,7 +125,7 @@ class NettyTransportTest {
         a.start(m -> { });
         a.configurationChanged(config(a, b));
         a.send(new VoteRequest("a", "b", 1, 0, 0, true, false));
-        Wait.until("a good peer is still served", Duration.ofSeconds(10), () -> got.size() == 1);
+        Poll.until("a good peer is still served", Duration.ofSeconds(10), () -> got.size() == 1);
     }
 
     @Test
@@ -174,13 +175,13 @@ class NettyTransportTest {
             byte[] payload = new byte[64 * 1024];
             // First the link opens (handshake done), then the peer stops reading while we keep sending.
             a.send(new AppendRequest("a", "b", 1, 0, 1, List.of(), 0));
-            Wait.until("the data lane is open", Duration.ofSeconds(10), () -> a.stats().messagesSent() == 1);
+            Poll.until("the data lane is open", Duration.ofSeconds(10), () -> a.stats().messagesSent() == 1);
             long offered = 1;
             for (int i = 1; i <= 2000; i++) {
                 a.send(new AppendRequest("a", "b", 1, i - 1, 1, List.of(new Entry(i, 1, EntryType.COMMAND, payload)), 0));
                 offered++;
             }
-            Wait.until("the stalled lane sheds load", Duration.ofSeconds(10), () -> a.stats().messagesDropped() > 0);
+            Poll.until("the stalled lane sheds load", Duration.ofSeconds(10), () -> a.stats().messagesDropped() > 0);
             // Everything written is bounded by the queue, Netty's high-water mark and the socket buffers.
             long inFlight = (offered - a.stats().messagesDropped()) * (long) payload.length;
             assertTrue(inFlight < queueBytes + (16L << 20), "at most queue + buffers accepted, was " + inFlight);
@@ -230,15 +231,15 @@ class NettyTransportTest {
             a.start(m -> { });
             byte[] payload = new byte[64 * 1024];
             a.send(new AppendRequest("a", "b", 1, 0, 1, List.of(), 0));
-            Wait.until("the data lane is open", Duration.ofSeconds(10), () -> a.stats().messagesSent() == 1);
+            Poll.until("the data lane is open", Duration.ofSeconds(10), () -> a.stats().messagesSent() == 1);
             for (int i = 1; i <= 1000; i++) {
                 a.send(new AppendRequest("a", "b", 1, i - 1, 1, List.of(new Entry(i, 1, EntryType.COMMAND, payload)), 0));
             }
-            Wait.until("the data lane is saturated", Duration.ofSeconds(10), () -> a.stats().messagesDropped() > 0);
+            Poll.until("the data lane is saturated", Duration.ofSeconds(10), () -> a.stats().messagesDropped() > 0);
             for (int i = 1; i <= 20; i++) {
                 a.send(new Heartbeat("a", "b", 1, i, 0));
             }
-            Wait.until("all 20 heartbeats arrive on the control lane", Duration.ofSeconds(10),
+            Poll.until("all 20 heartbeats arrive on the control lane", Duration.ofSeconds(10),
                     () -> control.stream().filter(Frame::hasHeartbeat).count() == 20);
         }
     }

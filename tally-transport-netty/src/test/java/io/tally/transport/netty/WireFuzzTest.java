@@ -1,5 +1,6 @@
 package io.tally.transport.netty;
 
+import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
 import io.tally.raft.core.CoreConfig;
@@ -75,11 +76,14 @@ class WireFuzzTest {
                         return null;
                     });
                 }
-                // The node serves a client while the barrage runs.
+                // The node serves a client while the barrage runs: one commit per 1,000 hostile frames.
                 int during = 0;
-                while (next.get() < frames) {
+                while (next.get() < frames && java.util.Arrays.stream(workers).noneMatch(Future::isDone)) {
                     target.apply(("during-" + during++).getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
-                    Thread.sleep(50);
+                    long reached = next.get();
+                    Poll.until("1,000 more hostile frames are sent", Duration.ofSeconds(60),
+                            () -> next.get() >= Math.min(frames, reached + 1000)
+                                    || java.util.Arrays.stream(workers).anyMatch(Future::isDone)); // a failed worker ends it
                 }
                 for (Future<?> w : workers) {
                     w.get();
@@ -98,7 +102,7 @@ class WireFuzzTest {
                     target.apply(("after-" + i).getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
                 }
                 long expected = 20 + during;
-                Wait.until("every replica applies every command", Duration.ofSeconds(20),
+                Poll.until("every replica applies every command", Duration.ofSeconds(20),
                         () -> c.machines.stream().allMatch(m -> m.size() == expected));
             } finally {
                 pool.shutdownNow();
