@@ -264,6 +264,8 @@ public final class RaftNode<R> implements AutoCloseable {
                 others.add(b.future());
             } else if (ev instanceof ReadRequest r) {
                 others.add(r.future());
+            } else if (ev instanceof ProgressQuery q) {
+                others.add(q.future());
             }
         }
         applier.fail(ops, reason);
@@ -331,6 +333,17 @@ public final class RaftNode<R> implements AutoCloseable {
      */
     public CompletableFuture<Long> leaseRead(Duration timeout) {
         return read(true, timeout);
+    }
+
+    /**
+     * On the leader, each follower's match index (how far its log is known to match the leader's; the
+     * difference to {@link #lastLogIndex()} is its replication lag); empty on other nodes. Computed by the Raft
+     * loop only when asked, for monitoring.
+     */
+    public CompletableFuture<Map<String, Long>> replicationProgress() {
+        CompletableFuture<Map<String, Long>> f = new CompletableFuture<>();
+        submit(new ProgressQuery(f), f);
+        return f;
     }
 
     private CompletableFuture<Long> read(boolean lease, Duration timeout) {
@@ -529,6 +542,9 @@ public final class RaftNode<R> implements AutoCloseable {
                     core.readIndex(reqId);
                 }
             }
+        } else if (ev instanceof ProgressQuery q) {
+            Map<String, Long> match = core.followerMatchIndexes();
+            applier.completeLater(() -> q.future().complete(match));
         } else if (ev instanceof BootstrapRequest b) {
             bootstrapOnLoop(b);
         } else if (ev instanceof SnapshotTaken t) {
@@ -659,8 +675,7 @@ public final class RaftNode<R> implements AutoCloseable {
             return;
         }
         status = new NodeStatus(id, NodeStatus.publicState(core.role()), core.leaderId(), core.term(),
-                core.commitIndex(), core.lastIndex(), core.configuration(), core.committedConfiguration(),
-                core.followerMatchIndexes());
+                core.commitIndex(), core.lastIndex(), core.configuration(), core.committedConfiguration());
     }
 
     // ---------------------------------------------------------------- loop events
@@ -674,6 +689,9 @@ public final class RaftNode<R> implements AutoCloseable {
     }
 
     private record ReadRequest(boolean lease, CompletableFuture<Long> future) {
+    }
+
+    private record ProgressQuery(CompletableFuture<Map<String, Long>> future) {
     }
 
     private record BootstrapRequest(Configuration configuration, CompletableFuture<Void> future) {

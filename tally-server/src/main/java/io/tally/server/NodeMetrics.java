@@ -38,6 +38,8 @@ final class NodeMetrics {
     private final Timer fsync;
     private final Counter leaderChanges;
     private final Set<String> lagGauges = ConcurrentHashMap.newKeySet();
+    /** The followers' match indexes as of the last scrape (asked of the Raft loop once per scrape). */
+    private volatile Map<String, Long> followerMatch = Map.of();
     private volatile RaftNode<?> node;
 
     NodeMetrics() {
@@ -84,11 +86,17 @@ final class NodeMetrics {
     String scrape() {
         RaftNode<?> n = node;
         if (n != null) {
-            Map<String, Long> match = n.status().followerMatch();
-            for (String follower : match.keySet()) {
+            try {
+                followerMatch = n.replicationProgress().get(1, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                followerMatch = Map.of(); // closing, or the loop is stuck: report no lag rather than stale lag
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (String follower : followerMatch.keySet()) {
                 if (lagGauges.add(follower)) {
                     Gauge.builder("tally.raft.replication.lag.entries", n, x -> {
-                        Long m = x.status().followerMatch().get(follower);
+                        Long m = followerMatch.get(follower);
                         return m == null ? 0 : Math.max(0, x.lastLogIndex() - m);
                     }).tag("follower", follower).description("entries the follower's log lags the leader's")
                             .register(registry);

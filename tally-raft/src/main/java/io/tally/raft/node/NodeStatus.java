@@ -4,28 +4,17 @@ import io.tally.raft.RaftState;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.core.Role;
 
-/**
- * An immutable view of a node's state, republished by the Raft loop after every batch.
- *
- * @param followerMatch on a leader, each follower's match index (how far its log is known to match); the
- *                      difference to {@code lastLogIndex} is its replication lag. Empty on other nodes.
- */
+/** An immutable view of a node's state, republished by the Raft loop after every batch. */
 public record NodeStatus(String id, RaftState state, String leader, long term, long commitIndex, long lastLogIndex,
-                         Configuration configuration, Configuration committedConfiguration,
-                         java.util.Map<String, Long> followerMatch) {
-
-    public NodeStatus {
-        followerMatch = java.util.Map.copyOf(followerMatch);
-    }
+                         Configuration configuration, Configuration committedConfiguration) {
 
     public static NodeStatus initial(String id) {
-        return new NodeStatus(id, RaftState.FOLLOWER, null, 0, 0, 0, Configuration.EMPTY, Configuration.EMPTY,
-                java.util.Map.of());
+        return new NodeStatus(id, RaftState.FOLLOWER, null, 0, 0, 0, Configuration.EMPTY, Configuration.EMPTY);
     }
 
     public NodeStatus shutDown() {
         return new NodeStatus(id, RaftState.SHUTDOWN, null, term, commitIndex, lastLogIndex, configuration,
-                committedConfiguration, java.util.Map.of());
+                committedConfiguration);
     }
 
     public static RaftState publicState(Role role) {
