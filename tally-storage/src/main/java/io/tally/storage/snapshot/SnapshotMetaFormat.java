@@ -3,11 +3,11 @@ package io.tally.storage.snapshot;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.core.ConfigurationCodec;
 import io.tally.raft.storage.SnapshotMeta;
+import io.tally.storage.SealedRecord;
 import io.tally.storage.StorageCorruptionException;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.zip.CRC32C;
 
 /**
  * The {@code meta} file of a snapshot directory. Layout (big-endian):
@@ -45,46 +45,17 @@ final class SnapshotMetaFormat {
         buf.put(config);
         buf.putLong(dataSize);
         buf.putInt(dataCrc);
-        CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, buf.position());
-        buf.putInt((int) crc.getValue());
-        return buf.array();
+        return SealedRecord.seal(buf);
     }
 
     static Decoded decode(Path file, byte[] bytes) throws StorageCorruptionException {
-        if (bytes.length == 0) {
-            throw new StorageCorruptionException(file, "file is empty");
-        }
-        int version = bytes[0] & 0xFF;
-        if (version != VERSION) {
-            throw new StorageCorruptionException(file, "unsupported format version " + version
-                    + " (expected " + VERSION + ")");
-        }
-        if (bytes.length < FIXED_BYTES) {
-            throw new StorageCorruptionException(file, "truncated: " + bytes.length + " bytes, the minimum is "
-                    + FIXED_BYTES);
-        }
+        SealedRecord.checkHeader(file, bytes, VERSION, FIXED_BYTES);
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         buf.position(1);
         long lastIndex = buf.getLong();
         long lastTerm = buf.getLong();
         long configLength = buf.getInt() & 0xFFFFFFFFL;
-        long expected = FIXED_BYTES + configLength;
-        if (bytes.length < expected) {
-            throw new StorageCorruptionException(file, "truncated: " + bytes.length
-                    + " bytes, the configuration length " + configLength + " needs " + expected);
-        }
-        if (bytes.length > expected) {
-            throw new StorageCorruptionException(file, (bytes.length - expected) + " trailing bytes after the "
-                    + expected + "-byte record");
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
-        if (stored != (int) crc.getValue()) {
-            throw new StorageCorruptionException(file, String.format("checksum mismatch (stored %08x, computed %08x)",
-                    stored, (int) crc.getValue()));
-        }
+        SealedRecord.checkLengthAndChecksum(file, bytes, FIXED_BYTES + configLength, "the configuration length " + configLength);
         byte[] config = new byte[(int) configLength];
         buf.get(config);
         long dataSize = buf.getLong();

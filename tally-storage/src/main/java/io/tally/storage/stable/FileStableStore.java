@@ -2,6 +2,7 @@ package io.tally.storage.stable;
 
 import io.tally.raft.core.HardState;
 import io.tally.raft.storage.StableStore;
+import io.tally.storage.SealedRecord;
 import io.tally.storage.StorageCorruptionException;
 import io.tally.storage.fs.StorageFile;
 import io.tally.storage.fs.StorageFileSystem;
@@ -15,7 +16,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.zip.CRC32C;
 
 /**
  * A {@link StableStore} in one small file, {@code hard-state}, replaced atomically on every save.
@@ -44,7 +44,7 @@ public final class FileStableStore implements StableStore {
     static final int VERSION = 1;
     /** version + term + vote length. */
     private static final int HEADER_BYTES = 1 + 8 + 2;
-    private static final int CRC_BYTES = 4;
+    private static final int CRC_BYTES = SealedRecord.CRC_BYTES;
     private static final int MAX_VOTE_BYTES = 0xFFFF;
 
     private final StorageFileSystem fs;
@@ -152,45 +152,16 @@ public final class FileStableStore implements StableStore {
         buf.putLong(state.term());
         buf.putShort((short) vote.length);
         buf.put(vote);
-        CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, buf.position());
-        buf.putInt((int) crc.getValue());
-        return buf.array();
+        return SealedRecord.seal(buf);
     }
 
     static HardState decode(Path file, byte[] bytes) throws StorageCorruptionException {
-        if (bytes.length == 0) {
-            throw new StorageCorruptionException(file, "file is empty");
-        }
-        int version = bytes[0] & 0xFF;
-        if (version != VERSION) {
-            throw new StorageCorruptionException(file, "unsupported format version " + version
-                    + " (expected " + VERSION + ")");
-        }
-        if (bytes.length < HEADER_BYTES + CRC_BYTES) {
-            throw new StorageCorruptionException(file, "truncated: " + bytes.length + " bytes, the minimum is "
-                    + (HEADER_BYTES + CRC_BYTES));
-        }
+        SealedRecord.checkHeader(file, bytes, VERSION, HEADER_BYTES + CRC_BYTES);
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         buf.position(1);
         long term = buf.getLong();
         int voteLength = buf.getShort() & 0xFFFF;
-        int expected = HEADER_BYTES + voteLength + CRC_BYTES;
-        if (bytes.length < expected) {
-            throw new StorageCorruptionException(file, "truncated: " + bytes.length + " bytes, the vote length "
-                    + voteLength + " needs " + expected);
-        }
-        if (bytes.length > expected) {
-            throw new StorageCorruptionException(file, (bytes.length - expected) + " trailing bytes after the "
-                    + expected + "-byte record");
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, expected - CRC_BYTES);
-        int stored = ByteBuffer.wrap(bytes, expected - CRC_BYTES, CRC_BYTES).getInt();
-        if (stored != (int) crc.getValue()) {
-            throw new StorageCorruptionException(file, String.format("checksum mismatch (stored %08x, computed %08x)",
-                    stored, (int) crc.getValue()));
-        }
+        SealedRecord.checkLengthAndChecksum(file, bytes, HEADER_BYTES + voteLength + CRC_BYTES, "the vote length " + voteLength);
         if (term < 0) {
             throw new StorageCorruptionException(file, "negative term " + term);
         }
