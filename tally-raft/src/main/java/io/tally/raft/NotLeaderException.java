@@ -12,6 +12,12 @@ public class NotLeaderException extends RaftException {
         this.leaderId = leaderId;
     }
 
+    /** This node leads but does not take the request now (it is handing leadership over). */
+    public NotLeaderException(String nodeId, String leaderId, String reason) {
+        super("node " + nodeId + " does not take the request: " + reason);
+        this.leaderId = leaderId;
+    }
+
     public Optional<String> leaderId() {
         return Optional.ofNullable(leaderId);
     }

@@ -1,6 +1,9 @@
 package io.tally.raft;
 
+import io.tally.raft.core.AdminResult;
+import io.tally.raft.core.ConfigChange;
 import io.tally.raft.core.Configuration;
+import io.tally.raft.core.Member;
 import io.tally.raft.core.Entry;
 import io.tally.raft.core.EntryType;
 import io.tally.raft.core.HardState;
@@ -96,6 +99,9 @@ public final class RaftNode<R> implements AutoCloseable {
     /** Read requests handed to the core and not yet answered (loop only), by request id. */
     private final Map<Long, CompletableFuture<Long>> pendingReads = new HashMap<>();
     private long readSeq;
+    /** Membership changes and leadership transfers handed to the core and not yet answered (loop only), by request id. */
+    private final Map<Long, CompletableFuture<?>> pendingAdmin = new HashMap<>();
+    private long adminSeq;
     /** Loop-owned: bootstrap futures to complete once the current batch is durable. */
     private final List<CompletableFuture<Void>> awaitingPersist = new ArrayList<>();
     /** Every bootstrap future, so that shutdown can fail the unfinished ones (completing twice is a no-op). */
@@ -254,6 +260,8 @@ public final class RaftNode<R> implements AutoCloseable {
         List<CompletableFuture<?>> others = new ArrayList<>(bootstraps);
         others.addAll(pendingReads.values());
         pendingReads.clear();
+        others.addAll(pendingAdmin.values());
+        pendingAdmin.clear();
         Object ev;
         while ((ev = inbox.poll()) != null) {
             if (ev instanceof Request<?> r) {
@@ -266,6 +274,10 @@ public final class RaftNode<R> implements AutoCloseable {
                 others.add(r.future());
             } else if (ev instanceof ProgressQuery q) {
                 others.add(q.future());
+            } else if (ev instanceof ChangeRequest c) {
+                others.add(c.future());
+            } else if (ev instanceof TransferRequest t) {
+                others.add(t.future());
             }
         }
         applier.fail(ops, reason);
@@ -369,6 +381,64 @@ public final class RaftNode<R> implements AutoCloseable {
             applier.requestSnapshot(f);
         }
         return f;
+    }
+
+    // ---------------------------------------------------------------- membership and leadership
+
+    /** Default time a membership change may take (catch-up of a new voter included). */
+    public static final Duration DEFAULT_CHANGE_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * Changes the membership by joint consensus (Raft thesis §4.3); call it on the leader. The future completes
+     * once the new configuration is committed. New voters join as non-voters and are promoted once caught up.
+     * Fails with {@link NotLeaderException} on a non-leader, and with {@link ClusterChangeException} otherwise
+     * (see its {@link ClusterChangeException.Kind kinds}).
+     *
+     * @param expectedIndex the {@link Membership#index()} this change is based on, or -1 for any; the change fails
+     *                      with {@code CONFLICT} if the membership has moved on
+     * @param timeout       how long it may take, or null for {@link #DEFAULT_CHANGE_TIMEOUT}
+     */
+    public CompletableFuture<Membership> changeMembership(ConfigChange change, long expectedIndex, Duration timeout) {
+        Objects.requireNonNull(change, "change");
+        Duration t = timeout == null ? DEFAULT_CHANGE_TIMEOUT : timeout;
+        if (t.isNegative() || t.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive");
+        }
+        long ticks = Math.max(1, (t.toNanos() + config.tickInterval().toNanos() - 1) / config.tickInterval().toNanos());
+        CompletableFuture<Membership> f = new CompletableFuture<>();
+        submit(new ChangeRequest(change, expectedIndex, (int) Math.min(Integer.MAX_VALUE, ticks), f), f);
+        return f;
+    }
+
+    /**
+     * Adds a member, or changes an existing member's role or address: as a voter (through catch-up) when
+     * {@link Member#voter()}, else as a non-voter that receives the log but never votes.
+     */
+    public CompletableFuture<Membership> addMember(Member member, Duration timeout) {
+        return changeMembership(new ConfigChange.AddMember(member), -1, timeout);
+    }
+
+    /** Removes a member — a voter, a non-voter, or this leader itself (which then steps down). */
+    public CompletableFuture<Membership> removeMember(String memberId, Duration timeout) {
+        return changeMembership(new ConfigChange.RemoveMember(memberId), -1, timeout);
+    }
+
+    /**
+     * Hands leadership to {@code target}, or to the most up-to-date voter when null (thesis §3.10); call it on the
+     * leader. Proposals are refused while the transfer runs. The future completes with the new leader's id, or
+     * fails with {@link ClusterChangeException} ({@code FAILED}) when the target has not taken over within an
+     * election timeout, after which this node accepts proposals again.
+     */
+    public CompletableFuture<String> transferLeadership(String target) {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        submit(new TransferRequest(target, f), f);
+        return f;
+    }
+
+    /** The membership in force on this node (possibly not yet committed) with its index. */
+    public Membership membership() {
+        NodeStatus s = status;
+        return new Membership(s.configurationIndex(), s.configuration());
     }
 
     public String id() {
@@ -545,6 +615,18 @@ public final class RaftNode<R> implements AutoCloseable {
         } else if (ev instanceof ProgressQuery q) {
             Map<String, Long> match = core.followerMatchIndexes();
             applier.completeLater(() -> q.future().complete(match));
+        } else if (ev instanceof ChangeRequest c) {
+            if (!c.future().isDone()) {
+                long reqId = ++adminSeq;
+                pendingAdmin.put(reqId, c.future());
+                core.changeConfiguration(reqId, c.change(), c.expectedIndex(), c.timeoutTicks());
+            }
+        } else if (ev instanceof TransferRequest t) {
+            if (!t.future().isDone()) {
+                long reqId = ++adminSeq;
+                pendingAdmin.put(reqId, t.future());
+                core.transferLeadership(reqId, t.target());
+            }
         } else if (ev instanceof BootstrapRequest b) {
             bootstrapOnLoop(b);
         } else if (ev instanceof SnapshotTaken t) {
@@ -565,7 +647,9 @@ public final class RaftNode<R> implements AutoCloseable {
         }
         Entry e = core.propose(op.type(), op.data());
         if (e == null) {
-            applier.fail(List.of(op), new NotLeaderException(id, core.leaderId()));
+            applier.fail(List.of(op), core.transferringLeadership()
+                    ? new NotLeaderException(id, null, "leadership is being transferred")
+                    : new NotLeaderException(id, core.leaderId()));
             return;
         }
         pending.put(e.index(), op.proposedAs(e.term()));
@@ -618,6 +702,9 @@ public final class RaftNode<R> implements AutoCloseable {
                 applier.completeLater(() -> f.completeExceptionally(e));
             }
         }
+        for (AdminResult r : o.admin()) {
+            completeAdmin(r);
+        }
         if (!o.roleChanges().isEmpty()) {
             onRoleChanges(o.roleChanges());
         }
@@ -625,6 +712,34 @@ public final class RaftNode<R> implements AutoCloseable {
             transport.configurationChanged(core.configuration());
         }
         publishStatus();
+    }
+
+    /** Completes a membership change or transfer on the apply thread (after the entries applied before it). */
+    @SuppressWarnings("unchecked")
+    private void completeAdmin(AdminResult r) {
+        CompletableFuture<Object> f = (CompletableFuture<Object>) pendingAdmin.remove(r.requestId());
+        if (f == null) {
+            return;
+        }
+        Object value = null;
+        Throwable error = null;
+        switch (r.status()) {
+            case OK -> value = r.configuration() != null ? new Membership(r.index(), r.configuration()) : r.detail();
+            case NOT_LEADER -> error = new NotLeaderException(id, core.leaderId());
+            case INVALID -> error = new ClusterChangeException(ClusterChangeException.Kind.INVALID, r.detail());
+            case CONFLICT -> error = new ClusterChangeException(ClusterChangeException.Kind.CONFLICT, r.detail());
+            case FAILED -> error = new ClusterChangeException(ClusterChangeException.Kind.FAILED, r.detail());
+            case UNKNOWN -> error = new ClusterChangeException(ClusterChangeException.Kind.UNKNOWN, r.detail());
+        }
+        Object v = value;
+        Throwable err = error;
+        applier.completeLater(() -> {
+            if (err != null) {
+                f.completeExceptionally(err);
+            } else {
+                f.complete(v);
+            }
+        });
     }
 
     private List<PendingOp<R>> takePending(List<Entry> committed) {
@@ -675,7 +790,8 @@ public final class RaftNode<R> implements AutoCloseable {
             return;
         }
         status = new NodeStatus(id, NodeStatus.publicState(core.role()), core.leaderId(), core.term(),
-                core.commitIndex(), core.lastIndex(), core.configuration(), core.committedConfiguration());
+                core.commitIndex(), core.lastIndex(), core.configuration(), core.configurationIndex(),
+                core.committedConfiguration());
     }
 
     // ---------------------------------------------------------------- loop events
@@ -692,6 +808,13 @@ public final class RaftNode<R> implements AutoCloseable {
     }
 
     private record ProgressQuery(CompletableFuture<Map<String, Long>> future) {
+    }
+
+    private record ChangeRequest(ConfigChange change, long expectedIndex, int timeoutTicks,
+                                 CompletableFuture<Membership> future) {
+    }
+
+    private record TransferRequest(String target, CompletableFuture<String> future) {
     }
 
     private record BootstrapRequest(Configuration configuration, CompletableFuture<Void> future) {

@@ -18,10 +18,13 @@ package io.tally.raft.core;
  * @param leaseDriftTicks   clock-drift margin of leader leases: a leader serves lease reads only until
  *                          electionTicks − leaseDriftTicks after sending a heartbeat round a majority
  *                          acknowledged (followers refuse votes for electionTicks after hearing from it)
+ * @param catchUpMaxLag     a member being added as a voter is first a non-voter, promoted only once its log is
+ *                          within this many entries of the leader's (thesis §4.2.1), so that adding an empty
+ *                          server never leaves the cluster waiting on it to commit
  */
 public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote, boolean checkQuorum,
                          int maxInflight, long maxInflightBytes, long maxAppendBytes, int maxAppendEntries,
-                         int leaseDriftTicks) {
+                         int leaseDriftTicks, long catchUpMaxLag) {
 
     public CoreConfig {
         if (heartbeatTicks < 1) {
@@ -36,40 +39,47 @@ public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote,
         if (maxInflight < 1 || maxInflightBytes < 1 || maxAppendBytes < 1 || maxAppendEntries < 1) {
             throw new IllegalArgumentException("flow-control limits must be positive");
         }
+        if (catchUpMaxLag < 0) {
+            throw new IllegalArgumentException("catchUpMaxLag must be >= 0");
+        }
     }
 
     public static CoreConfig defaults() {
-        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10);
+        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10, 1024);
     }
 
     /** Both timeouts at once (setting them one by one can pass through an invalid pair). */
     public CoreConfig withTicks(int election, int heartbeat) {
         return new CoreConfig(election, heartbeat, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries,
-                leaseDriftTicks < election ? leaseDriftTicks : election / 5); // keep the margin unless it no longer fits
+                leaseDriftTicks < election ? leaseDriftTicks : election / 5, catchUpMaxLag); // keep the margin unless it no longer fits
     }
 
     public CoreConfig withElectionTicks(int ticks) {
         return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries,
-                leaseDriftTicks < ticks ? leaseDriftTicks : ticks / 5);
+                leaseDriftTicks < ticks ? leaseDriftTicks : ticks / 5, catchUpMaxLag);
     }
 
     public CoreConfig withHeartbeatTicks(int ticks) {
-        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks);
+        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag);
     }
 
     public CoreConfig withPreVote(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks);
+        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag);
     }
 
     public CoreConfig withMaxAppendEntries(int n) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n, leaseDriftTicks);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n, leaseDriftTicks, catchUpMaxLag);
     }
 
     public CoreConfig withCheckQuorum(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag);
     }
 
     public CoreConfig withLeaseDriftTicks(int ticks) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, ticks);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, ticks, catchUpMaxLag);
+    }
+
+    public CoreConfig withCatchUpMaxLag(long entries) {
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, entries);
     }
 }

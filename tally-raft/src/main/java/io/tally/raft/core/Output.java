@@ -20,11 +20,12 @@ import java.util.List;
  * machine from the snapshot at {@link #restore} (when not null; it was received from the leader); and stream
  * the latest snapshot to each follower in {@link #snapshotSends}.
  * Reads: {@link #reads} answers read requests; serve each once the state machine has applied up to its index.
+ * Administration: {@link #admin} answers membership changes and leadership transfers.
  */
 public record Output(List<RaftMessage> messages, HardState hardState, long truncateFrom, List<Entry> entries,
                      List<RaftMessage> messagesAfterPersist, List<Entry> committed, List<RoleChange> roleChanges,
                      boolean configurationChanged, long compactUpTo, SnapshotPoint restore, List<String> snapshotSends,
-                     List<ReadState> reads) {
+                     List<ReadState> reads, List<AdminResult> admin) {
 
     public boolean needsPersist() {
         return hardState != null || truncateFrom > 0 || !entries.isEmpty() || compactUpTo > 0;

@@ -21,6 +21,7 @@ final class OutputBuffer {
     SnapshotPoint restore;
     final List<String> snapshotSends = new ArrayList<>();
     final List<ReadState> reads = new ArrayList<>();
+    final List<AdminResult> admin = new ArrayList<>();
 
     void send(RaftMessage m, boolean immediately) {
         (immediately ? now : afterPersist).add(m);
@@ -44,14 +45,15 @@ final class OutputBuffer {
     boolean hasAny() {
         return hardStateDirty || configurationChanged || !roleChanges.isEmpty() || !now.isEmpty()
                 || !afterPersist.isEmpty() || truncateFrom > 0 || !entries.isEmpty() || compactUpTo > 0
-                || restore != null || !snapshotSends.isEmpty() || !reads.isEmpty();
+                || restore != null || !snapshotSends.isEmpty() || !reads.isEmpty() || !admin.isEmpty();
     }
 
     Output drain(HardState hs, List<Entry> committed) {
         Output o = new Output(now, hs, truncateFrom, entries, afterPersist, committed,
                 List.copyOf(roleChanges), configurationChanged, compactUpTo, restore, List.copyOf(snapshotSends),
-                List.copyOf(reads));
+                List.copyOf(reads), List.copyOf(admin));
         reads.clear();
+        admin.clear();
         compactUpTo = 0;
         restore = null;
         snapshotSends.clear();

@@ -60,6 +60,8 @@ public final class RaftCore {
     private long committedConfigIndex = -1;
     final Replicator replicator;
     final ReadIndex reads;
+    final ConfigChanger changer;
+    final LeadershipTransfer transfer;
 
     /**
      * Creates a core over a recovered log and hard state.
@@ -79,6 +81,8 @@ public final class RaftCore {
         this.leaderMatchIndex = log.snapshotIndex();
         this.replicator = new Replicator(this);
         this.reads = new ReadIndex(this);
+        this.changer = new ConfigChanger(this);
+        this.transfer = new LeadershipTransfer(this);
         resetElectionTimer();
     }
 
@@ -127,6 +131,16 @@ public final class RaftCore {
         return m;
     }
 
+    /** Index of the entry holding {@link #configuration()} (the snapshot's index when the snapshot holds it). */
+    public long configurationIndex() {
+        return log.latestConfigurationIndex();
+    }
+
+    /** Whether this leader is handing over leadership (it refuses proposals meanwhile). */
+    public boolean transferringLeadership() {
+        return role == Role.LEADER && transfer.active();
+    }
+
     /** The latest configuration in the log, committed or not; it is the one in force (thesis §4.1). */
     public Configuration configuration() {
         return config;
@@ -169,6 +183,25 @@ public final class RaftCore {
         }
     }
 
+    /**
+     * Changes the membership by joint consensus ({@link ConfigChanger}); answered in {@link Output#admin}.
+     *
+     * @param expectedIndex the configuration index the change is based on (fails with CONFLICT if the
+     *                      configuration has moved on), or -1 for any
+     * @param timeoutTicks  how long the change may take; catch-up that has not finished by then fails
+     */
+    public void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, int timeoutTicks) {
+        changer.request(requestId, change, expectedIndex, timeoutTicks);
+    }
+
+    /**
+     * Transfers leadership to {@code target}, or to the most up-to-date voter when null ({@link LeadershipTransfer});
+     * answered in {@link Output#admin}. Aborted if the target has not taken over after an election timeout.
+     */
+    public void transferLeadership(long requestId, String target) {
+        transfer.request(requestId, target, cfg.electionTicks());
+    }
+
     /** Bootstraps a brand-new cluster: the configuration becomes entry 1 of term 1 on every initial member. */
     public void bootstrap(Configuration c) {
         Configuration.requireValidBootstrap(c);
@@ -189,6 +222,8 @@ public final class RaftCore {
         } else {
             tickElection();
         }
+        changer.onTick();
+        transfer.onTick();
     }
 
     /**
@@ -197,9 +232,17 @@ public final class RaftCore {
      * @return the appended entry, or null when this node is not the leader
      */
     public Entry propose(EntryType type, byte[] data) {
-        if (role != Role.LEADER) {
-            return null;
+        if (role != Role.LEADER || transfer.active()) {
+            return null; // a leader handing over takes no new proposals (thesis §3.10)
         }
+        if (type == EntryType.CONFIGURATION) {
+            throw new IllegalArgumentException("configurations are changed through changeConfiguration");
+        }
+        return appendAsLeader(type, data);
+    }
+
+    /** Appends an entry of the current term on this leader and schedules its replication. */
+    Entry appendAsLeader(EntryType type, byte[] data) {
         Entry e = new Entry(log.lastIndex() + 1, term, type, data);
         appendLocal(e);
         replicator.markDirty();
@@ -295,8 +338,11 @@ public final class RaftCore {
     /** Collects what the driver must do for the inputs since the last call. */
     public Output takeOutput() {
         if (role == Role.LEADER) {
+            changer.advance();
+            transfer.advance();
             reads.commitMayHaveAdvanced();
             replicator.flush();
+            changer.stepDownIfRemoved();
         }
         long applyUpTo = Math.min(commitIndex, log.stableIndex());
         List<Entry> committed = List.of();
@@ -310,7 +356,7 @@ public final class RaftCore {
 
     /** Whether {@link #takeOutput()} has anything to report. */
     public boolean hasOutput() {
-        return out.hasAny() || (role == Role.LEADER && replicator.isDirty())
+        return out.hasAny() || (role == Role.LEADER && (replicator.isDirty() || changer.hasWork() || transfer.active()))
                 || Math.min(commitIndex, log.stableIndex()) > emittedIndex;
     }
 
@@ -600,6 +646,8 @@ public final class RaftCore {
 
     private void noteRole() {
         out.roleChanges.add(new RoleChange(term, role, leaderId));
+        changer.roleChanged();
+        transfer.roleChanged();
     }
 
     // ---------------------------------------------------------------- log mutation

@@ -29,12 +29,7 @@ final class Replicator {
 
     void start() {
         progress.clear();
-        for (String peer : core.configuration().allIds()) {
-            if (!peer.equals(core.id)) {
-                progress.put(peer, new Progress(peer, core.log.lastIndex() + 1));
-            }
-        }
-        dirty = true;
+        configurationChanged();
     }
 
     void reset() {
@@ -42,9 +37,14 @@ final class Replicator {
         dirty = false;
     }
 
-    /** The leader's configuration changed: track exactly its members (thesis §4.1). */
+    /**
+     * The leader's configuration, or the committed one, changed: replicate to the members of the configuration in
+     * force (thesis §4.1) and, until the configuration removing them commits, to the members it removed, so that
+     * they learn of their removal instead of campaigning.
+     */
     void configurationChanged() {
-        Set<String> ids = core.configuration().allIds();
+        Set<String> ids = new java.util.LinkedHashSet<>(core.configuration().allIds());
+        ids.addAll(core.committedConfiguration().allIds());
         progress.keySet().removeIf(id -> !ids.contains(id));
         for (String peer : ids) {
             if (!peer.equals(core.id) && !progress.containsKey(peer)) {

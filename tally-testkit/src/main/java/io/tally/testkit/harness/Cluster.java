@@ -1,11 +1,15 @@
 package io.tally.testkit.harness;
 
+import io.tally.raft.ClusterChangeException;
 import io.tally.raft.LeaderChange;
+import io.tally.raft.Membership;
 import io.tally.raft.NotLeaderException;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
+import io.tally.raft.core.ConfigChange;
 import io.tally.raft.core.Configuration;
+import io.tally.raft.core.Member;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.storage.SnapshotStore;
 import io.tally.raft.storage.StableStore;
@@ -18,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.random.RandomGenerator;
 
@@ -65,8 +71,16 @@ public abstract class Cluster implements AutoCloseable {
     }
 
     protected Cluster(int n, RaftConfig config, java.util.function.IntFunction<NodeDisk> diskFactory) {
-        if (n < 1) {
-            throw new IllegalArgumentException("a cluster needs at least one node");
+        this(n, n, config, diskFactory);
+    }
+
+    /**
+     * {@code n} node slots, of which the first {@code initial} form the bootstrapped cluster; the others start
+     * empty, waiting to be added as members.
+     */
+    protected Cluster(int n, int initial, RaftConfig config, java.util.function.IntFunction<NodeDisk> diskFactory) {
+        if (n < 1 || initial < 1 || initial > n) {
+            throw new IllegalArgumentException("a cluster needs at least one node, and 1..n initial members");
         }
         this.n = n;
         this.config = config;
@@ -78,14 +92,16 @@ public abstract class Cluster implements AutoCloseable {
             disks.add(diskFactory.apply(i));
             liveLogStores.add(null);
         }
-        this.bootstrap = Configuration.ofVoters(ids);
+        this.bootstrap = Configuration.ofVoters(Arrays.copyOf(ids, initial));
     }
 
-    /** Starts every node and bootstraps the cluster (call once, from the subclass's factory). */
+    /** Starts every node and bootstraps the initial members (call once, from the subclass's factory). */
     protected final void startAll() {
         for (int i = 0; i < n; i++) {
             start(i);
-            await(nodes.get(i).bootstrap(bootstrap), 5_000, "bootstrap of " + id(i));
+            if (bootstrap.contains(id(i))) {
+                await(nodes.get(i).bootstrap(bootstrap), 5_000, "bootstrap of " + id(i));
+            }
         }
     }
 
@@ -382,6 +398,66 @@ public abstract class Cluster implements AutoCloseable {
             err.initCause(e.getCause());
             throw err;
         }
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    /** The index of a running, connected node that believes it leads the highest term, or -1. */
+    public int currentLeader() {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            RaftNode<Long> node = nodes.get(i);
+            if (node != null && isConnected(i) && node.state() == RaftState.LEADER
+                    && (best < 0 || node.term() > nodes.get(best).term())) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Drives the cluster to exactly {@code members} (as a {@link ConfigChange.SetMembers}, so retrying is
+     * harmless): asks whichever node leads, again after a lost leadership or an outcome-unknown answer, until a
+     * change succeeds or {@code maxMillis} pass. Returns the committed membership.
+     */
+    public Membership changeMembership(List<Member> members, long maxMillis) {
+        long deadline = clock().nowMillis() + maxMillis;
+        Throwable last = null;
+        while (clock().nowMillis() < deadline) {
+            int leader = currentLeader();
+            if (leader < 0) {
+                sleep(50);
+                continue;
+            }
+            long left = deadline - clock().nowMillis();
+            CompletableFuture<Membership> f = nodes.get(leader).changeMembership(new ConfigChange.SetMembers(members), -1,
+                    Duration.ofMillis(Math.max(1, left)));
+            clock().await(f::isDone, left + 1_000);
+            if (!f.isDone()) {
+                throw fatal("membership change on " + id(leader) + " never answered");
+            }
+            if (!f.isCompletedExceptionally()) {
+                return f.join();
+            }
+            last = f.handle((v, e) -> e).join();
+            if (last instanceof CompletionException ce) {
+                last = ce.getCause();
+            }
+            if (last instanceof ClusterChangeException c && c.kind() == ClusterChangeException.Kind.INVALID) {
+                throw fatal("membership change to " + members + " is invalid: " + c.getMessage());
+            }
+            sleep(50); // not the leader any more, a change in progress, or outcome unknown: ask again
+        }
+        throw fatal("membership change to " + members + " did not succeed within " + maxMillis + " ms; last error: " + last);
+    }
+
+    /** Voting members with ids {@code n<i>} for the given indexes. */
+    public static List<Member> voters(int... indexes) {
+        List<Member> ms = new ArrayList<>();
+        for (int i : indexes) {
+            ms.add(Member.voter(id(i)));
+        }
+        return ms;
     }
 
     /** Checks the invariants once more and stops every node. */

@@ -30,7 +30,11 @@ public final class SimCluster extends Cluster {
     private final HarnessClock clock;
 
     private SimCluster(int n, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
-        super(n, config, disks);
+        this(n, n, sim, config, trace, disks);
+    }
+
+    private SimCluster(int n, int initial, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
+        super(n, initial, config, disks);
         this.sim = sim;
         if (trace) {
             sim.enableTrace();
@@ -48,6 +52,14 @@ public final class SimCluster extends Cluster {
 
     public static SimCluster create(int n, long seed, RaftConfig config, boolean trace) {
         return started(new SimCluster(n, new Simulation(seed), config, trace, i -> new InMemoryDisk()));
+    }
+
+    /**
+     * {@code slots} nodes, all running, of which only the first {@code initial} are bootstrapped as voters; the
+     * others wait, empty, to be added (membership scenarios).
+     */
+    public static SimCluster createGrowable(int slots, int initial, long seed, RaftConfig config) {
+        return started(new SimCluster(slots, initial, new Simulation(seed), config, false, i -> new InMemoryDisk()));
     }
 
     /**
