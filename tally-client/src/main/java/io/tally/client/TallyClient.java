@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -231,6 +232,58 @@ public final class TallyClient implements AutoCloseable {
         return result;
     }
 
+    // ------------------------------------------------------------------ cluster administration
+
+    /** GET /v1/cluster/members: {"index", "leader", "joint", "members": [{"id", "raft", "http", "voter"}]}. */
+    public JsonNode members() {
+        return join(send("GET", "/v1/cluster/members", "", null, false, timeout).thenApply(r -> {
+            expect(r, 200);
+            return json(r);
+        }));
+    }
+
+    /**
+     * Adds a member (a voter joins as a non-voter and is promoted once caught up) or changes an existing member's
+     * role; returns the new membership. Not retried once sent: a timeout is an {@link OutcomeUnknownException}.
+     */
+    public JsonNode addMember(String id, String raftAddress, String httpAddress, boolean voter, Duration timeout) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("id", id);
+        body.put("raft", raftAddress);
+        body.put("http", httpAddress);
+        body.put("voter", voter);
+        return admin("POST", "/v1/cluster/members", toJson(body), timeout);
+    }
+
+    /** Removes a member (the leader too: it steps down once the change commits); returns the new membership. */
+    public JsonNode removeMember(String id, Duration timeout) {
+        return admin("DELETE", "/v1/cluster/members/" + encodeKey(id), null, timeout);
+    }
+
+    /** Hands leadership to {@code target}, or to the most up-to-date voter when null; returns {"leader", "http"}. */
+    public JsonNode transferLeader(String target, Duration timeout) {
+        Map<String, Object> body = target == null ? Map.of() : Map.of("id", target);
+        return admin("POST", "/v1/cluster/leader", toJson(body), timeout);
+    }
+
+    private JsonNode admin(String method, String path, byte[] body, Duration timeout) {
+        CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        attempt(new Call(method, path, "", body, true, 0, deadline, true), preferred, 0, false, null, result);
+        return join(result.thenApply(r -> {
+            expect(r, 200);
+            return json(r);
+        }));
+    }
+
+    private static byte[] toJson(Object o) {
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     // ------------------------------------------------------------------ transport
 
     private CompletableFuture<HttpResponse<byte[]>> send(String method, String path, String query, byte[] body,
@@ -242,11 +295,16 @@ public final class TallyClient implements AutoCloseable {
                                                          boolean isWrite, Duration timeout, long sequence) {
         CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        attempt(new Call(method, path, query, body, isWrite, sequence, deadline), preferred, 0, false, null, result);
+        attempt(new Call(method, path, query, body, isWrite, sequence, deadline, false), preferred, 0, false, null, result);
         return result;
     }
 
-    private record Call(String method, String path, String query, byte[] body, boolean isWrite, long sequence, long deadline) {
+    /**
+     * @param admin a cluster change: one try gets all the time left (catch-up can take long), the session headers
+     *              are not sent, and once it may have been applied it is never retried
+     */
+    private record Call(String method, String path, String query, byte[] body, boolean isWrite, long sequence, long deadline,
+                        boolean admin) {
     }
 
     /**
@@ -263,13 +321,14 @@ public final class TallyClient implements AutoCloseable {
             return;
         }
         // Each try gets part of the time left, so that a partitioned node cannot use it all up.
-        long tryMillis = Math.max(100, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 2000));
+        long tryMillis = c.admin() ? Math.max(100, TimeUnit.NANOSECONDS.toMillis(left))
+                : Math.max(100, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 2000));
         String endpoint = endpoints.get(ep);
         String q = (c.query().isEmpty() ? "" : c.query() + "&") + "timeout=" + tryMillis + "ms";
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://" + endpoint + c.path() + "?" + q))
                 .timeout(Duration.ofMillis(tryMillis + 1000))
                 .method(c.method(), c.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(c.body()));
-        if (c.isWrite()) {
+        if (c.isWrite() && !c.admin()) {
             req.header("Tally-Client-Id", clientId).header("Tally-Request-Seq", Long.toString(c.sequence()));
         }
         http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, err) -> {
@@ -277,12 +336,19 @@ public final class TallyClient implements AutoCloseable {
             if (err != null) {
                 Throwable cause = unwrap(err);
                 boolean notSent = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException;
+                if (c.admin() && !notSent) {
+                    result.completeExceptionally(new OutcomeUnknownException("no answer to the cluster change; it may or "
+                            + "may not take effect", cause));
+                    return;
+                }
                 retryLater(c, next, tried + 1, maybeApplied || (c.isWrite() && !notSent), cause, result);
                 return;
             }
             String code = resp.statusCode() >= 500 ? code(resp) : "";
             if (resp.statusCode() == 503 && ("no-leader".equals(code) || "shutting-down".equals(code))) {
                 retryLater(c, next, tried + 1, maybeApplied, new TallyException(503, code, body(resp)), result);
+            } else if (resp.statusCode() == 504 && "outcome-unknown".equals(code) && c.admin()) {
+                result.completeExceptionally(new OutcomeUnknownException(body(resp), null));
             } else if (resp.statusCode() == 504 && "outcome-unknown".equals(code)) {
                 // Proposed, outcome unknown: retry with the same sequence number; the session answers the truth.
                 retryLater(c, ep, tried + 1, true, new OutcomeUnknownException(body(resp), null), result);

@@ -26,7 +26,9 @@ final class Exchange {
     Exchange(HttpExchange http) throws HttpError {
         this.http = http;
         this.query = parseQuery(http.getRequestURI().getRawQuery());
-        this.timeout = Durations.parse(query.getOrDefault("timeout", "5s"));
+        String path = http.getRequestURI().getRawPath();
+        String dflt = path != null && path.startsWith("/v1/cluster/") ? ClusterHttpApi.DEFAULT_TIMEOUT : "5s";
+        this.timeout = Durations.parse(query.getOrDefault("timeout", dflt));
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
 

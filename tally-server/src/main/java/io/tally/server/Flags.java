@@ -14,6 +14,15 @@ import java.util.Set;
 public record Flags(List<String> positional, Map<String, String> values) {
 
     public static Flags parse(String[] args, Set<String> known, boolean positionalAllowed) throws UsageException {
+        return parse(args, known, Set.of(), positionalAllowed);
+    }
+
+    /**
+     * As {@link #parse(String[], Set, boolean)}, where the flags in {@code switches} take no value: {@code --name}
+     * alone records "true" ({@code --name=false} is allowed too).
+     */
+    public static Flags parse(String[] args, Set<String> known, Set<String> switches, boolean positionalAllowed)
+            throws UsageException {
         List<String> positional = new ArrayList<>();
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -31,6 +40,11 @@ public record Flags(List<String> positional, Map<String, String> values) {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+                if (switches.contains(name) && !value.equals("true") && !value.equals("false")) {
+                    throw new UsageException("flag --" + name + " is true or false, not '" + value + "'");
+                }
+            } else if (switches.contains(name)) {
+                value = "true";
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {

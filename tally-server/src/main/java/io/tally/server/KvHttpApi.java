@@ -66,6 +66,7 @@ final class KvHttpApi implements AutoCloseable {
     private final LeaderForwarder forwarder;
     private final int maxValueBytes;
     private final NodeMetrics metrics;
+    private final ClusterHttpApi cluster;
 
     private KvHttpApi(HttpServer server, KvService kv, int maxValueBytes, NodeMetrics metrics) {
         this.server = server;
@@ -78,6 +79,7 @@ final class KvHttpApi implements AutoCloseable {
             return t;
         });
         this.forwarder = new LeaderForwarder();
+        this.cluster = new ClusterHttpApi(kv);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -121,7 +123,7 @@ final class KvHttpApi implements AutoCloseable {
         }
     }
 
-    /** The operation a request was, for metrics: get, put, delete, append, scan, status, health, metrics, other. */
+    /** The operation a request was, for metrics: get, put, delete, append, scan, status, health, metrics, cluster, other. */
     private static String operation(HttpExchange http) {
         String path = http.getRequestURI().getRawPath();
         String method = http.getRequestMethod();
@@ -141,7 +143,7 @@ final class KvHttpApi implements AutoCloseable {
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
             case "/metrics" -> "metrics";
-            default -> path.startsWith("/v1/internal/") ? "internal" : "other";
+            default -> path.startsWith("/v1/internal/") ? "internal" : path.startsWith("/v1/cluster/") ? "cluster" : "other";
         };
     }
 
@@ -189,6 +191,23 @@ final class KvHttpApi implements AutoCloseable {
                 }
                 default -> throw new HttpError(405, "method-not-allowed", method + " is not allowed on " + rawPath);
             }
+        } else if (rawPath.equals("/v1/cluster/members")) {
+            switch (method) {
+                case "GET" -> viaLeader(ex, false, () -> cluster.members(ex));
+                case "POST" -> {
+                    byte[] body = ex.body(ClusterHttpApi.MAX_BODY);
+                    viaLeader(ex, true, () -> cluster.add(ex, body));
+                }
+                default -> throw new HttpError(405, "method-not-allowed", method + " is not allowed here; use GET or POST");
+            }
+        } else if (rawPath.startsWith("/v1/cluster/members/")) {
+            requireMethod(method, "DELETE");
+            String id = java.net.URLDecoder.decode(rawPath.substring("/v1/cluster/members/".length()), StandardCharsets.UTF_8);
+            viaLeader(ex, true, () -> cluster.remove(ex, id));
+        } else if (rawPath.equals("/v1/cluster/leader")) {
+            requireMethod(method, "POST");
+            byte[] body = ex.body(ClusterHttpApi.MAX_BODY);
+            viaLeader(ex, true, () -> cluster.transfer(ex, body));
         } else if (rawPath.startsWith("/v1/internal/members/")) {
             requireMethod(method, "PUT");
             publishMember(ex, rawPath.substring("/v1/internal/members/".length()));
@@ -243,11 +262,16 @@ final class KvHttpApi implements AutoCloseable {
         body.put("commitIndex", s.commitIndex());
         body.put("appliedIndex", kv.node().appliedIndex());
         body.put("lastLogIndex", s.lastLogIndex());
+        body.put("configurationIndex", s.configurationIndex());
+        body.put("removed", s.removed());
         body.put("members", members);
         ex.json(200, body);
     }
 
     private String stateName(NodeStatus s, Configuration c) {
+        if (s.removed()) {
+            return "removed";
+        }
         if (s.state() == RaftState.FOLLOWER && c.contains(kv.node().id()) && !c.isVoter(kv.node().id())) {
             return "non-voter";
         }
@@ -423,12 +447,12 @@ final class KvHttpApi implements AutoCloseable {
     // ------------------------------------------------------------------ the leader
 
     /** Thrown by a local attempt that found this node is not (or no longer) the leader; nothing happened. */
-    private static final class NotLeaderRetry extends Exception {
+    static final class NotLeaderRetry extends Exception {
         private static final long serialVersionUID = 1L;
     }
 
     @FunctionalInterface
-    private interface LeaderCall {
+    interface LeaderCall {
         void run() throws HttpError, IOException, InterruptedException, NotLeaderRetry;
     }
 

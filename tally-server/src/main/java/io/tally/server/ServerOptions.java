@@ -18,14 +18,18 @@ import java.util.Map;
  * @param electionTimeoutMs the minimum election timeout; heartbeats go out every tenth of it
  * @param snapshotEntries   take a snapshot after this many applied entries (0: only by log size, 64 MiB)
  * @param maxValueBytes     the largest value a write may carry (larger: 413)
+ * @param join              HTTP addresses of members of an existing cluster to ask to add this node (empty: do not
+ *                          join); used only when the data directory is empty
+ * @param nonVoter          join as a non-voter instead of a voter
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, String> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
-                            int maxValueBytes) {
+                            int maxValueBytes, List<String> join, boolean nonVoter) {
 
     public static final String USAGE = """
             usage: ./tally server --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
-                              [--cluster ID=HOST:PORT[,ID=HOST:PORT...]] [--cluster-id NAME]
+                              [--cluster ID=HOST:PORT[,ID=HOST:PORT...] | --join HTTP_HOST:PORT[,...] [--non-voter]]
+                              [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
                               [--max-value-bytes N]
 
@@ -35,6 +39,10 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --http HOST:PORT        address of the HTTP API (/v1/kv/..., /v1/status, /v1/health)
               --cluster LIST          initial voters as ID=RAFT_HOST:PORT, comma-separated, this node included;
                                       bootstraps an empty data directory, ignored once state exists
+              --join LIST             HTTP addresses (HOST:PORT, comma-separated) of members of a running
+                                      cluster: an empty node asks the cluster to add it as a voter (promoted
+                                      once caught up); ignored once state exists
+              --non-voter             with --join: join as a non-voter (receives the log, never votes)
               --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
               --storage file|memory   durable files (default) or memory (benchmarks; nothing survives a restart)
               --election-timeout-ms N minimum election timeout in ms (default 500; at least 50)
@@ -48,12 +56,13 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             """;
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
-            "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes");
+            "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter");
+    private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
         java.util.Set<String> known = new java.util.HashSet<>(FLAGS);
         known.add("config");
-        Map<String, String> flags = new LinkedHashMap<>(Flags.parse(args, known, false).values());
+        Map<String, String> flags = new LinkedHashMap<>(Flags.parse(args, known, SWITCHES, false).values());
         String configFile = flags.remove("config");
         if (configFile != null) {
             for (Map.Entry<String, String> e : readConfig(Path.of(configFile)).entrySet()) {
@@ -126,7 +135,26 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (maxValue < 1 || maxValue > (8 << 20)) {
             throw new UsageException("--max-value-bytes must be between 1 and 8388608 (the Raft transport's frames are 16 MiB)");
         }
-        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue);
+        List<String> join = new java.util.ArrayList<>();
+        if (flags.containsKey("join")) {
+            for (String item : flags.get("join").split(",")) {
+                join.add(address("join", item.strip()));
+            }
+            if (!cluster.isEmpty()) {
+                throw new UsageException("--join and --cluster exclude each other: --cluster bootstraps a new cluster, "
+                        + "--join adds this node to a running one");
+            }
+        }
+        String nv = flags.getOrDefault("non-voter", "false");
+        if (!nv.equals("true") && !nv.equals("false")) {
+            throw new UsageException("non-voter must be true or false, not '" + nv + "'");
+        }
+        boolean nonVoter = nv.equals("true");
+        if (nonVoter && join.isEmpty()) {
+            throw new UsageException("--non-voter only makes sense with --join");
+        }
+        return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
+                List.copyOf(join), nonVoter);
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */

@@ -118,6 +118,13 @@ public final class TallyNode implements AutoCloseable {
             http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
             resources.add(http);
             resources.add(new MemberPublisher(kv, options.id(), advertisedHttp(), http.forwarder()));
+            if (!options.join().isEmpty()) {
+                if (fresh) {
+                    resources.add(new Joiner(node, options.join(), options.raft(), advertisedHttp(), !options.nonVoter()));
+                } else {
+                    LOG.info("the data directory already holds state: ignoring --join");
+                }
+            }
         } catch (DataDirectoryException e) {
             close();
             throw e;

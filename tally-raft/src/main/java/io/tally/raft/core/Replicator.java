@@ -22,6 +22,11 @@ final class Replicator {
     private final Map<String, Progress> progress = new LinkedHashMap<>();
     /** Something changed (new entries, acknowledgements, commit) that the next flush should act on. */
     private boolean dirty;
+    /**
+     * Peers removed by a committed configuration that are still sent the log, so that they learn they were removed:
+     * each until it holds the configuration in force, or until the tick given here (an election timeout later).
+     */
+    private final Map<String, Long> lingering = new java.util.HashMap<>();
 
     Replicator(RaftCore core) {
         this.core = core;
@@ -34,6 +39,7 @@ final class Replicator {
 
     void reset() {
         progress.clear();
+        lingering.clear();
         dirty = false;
     }
 
@@ -45,7 +51,13 @@ final class Replicator {
     void configurationChanged() {
         Set<String> ids = new java.util.LinkedHashSet<>(core.configuration().allIds());
         ids.addAll(core.committedConfiguration().allIds());
-        progress.keySet().removeIf(id -> !ids.contains(id));
+        lingering.keySet().removeIf(ids::contains); // added back
+        for (String peer : progress.keySet()) {
+            if (!ids.contains(peer)) {
+                lingering.putIfAbsent(peer, core.ticks + core.cfg.electionTicks());
+            }
+        }
+        dropLingering();
         for (String peer : ids) {
             if (!peer.equals(core.id) && !progress.containsKey(peer)) {
                 progress.put(peer, new Progress(peer, core.log.lastIndex() + 1));
@@ -62,8 +74,25 @@ final class Replicator {
         return dirty;
     }
 
+    /** Stops sending to removed peers that have the configuration in force, or that had an election timeout to get it. */
+    private void dropLingering() {
+        if (lingering.isEmpty()) {
+            return;
+        }
+        long configIndex = core.log.latestConfigurationIndex();
+        lingering.entrySet().removeIf(e -> {
+            Progress pr = progress.get(e.getKey());
+            boolean done = pr == null || pr.match >= configIndex || core.ticks >= e.getValue();
+            if (done) {
+                progress.remove(e.getKey());
+            }
+            return done;
+        });
+    }
+
     /** Sends whatever each follower is due: new entries within its window, or news of a higher commit. */
     void flush() {
+        dropLingering();
         if (!dirty) {
             return;
         }
@@ -89,8 +118,8 @@ final class Replicator {
             core.out.snapshotSends.add(pr.id);
             return true;
         }
-        if (pr.next > log.lastIndex()) {
-            return false;
+        if (pr.next > log.lastIndex() && (pr.state != Progress.State.PROBE || pr.match >= log.lastIndex())) {
+            return false; // nothing to send; but a probe goes out even without new entries (a member just added)
         }
         long prev = pr.next - 1;
         long prevTerm = log.term(prev);

@@ -26,6 +26,11 @@ final class CliArgs {
         return new CliArgs(Flags.parse(args, known, true));
     }
 
+    /** With {@code switches}: flags that take no value ({@link Flags}). */
+    static CliArgs parse(String[] args, Set<String> known, Set<String> switches) throws UsageException {
+        return new CliArgs(Flags.parse(args, known, switches, true));
+    }
+
     String flag(String name, String dflt) {
         return flags.getOrDefault(name, dflt);
     }

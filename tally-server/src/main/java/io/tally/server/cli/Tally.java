@@ -6,8 +6,9 @@ import java.util.Arrays;
 
 /**
  * The {@code ./tally} command: {@code server}, {@code dev}, the client commands ({@code put}, {@code get},
- * {@code delete}, {@code scan}, {@code status}) and {@code bench}. Exit codes: 0 success, 1 key absent or
- * compare-and-set failed, 2 usage error, 3 cluster unavailable (or a write's outcome unknown).
+ * {@code delete}, {@code scan}, {@code status}), the cluster commands ({@code members}, {@code add-member},
+ * {@code remove-member}, {@code transfer-leader}) and {@code bench}. Exit codes: 0 success, 1 key absent,
+ * compare-and-set failed or a cluster change refused, 2 usage error, 3 cluster unavailable (or an outcome unknown).
  */
 public final class Tally {
 
@@ -25,11 +26,18 @@ public final class Tally {
               delete KEY               delete a key                    scan PREFIX [--limit N]
               status                   the answering node's status
 
+            Change the cluster (--endpoints and --timeout as above; the timeout defaults to 60s):
+              members                  list the members and the configuration index
+              add-member ID RAFT_ADDR HTTP_ADDR [--non-voter]
+                                       add a voter (caught up first, then promoted) or a non-voter
+              remove-member ID         remove a member (the leader too: it hands over and steps down)
+              transfer-leader [ID]     move leadership to ID, or to the most up-to-date voter
+
             Measure:
               bench [FLAGS]            load generator; ./tally bench --help lists the flags
 
-            Exit codes: 0 success, 1 key absent or compare-and-set failed, 2 usage error,
-                        3 cluster unavailable or a write's outcome unknown.
+            Exit codes: 0 success, 1 key absent, compare-and-set failed, or a cluster change refused,
+                        2 usage error, 3 cluster unavailable or a write's outcome unknown.
             """;
 
     private Tally() {
@@ -55,6 +63,10 @@ public final class Tally {
             case "put", "get", "delete", "scan", "status" -> {
                 quietLogs();
                 System.exit(ClientCommands.run(args[0], rest));
+            }
+            case "members", "add-member", "remove-member", "transfer-leader" -> {
+                quietLogs();
+                System.exit(ClusterCommands.run(args[0], rest));
             }
             default -> {
                 System.err.println("tally: unknown command '" + args[0] + "'; ./tally --help lists the commands");

@@ -180,6 +180,24 @@ class MembershipScenariosTest {
         load.stopAndCheck(t);
     }
 
+    /**
+     * On an idle cluster (no client writes to carry entries along): a non-voter added, removed and added back as a
+     * voter catches up from the leader's probes alone, and learns of its removal in between.
+     */
+    static void reAddOnIdleCluster(SimCluster c) {
+        int l = c.checkOneLeader();
+        Membership added = c.await(c.node(l).addMember(Member.nonVoter(id(3), ""), CHANGE_TIMEOUT), 20_000, "add n3");
+        if (!c.clock().await(() -> c.node(3).lastLogIndex() >= added.index(), 2_000)) {
+            throw fatal("idle cluster: new member n3 did not receive the log: " + c.node(3).status());
+        }
+        c.await(c.node(l).removeMember(id(3), CHANGE_TIMEOUT), 20_000, "remove n3");
+        if (!c.clock().await(() -> c.node(3).status().removed(), 2_000)) {
+            throw fatal("n3 does not report its removal: " + c.node(3).status());
+        }
+        expectVoters(c.await(c.node(l).addMember(Member.voter(id(3)), CHANGE_TIMEOUT), 20_000, "re-add n3"), 0, 1, 2, 3);
+        c.one(io.tally.testkit.harness.Commands.of(1), 4, false);
+    }
+
     /** Where a change can be interrupted, as seen in the leader's log. */
     enum Step {
         REQUESTED(n -> true),
@@ -409,6 +427,15 @@ class MembershipScenariosTest {
         return Seeds.each(getClass(), "BackToBackChanges", seed -> {
             try (SimCluster c = growable(5, 3, seed)) {
                 backToBackChanges(c);
+            }
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> ReAddOnIdleCluster() {
+        return Seeds.each(getClass(), "ReAddOnIdleCluster", seed -> {
+            try (SimCluster c = growable(4, 3, seed)) {
+                reAddOnIdleCluster(c);
             }
         });
     }

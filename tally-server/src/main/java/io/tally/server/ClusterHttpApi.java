@@ -1,0 +1,182 @@
+package io.tally.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.kv.KvCommand;
+import io.tally.kv.KvService;
+import io.tally.raft.ClusterChangeException;
+import io.tally.raft.Membership;
+import io.tally.raft.NotLeaderException;
+import io.tally.raft.core.ConfigChange;
+import io.tally.raft.core.Configuration;
+import io.tally.raft.core.Member;
+import io.tally.transport.netty.NettyTransport;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The cluster administration endpoints of HTTP API v1 (docs/http-api.md, docs/operations.md): list, add and
+ * remove members, and transfer leadership. Each handler runs on the leader ({@link KvHttpApi} forwards to it)
+ * and throws {@link KvHttpApi.NotLeaderRetry} when this node turns out not to lead, before anything changed.
+ */
+final class ClusterHttpApi {
+
+    /** How long a cluster change may take when the request does not say (catch-up of a new voter included). */
+    static final String DEFAULT_TIMEOUT = "60s";
+    /** Bodies are small JSON objects. */
+    static final int MAX_BODY = 4096;
+
+    private final KvService kv;
+
+    ClusterHttpApi(KvService kv) {
+        this.kv = kv;
+    }
+
+    /** GET /v1/cluster/members: the membership in force on the leader, with its index (for {@code ?cas=}). */
+    void members(Exchange ex) throws IOException, KvHttpApi.NotLeaderRetry {
+        if (kv.node().status().state() != io.tally.raft.RaftState.LEADER) {
+            throw new KvHttpApi.NotLeaderRetry();
+        }
+        ex.json(200, describe(kv.node().membership()));
+    }
+
+    /** POST /v1/cluster/members with {"id", "raft", "http", "voter"}: adds a member, or changes its role. */
+    void add(Exchange ex, byte[] body) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
+        JsonNode json = parse(body);
+        String id = text(json, "id", true);
+        String raft = text(json, "raft", true);
+        String http = text(json, "http", true);
+        boolean voter = true;
+        if (json.has("voter")) {
+            if (!json.get("voter").isBoolean()) {
+                throw HttpError.badRequest("\"voter\" must be true or false");
+            }
+            voter = json.get("voter").asBoolean();
+        }
+        if (id.length() > 255) {
+            throw HttpError.badRequest("a member id is at most 255 characters");
+        }
+        checkAddress("raft", raft);
+        checkAddress("http", http);
+        long cas = ex.longParam("cas", -1, 0);
+        // Record its HTTP address first, so that every node can forward to it as soon as it is a member.
+        if (!http.equals(kv.store().memberHttp().get(id))) {
+            await(ex, kv.write(KvCommand.member(id, http), ex.remaining()), "recording the member's HTTP address");
+        }
+        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(new Member(id, raft, voter)), cas,
+                ex.remaining()), "the membership change");
+        ex.json(200, describe(m));
+    }
+
+    /** DELETE /v1/cluster/members/{id}: removes a member (the leader too: it steps down once the change commits). */
+    void remove(Exchange ex, String id) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
+        if (id.isEmpty()) {
+            throw HttpError.badRequest("DELETE /v1/cluster/members/{id} needs an id");
+        }
+        long cas = ex.longParam("cas", -1, 0);
+        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.RemoveMember(id), cas, ex.remaining()),
+                "the membership change");
+        ex.json(200, describe(m));
+    }
+
+    /** POST /v1/cluster/leader with {"id": TARGET} or {}: hands leadership over. */
+    void transfer(Exchange ex, byte[] body) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
+        JsonNode json = parse(body);
+        String target = json.has("id") ? text(json, "id", true) : null;
+        String leader = await(ex, kv.node().transferLeadership(target), "the leadership transfer");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("leader", leader);
+        out.put("http", kv.store().memberHttp().get(leader));
+        ex.json(200, out);
+    }
+
+    private <T> T await(Exchange ex, CompletableFuture<T> f, String what)
+            throws HttpError, InterruptedException, KvHttpApi.NotLeaderRetry {
+        try {
+            return f.get(ex.remaining().toMillis() + 2_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof NotLeaderException) {
+                throw new KvHttpApi.NotLeaderRetry(); // not started: find the leader (or wait out a transfer)
+            }
+            if (c instanceof ClusterChangeException x) {
+                throw switch (x.kind()) {
+                    case INVALID -> new HttpError(400, "invalid-change", x.getMessage());
+                    case CONFLICT -> new HttpError(409, "conflict", x.getMessage());
+                    case FAILED -> new HttpError(409, "change-failed", x.getMessage());
+                    case UNKNOWN -> HttpError.outcomeUnknown(what + " may or may not take effect: " + x.getMessage());
+                };
+            }
+            throw HttpError.outcomeUnknown(what + " may or may not take effect: " + c.getMessage());
+        } catch (TimeoutException e) {
+            throw HttpError.outcomeUnknown(what + " did not finish within " + ex.timeout.toMillis() + " ms");
+        }
+    }
+
+    private Map<String, Object> describe(Membership m) {
+        Configuration c = m.configuration();
+        Map<String, String> http = kv.store().memberHttp();
+        List<Map<String, Object>> members = new ArrayList<>();
+        for (Member member : c.members()) {
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("id", member.id());
+            mm.put("raft", member.address());
+            mm.put("http", http.get(member.id()));
+            mm.put("voter", member.voter());
+            members.add(mm);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("index", m.index());
+        out.put("leader", kv.node().leader().orElse(null));
+        out.put("joint", c.isJoint());
+        if (c.isJoint()) {
+            out.put("outgoingVoters", c.outgoingVoters());
+        }
+        out.put("members", members);
+        return out;
+    }
+
+    private static JsonNode parse(byte[] body) throws HttpError {
+        if (body.length == 0) {
+            throw HttpError.badRequest("the request needs a JSON object body");
+        }
+        try {
+            JsonNode n = Exchange.JSON.readTree(body);
+            if (n == null || !n.isObject()) {
+                throw HttpError.badRequest("the body must be a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw HttpError.badRequest("the body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode json, String field, boolean required) throws HttpError {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw HttpError.badRequest("the body needs \"" + field + "\"");
+            }
+            return null;
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw HttpError.badRequest("\"" + field + "\" must be a non-empty string");
+        }
+        return v.asText().trim();
+    }
+
+    private static void checkAddress(String field, String address) throws HttpError {
+        try {
+            NettyTransport.parseAddress(address);
+        } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest("\"" + field + "\" must be host:port: " + e.getMessage());
+        }
+    }
+}
