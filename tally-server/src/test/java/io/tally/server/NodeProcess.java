@@ -50,6 +50,11 @@ final class NodeProcess {
 
     /** Starts the process and waits until it prints READY (or fails with its log). */
     void start(String clusterFlag) throws IOException {
+        start(clusterFlag, List.of());
+    }
+
+    /** As {@link #start(String)}, with more flags for this start (for example {@code --join}). */
+    void start(String clusterFlag, List<String> moreFlags) throws IOException {
         List<String> cmd = new ArrayList<>(launchPrefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
@@ -60,6 +65,7 @@ final class NodeProcess {
             cmd.addAll(List.of("--cluster", clusterFlag));
         }
         cmd.addAll(extraFlags);
+        cmd.addAll(moreFlags);
         Files.createDirectories(logFile.getParent());
         Files.writeString(logFile, "---- start " + (++starts) + ": " + String.join(" ", cmd) + "\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);

@@ -65,8 +65,14 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     void startAll() throws IOException {
-        for (NodeProcess p : nodes) {
-            p.start(clusterFlag());
+        start(nodes);
+    }
+
+    /** Starts {@code initial} as a new cluster of just those nodes (the others stay down, to be added later). */
+    void start(List<NodeProcess> initial) throws IOException {
+        String flag = initial.stream().map(p -> p.id + "=" + p.raftAddress()).collect(Collectors.joining(","));
+        for (NodeProcess p : initial) {
+            p.start(flag);
         }
         if (!observing) {
             observing = true;

@@ -70,7 +70,7 @@ class ProcessLinearizabilityTest {
     }
 
     /** Waits until the clients completed {@code more} further operations. */
-    private static void awaitProgress(List<Operation<KvModel.Input, String>> history, int more, String when) {
+    static void awaitProgress(List<Operation<KvModel.Input, String>> history, int more, String when) {
         int from = completed(history);
         Poll.until(more + " more completed operations " + when, Duration.ofSeconds(60), () -> completed(history) >= from + more);
     }
@@ -81,7 +81,8 @@ class ProcessLinearizabilityTest {
         }
     }
 
-    private static void runClient(int id, SplittableRandom rnd, List<String> endpoints,
+    /** One client's loop: appends to and linearizable reads of five keys, recorded in {@code history} until {@code stop}. */
+    static void runClient(int id, SplittableRandom rnd, List<String> endpoints,
                                   List<Operation<KvModel.Input, String>> history, AtomicBoolean stop) {
         try (TallyClient client = TallyClient.connect(endpoints, Duration.ofSeconds(3))) {
             int n = 0;
