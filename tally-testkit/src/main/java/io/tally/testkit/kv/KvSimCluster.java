@@ -3,9 +3,15 @@ package io.tally.testkit.kv;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
 import io.tally.kv.KvStateMachine;
+import io.tally.raft.ClusterChangeException;
+import io.tally.raft.Membership;
 import io.tally.raft.RaftConfig;
+import io.tally.raft.RaftException;
 import io.tally.raft.RaftNode;
+import io.tally.raft.RaftState;
+import io.tally.raft.core.ConfigChange;
 import io.tally.raft.core.Configuration;
+import io.tally.raft.core.Member;
 import io.tally.testkit.harness.InMemoryDisk;
 import io.tally.testkit.sim.LatencyModel;
 import io.tally.testkit.sim.NodeIncarnation;
@@ -14,6 +20,10 @@ import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.random.RandomGenerator;
 
 /**
@@ -21,6 +31,10 @@ import java.util.random.RandomGenerator;
  * run by the simulator in virtual time over the simulated network, with crash-consistent in-memory disks.
  * Clients ({@link SimKvClient}) talk to the nodes' {@link KvService}s directly, as the course's clerks do.
  * Sessions are stamped with virtual time, so expiry is deterministic too.
+ *
+ * <p>A growable cluster ({@link #createGrowable}) has spare node slots: every slot runs a node, but only the
+ * first {@code initial} are bootstrapped; the others start empty and wait to be added as members
+ * ({@link #requestMembership}, {@link #changeMembership}).
  */
 public final class KvSimCluster implements AutoCloseable {
 
@@ -50,14 +64,27 @@ public final class KvSimCluster implements AutoCloseable {
 
     /** A started, bootstrapped cluster of {@code n} nodes. */
     public static KvSimCluster create(int n, long seed, RaftConfig config) {
-        KvSimCluster c = new KvSimCluster(n, seed, config);
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) {
+        return createGrowable(n, n, seed, config);
+    }
+
+    /**
+     * {@code slots} running nodes, of which only the first {@code initial} are bootstrapped as voters; the others
+     * start empty (no configuration, never campaigning) and wait to be added by a membership change.
+     */
+    public static KvSimCluster createGrowable(int slots, int initial, long seed, RaftConfig config) {
+        if (slots < 1 || initial < 1 || initial > slots) {
+            throw new IllegalArgumentException("a cluster needs at least one node, and 1..slots initial members");
+        }
+        KvSimCluster c = new KvSimCluster(slots, seed, config);
+        String[] ids = new String[initial];
+        for (int i = 0; i < initial; i++) {
             ids[i] = id(i);
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < slots; i++) {
             c.start(i);
-            c.services[i].node().bootstrap(Configuration.ofVoters(ids));
+            if (i < initial) {
+                c.services[i].node().bootstrap(Configuration.ofVoters(ids));
+            }
         }
         return c;
     }
@@ -144,6 +171,110 @@ public final class KvSimCluster implements AutoCloseable {
             throw new AssertionError("no leader within " + maxMillis + " ms");
         }
         return found[0];
+    }
+
+    /** The running node that believes it leads the highest term, or -1 (does not run the simulation). */
+    public int currentLeader() {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            KvService s = services[i];
+            if (s != null && s.node().state() == RaftState.LEADER
+                    && (best < 0 || s.node().term() > services[best].node().term())) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Whether node {@code i} is running. */
+    public boolean isUp(int i) {
+        return services[i] != null;
+    }
+
+    /**
+     * Asks whichever node leads now to set the membership to exactly {@code members} ({@link ConfigChange.SetMembers},
+     * joint consensus, new voters caught up first), without running the simulation: the scenario carries on while
+     * the change proceeds. Returns the node's future, or null when no running node leads. Should the asked node
+     * crash, its future never completes.
+     */
+    public CompletableFuture<Membership> requestMembership(List<Member> members, Duration timeout) {
+        int leader = currentLeader();
+        if (leader < 0) {
+            return null;
+        }
+        return services[leader].node().changeMembership(new ConfigChange.SetMembers(members), -1, timeout);
+    }
+
+    /**
+     * Drives the cluster to exactly {@code members}, running the simulation: asks whichever node leads, and asks
+     * again after a lost leadership, a conflicting change in progress, a failed catch-up, an outcome-unknown or
+     * timed-out answer, or no answer at all (the node crashed), until a change succeeds or {@code maxMillis} of
+     * virtual time pass. Retrying is harmless: the change sets the whole membership. Returns the committed
+     * membership.
+     *
+     * @throws AssertionError when the change is invalid or does not succeed in time
+     */
+    public Membership changeMembership(List<Member> members, long maxMillis) {
+        long deadline = sim.nowMillis() + maxMillis;
+        Throwable last = null;
+        while (sim.nowMillis() < deadline) {
+            long left = deadline - sim.nowMillis();
+            long attempt = Math.max(1, Math.min(left, 10_000));
+            CompletableFuture<Membership> f = requestMembership(members, Duration.ofMillis(attempt));
+            if (f == null) {
+                sim.runFor(Math.min(50, left));
+                continue;
+            }
+            sim.runUntil(f::isDone, attempt + 1_000);
+            if (!f.isDone()) {
+                last = new AssertionError("no answer within " + (attempt + 1_000) + " ms");
+                continue; // the node crashed or was cut off for good: ask whoever leads now
+            }
+            if (!f.isCompletedExceptionally()) {
+                return f.join();
+            }
+            last = f.handle((v, e) -> e).join();
+            if (last instanceof CompletionException ce && ce.getCause() != null) {
+                last = ce.getCause();
+            }
+            if (last instanceof ClusterChangeException c && c.kind() == ClusterChangeException.Kind.INVALID) {
+                throw new AssertionError("membership change to " + members + " is invalid: " + c.getMessage(), c);
+            }
+            if (!(last instanceof RaftException)) {
+                throw new AssertionError("membership change to " + members + " failed unexpectedly: " + last, last);
+            }
+            sim.runFor(Math.min(50, Math.max(1, deadline - sim.nowMillis())));
+        }
+        throw new AssertionError("membership change to " + members + " did not succeed within " + maxMillis
+                + " ms; last error: " + last + "; nodes: " + describe());
+    }
+
+    /** Every node's role, term, log, commit and applied indexes and configurations (for failure messages). */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            KvService s = services[i];
+            sb.append(i == 0 ? "" : "; ").append(id(i)).append(": ");
+            if (s == null) {
+                sb.append("down");
+                continue;
+            }
+            RaftNode<KvResult> node = s.node();
+            sb.append(node.state()).append(" term ").append(node.term()).append(" leader ").append(node.leader().orElse("-"))
+                    .append(" last ").append(node.lastLogIndex()).append(" commit ").append(node.commitIndex())
+                    .append(" applied ").append(node.appliedIndex()).append(" committed ").append(node.committedConfiguration())
+                    .append(" latest ").append(node.configuration());
+        }
+        return sb.toString();
+    }
+
+    /** Voting members with ids {@code n<i>} for the given slots. */
+    public static List<Member> voters(int... slots) {
+        List<Member> ms = new ArrayList<>();
+        for (int i : slots) {
+            ms.add(Member.voter(id(i)));
+        }
+        return ms;
     }
 
     public long persistedRaftStateBytes(int i) {

@@ -40,6 +40,15 @@ final class Seeds {
         return Integer.getInteger("tally.kv.seeds", 3);
     }
 
+    /**
+     * The key/value scenarios with membership changes ({@code KvMembershipScenariosTest}) have their own seed count
+     * too, {@code -Dtally.membership.kv.seeds=N} (default 3), so that CI can give them a budget of their own (at
+     * least 20 seeds).
+     */
+    static int membershipKvCount() {
+        return Integer.getInteger("tally.membership.kv.seeds", 3);
+    }
+
     static Stream<DynamicTest> each(Class<?> testClass, String scenario, int count, Body body) {
         return LongStream.range(start(), start() + count).mapToObj(seed -> DynamicTest.dynamicTest(scenario + " seed " + seed, () -> {
             try {
@@ -53,6 +62,7 @@ final class Seeds {
 
     static String replayCommand(Class<?> testClass, String scenario, long seed) {
         return "mvn -B -pl tally-testkit -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest='"
-                + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1 -Dtally.kv.seeds=1";
+                + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1 -Dtally.kv.seeds=1"
+                + " -Dtally.membership.kv.seeds=1";
     }
 }
