@@ -1,17 +1,13 @@
 package io.tally.bench;
 
+
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
-import io.tally.server.ServerMain;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
 
-import java.io.File;
-import java.net.ServerSocket;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,11 +16,13 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.tally.bench.BenchProcesses.freePort;
+
 /**
  * Replication throughput of three node processes on loopback with in-memory log stores, so the figure is
  * Raft plus the TCP transport without a disk. Node n1 runs in this JVM (it carries the load generator and
  * has the default 500 ms election timeout, the others 3 s, so that it becomes leader); n2 and n3 are separate JVMs
- * ({@link ServerMain} with {@code --storage memory}). A fixed number of proposals is kept outstanding; each
+ * ({@link io.tally.server.ServerMain} with {@code --storage memory}). A fixed number of proposals is kept outstanding; each
  * completes once committed by a majority and applied on n1. Each proposal is a key/value put whose value is
  * {@code --payload} bytes (the encoded log entry is about 30 bytes larger).
  *
@@ -44,13 +42,10 @@ public final class ProcessClusterBenchmark {
         TallyNode n1 = null;
         try {
             for (int i = 2; i <= 3; i++) {
-                List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx4g", "-cp", classpath(), ServerMain.class.getName(), "--id", "n" + i,
+                children.add(BenchProcesses.startNode(dir.resolve("n" + i + ".log"), List.of("--id", "n" + i,
                         "--data-dir", dir.resolve("n" + i).toString(), "--raft", "127.0.0.1:" + raft[i - 1],
                         "--http", "127.0.0.1:" + freePort(), "--cluster", cluster, "--storage", "memory",
-                        "--election-timeout-ms", "3000", "--snapshot-entries", "0");
-                children.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-                        .redirectOutput(dir.resolve("n" + i + ".log").toFile()).start());
+                        "--election-timeout-ms", "3000", "--snapshot-entries", "0")));
             }
             n1 = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.resolve("n1").toString(),
                     "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + freePort(), "--cluster", cluster,
@@ -101,24 +96,6 @@ public final class ProcessClusterBenchmark {
             for (Process p : children) {
                 p.destroyForcibly().waitFor();
             }
-        }
-    }
-
-    /** The classpath to start node processes with: this benchmark's own (also under {@code mvn exec:java}). */
-    private static String classpath() {
-        if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader u) {
-            List<String> parts = new ArrayList<>();
-            for (URL url : u.getURLs()) {
-                parts.add(url.getPath());
-            }
-            return String.join(File.pathSeparator, parts);
-        }
-        return System.getProperty("java.class.path");
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -21,10 +21,13 @@ package io.tally.raft.core;
  * @param catchUpMaxLag     a member being added as a voter is first a non-voter, promoted only once its log is
  *                          within this many entries of the leader's (thesis §4.2.1), so that adding an empty
  *                          server never leaves the cluster waiting on it to commit
+ * @param learnerBytesPerTick at most this many bytes of entries go to each non-voter per tick (0: no limit), so
+ *                          that catching a new member up on a long log leaves the machines' CPU and network to the
+ *                          voters' commits
  */
 public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote, boolean checkQuorum,
                          int maxInflight, long maxInflightBytes, long maxAppendBytes, int maxAppendEntries,
-                         int leaseDriftTicks, long catchUpMaxLag) {
+                         int leaseDriftTicks, long catchUpMaxLag, long learnerBytesPerTick) {
 
     public CoreConfig {
         if (heartbeatTicks < 1) {
@@ -39,47 +42,51 @@ public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote,
         if (maxInflight < 1 || maxInflightBytes < 1 || maxAppendBytes < 1 || maxAppendEntries < 1) {
             throw new IllegalArgumentException("flow-control limits must be positive");
         }
-        if (catchUpMaxLag < 0) {
-            throw new IllegalArgumentException("catchUpMaxLag must be >= 0");
+        if (catchUpMaxLag < 0 || learnerBytesPerTick < 0) {
+            throw new IllegalArgumentException("catchUpMaxLag and learnerBytesPerTick must be >= 0");
         }
     }
 
     public static CoreConfig defaults() {
-        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10, 1024);
+        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10, 1024, 16L << 10);
     }
 
     /** Both timeouts at once (setting them one by one can pass through an invalid pair). */
     public CoreConfig withTicks(int election, int heartbeat) {
         return new CoreConfig(election, heartbeat, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries,
-                leaseDriftTicks < election ? leaseDriftTicks : election / 5, catchUpMaxLag); // keep the margin unless it no longer fits
+                leaseDriftTicks < election ? leaseDriftTicks : election / 5, catchUpMaxLag, learnerBytesPerTick); // keep the margin unless it no longer fits
     }
 
     public CoreConfig withElectionTicks(int ticks) {
         return new CoreConfig(ticks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries,
-                leaseDriftTicks < ticks ? leaseDriftTicks : ticks / 5, catchUpMaxLag);
+                leaseDriftTicks < ticks ? leaseDriftTicks : ticks / 5, catchUpMaxLag, learnerBytesPerTick);
     }
 
     public CoreConfig withHeartbeatTicks(int ticks) {
-        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag);
+        return new CoreConfig(electionTicks, ticks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag, learnerBytesPerTick);
     }
 
     public CoreConfig withPreVote(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag);
+        return new CoreConfig(electionTicks, heartbeatTicks, on, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag, learnerBytesPerTick);
     }
 
     public CoreConfig withMaxAppendEntries(int n) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n, leaseDriftTicks, catchUpMaxLag);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, n, leaseDriftTicks, catchUpMaxLag, learnerBytesPerTick);
     }
 
     public CoreConfig withCheckQuorum(boolean on) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, on, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag, learnerBytesPerTick);
     }
 
     public CoreConfig withLeaseDriftTicks(int ticks) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, ticks, catchUpMaxLag);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, ticks, catchUpMaxLag, learnerBytesPerTick);
+    }
+
+    public CoreConfig withLearnerBytesPerTick(long bytes) {
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, catchUpMaxLag, bytes);
     }
 
     public CoreConfig withCatchUpMaxLag(long entries) {
-        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, entries);
+        return new CoreConfig(electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflight, maxInflightBytes, maxAppendBytes, maxAppendEntries, leaseDriftTicks, entries, learnerBytesPerTick);
     }
 }

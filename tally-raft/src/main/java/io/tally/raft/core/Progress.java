@@ -31,6 +31,9 @@ final class Progress {
     long snapshotSentTick;
     /** The highest commit index this follower has been told. */
     long sentCommit;
+    /** Non-voters: the tick {@link #tickBytes} counts for, and the entry bytes sent to it in that tick. */
+    long bytesTick = -1;
+    long tickBytes;
 
     private final ArrayDeque<long[]> inflight = new ArrayDeque<>(); // {lastIndex, bytes}
     private long inflightBytes;

@@ -574,6 +574,7 @@ public final class RaftCore {
     // ---------------------------------------------------------------- leader
 
     private void tickLeader() {
+        replicator.tick();
         heartbeatElapsed++;
         electionElapsed++;
         if (electionElapsed >= cfg.electionTicks()) {

@@ -27,6 +27,8 @@ final class Replicator {
      * each until it holds the configuration in force, or until the tick given here (an election timeout later).
      */
     private final Map<String, Long> lingering = new java.util.HashMap<>();
+    /** A non-voter used up its bytes of this tick: the next tick's flush must resume sending to it. */
+    private boolean throttled;
 
     Replicator(RaftCore core) {
         this.core = core;
@@ -68,6 +70,14 @@ final class Replicator {
 
     void markDirty() {
         dirty = true;
+    }
+
+    /** A new tick: non-voters held back by their byte budget may be sent to again. */
+    void tick() {
+        if (throttled) {
+            throttled = false;
+            dirty = true;
+        }
     }
 
     boolean isDirty() {
@@ -121,12 +131,28 @@ final class Replicator {
         if (pr.next > log.lastIndex() && (pr.state != Progress.State.PROBE || pr.match >= log.lastIndex())) {
             return false; // nothing to send; but a probe goes out even without new entries (a member just added)
         }
+        boolean learner = core.cfg.learnerBytesPerTick() > 0 && !core.configuration().isVoter(pr.id);
+        if (learner) {
+            if (pr.bytesTick != core.ticks) {
+                pr.bytesTick = core.ticks;
+                pr.tickBytes = 0;
+            }
+            if (pr.tickBytes >= core.cfg.learnerBytesPerTick()) {
+                throttled = true;
+                return false; // catch-up of a non-voter is paced: it waits for the next tick
+            }
+        }
         long prev = pr.next - 1;
         long prevTerm = log.term(prev);
         List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, core.cfg.maxAppendBytes(), core.cfg.maxAppendEntries());
         core.send(new AppendRequest(core.id, pr.id, core.term, prev, prevTerm, entries, core.commitIndex));
         long last = prev + entries.size();
         pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
+        if (learner) {
+            for (Entry e : entries) {
+                pr.tickBytes += e.sizeBytes();
+            }
+        }
         if (pr.state == Progress.State.REPLICATE) {
             long bytes = 0;
             for (Entry e : entries) {

@@ -148,7 +148,11 @@ public final class SimKvClient {
                 finish("ok");
                 done.run();
             } else if (e == null) {
-                throw new AssertionError("client " + id + ": unexpected " + r + " for " + cmd);
+                // Thrown from a simulation event, not from the future's callback (which would swallow it).
+                AssertionError unexpected = new AssertionError("client " + id + ": unexpected " + r + " for " + cmd);
+                cluster.simulation().schedule(0, "client " + id + " got an unexpected result", () -> {
+                    throw unexpected;
+                });
             } else if (e instanceof NotLeaderException nl) {
                 follow(nl);
                 retryLater(() -> attemptWrite(cmd, in, done));

@@ -146,7 +146,12 @@ class KvScenariosTest {
         } else {
             cl.get(key, value -> {
                 if (!f.randomKeys() && !value.equals(predicted.toString())) {
-                    throw fatal("client " + cl.id() + " read '" + value + "' from its own key, expected '" + predicted + "'");
+                    // A throw here would be swallowed by the read's future: fail through a simulation event instead.
+                    String message = "client " + cl.id() + " read '" + value + "' from its own key, expected '" + predicted + "'";
+                    cl.simulation().schedule(0, "own-key check failed", () -> {
+                        throw fatal(message);
+                    });
+                    return;
                 }
                 loop(cl, i, f, rnd, stop, appended, predicted, n);
             });
