@@ -96,6 +96,8 @@ public final class JoinCatchUpBenchmark {
 
             AtomicReference<Histogram> phase = new AtomicReference<>(new Histogram(3_600_000_000L, 3));
             AtomicLong seq = new AtomicLong(entries);
+            // Per second since the start of the paced load: the worst latency, to see when in the join any delay falls.
+            java.util.concurrent.ConcurrentHashMap<Long, Long> worstBySecond = new java.util.concurrent.ConcurrentHashMap<>();
             long periodNanos = 1_000_000_000L / rate;
             long start = System.nanoTime();
             pacer.scheduleAtFixedRate(() -> {
@@ -105,6 +107,7 @@ public final class JoinCatchUpBenchmark {
                 Histogram h = phase.get();
                 leader.apply(put(n)).whenComplete((r, e) -> {
                     long micros = Math.max(0, (System.nanoTime() - intended) / 1000);
+                    worstBySecond.merge((intended - start) / 1_000_000_000L, micros, Math::max);
                     synchronized (h) {
                         h.recordValue(Math.min(micros, h.getHighestTrackableValue()));
                     }
@@ -133,6 +136,12 @@ public final class JoinCatchUpBenchmark {
             Thread.sleep(1000); // let the last writes complete before reading the histogram
             System.out.printf("%,d writes/s paced; n4 went from empty to voter in %.1f s (%s)%n", rate, joinSeconds,
                     joinFlag ? "started with --join: JVM start included" : "process started beforehand, added by addMember");
+            long firstJoinSecond = (joinStart - start) / 1_000_000_000L;
+            StringBuilder timeline = new StringBuilder("  worst latency per second of the join (ms):");
+            for (long sec = firstJoinSecond; sec <= firstJoinSecond + (long) joinSeconds; sec++) {
+                timeline.append(' ').append(worstBySecond.getOrDefault(sec, 0L) / 1000);
+            }
+            System.out.println(timeline);
             report("before the join", beforeJoin);
             report("during the join", duringJoin);
             System.out.printf("p99 during / before = %.2f%n",
@@ -153,6 +162,9 @@ public final class JoinCatchUpBenchmark {
                 "--raft", "127.0.0.1:" + raftPort, "--http", "127.0.0.1:" + freePort(), "--election-timeout-ms", "3000",
                 "--snapshot-entries", Integer.toString(snapshotEntries)));
         flags.addAll(more);
+        if (Boolean.getBoolean("n4.memory")) {
+            flags.addAll(List.of("--storage", "memory"));
+        }
         String jvm = System.getProperty("n4.jvm", "");
         return BenchProcesses.startNode(dir.resolve("n4.log"), jvm.isBlank() ? List.of() : List.of(jvm.split(" ")), flags);
     }
