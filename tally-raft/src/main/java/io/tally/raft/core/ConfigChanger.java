@@ -84,6 +84,7 @@ final class ConfigChanger {
             report(staleBase(requestId, expectedIndex));
         } else {
             pending = new Pending(requestId, change, expectedIndex, core.ticks + Math.max(1, timeoutTicks));
+            core.replicator.markDirty(); // so that the next takeOutput starts it
         }
     }
 
@@ -91,13 +92,11 @@ final class ConfigChanger {
         return pending != null;
     }
 
-    /** Whether {@link #advance} may have something to do on this leader. */
-    boolean hasWork() {
-        return pending != null || core.configuration().isJoint()
-                || trackedCommittedIndex != core.log.configurationIndexAtOrBelow(core.commitIndex);
-    }
-
-    /** Leader, before replicating: moves the change along as far as commits and catch-up allow. */
+    /**
+     * Leader, before replicating: moves the change along as far as commits and catch-up allow. Everything that can
+     * let it move (a commit, an acknowledgement, a new request) marks the replicator dirty, which makes the driver
+     * take output and so call this.
+     */
     void advance() {
         long committedAt = core.log.configurationIndexAtOrBelow(core.commitIndex);
         if (committedAt != trackedCommittedIndex) {

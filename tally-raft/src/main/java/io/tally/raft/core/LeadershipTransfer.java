@@ -58,6 +58,7 @@ final class LeadershipTransfer {
         this.deadline = core.ticks + Math.max(1, timeoutTicks);
         this.lastSentTick = -1; // never sent
         core.reads.revokeLease();
+        core.replicator.markDirty(); // so that the next takeOutput sends TimeoutNow if the target is up to date
     }
 
     /** Whether a transfer is in progress (on the leader: proposals are refused meanwhile). */

@@ -356,7 +356,7 @@ public final class RaftCore {
 
     /** Whether {@link #takeOutput()} has anything to report. */
     public boolean hasOutput() {
-        return out.hasAny() || (role == Role.LEADER && (replicator.isDirty() || changer.hasWork() || transfer.active()))
+        return out.hasAny() || (role == Role.LEADER && replicator.isDirty())
                 || Math.min(commitIndex, log.stableIndex()) > emittedIndex;
     }
 

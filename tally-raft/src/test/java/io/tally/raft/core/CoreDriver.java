@@ -48,6 +48,8 @@ final class CoreDriver {
     final Map<String, List<Entry>> applied = new LinkedHashMap<>();
     /** Answers to read requests, per node, in order. */
     final Map<String, List<ReadState>> reads = new LinkedHashMap<>();
+    /** Answers to membership changes and leadership transfers, in order (all nodes). */
+    final List<AdminResult> admin = new ArrayList<>();
     /** Every (term, leader id) pair ever observed through role changes. */
     final Map<Long, Set<String>> leadersByTerm = new LinkedHashMap<>();
 
@@ -132,6 +134,7 @@ final class CoreDriver {
             sent.addAll(o.messages());
             applied.get(id).addAll(o.committed());
             reads.get(id).addAll(o.reads());
+            admin.addAll(o.admin());
             ArrayDeque<PendingPersist> q = pending.get(id);
             if (holdPersist.contains(id) || !q.isEmpty()) {
                 q.add(new PendingPersist(o));
