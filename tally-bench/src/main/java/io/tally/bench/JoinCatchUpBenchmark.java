@@ -137,7 +137,11 @@ public final class JoinCatchUpBenchmark {
             System.out.printf("%,d writes/s paced; n4 went from empty to voter in %.1f s (%s)%n", rate, joinSeconds,
                     joinFlag ? "started with --join: JVM start included" : "process started beforehand, added by addMember");
             long firstJoinSecond = (joinStart - start) / 1_000_000_000L;
-            StringBuilder timeline = new StringBuilder("  worst latency per second of the join (ms):");
+            StringBuilder timeline = new StringBuilder("  worst latency per second, last 10 s before the join (ms):");
+            for (long sec = Math.max(0, firstJoinSecond - 10); sec < firstJoinSecond; sec++) {
+                timeline.append(' ').append(worstBySecond.getOrDefault(sec, 0L) / 1000);
+            }
+            timeline.append("\n  worst latency per second of the join (ms):");
             for (long sec = firstJoinSecond; sec <= firstJoinSecond + (long) joinSeconds; sec++) {
                 timeline.append(' ').append(worstBySecond.getOrDefault(sec, 0L) / 1000);
             }

@@ -386,7 +386,7 @@ public final class RaftNode<R> implements AutoCloseable {
     // ---------------------------------------------------------------- membership and leadership
 
     /** Default time a membership change may take (catch-up of a new voter included). */
-    public static final Duration DEFAULT_CHANGE_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_CHANGE_TIMEOUT = Duration.ofMinutes(10);
 
     /**
      * Changes the membership by joint consensus (Raft thesis §4.3); call it on the leader. The future completes
@@ -681,7 +681,10 @@ public final class RaftNode<R> implements AutoCloseable {
             applier.restore(o.restore()); // before the entries that follow the snapshot
         }
         for (String peer : o.snapshotSends()) {
-            snapshotSender.start(peer, core.term());
+            // A member being caught up gets its snapshot at the pace of its log entries (CoreConfig.learnerBytesPerTick).
+            long paced = core.configuration().isVoter(peer) ? 0
+                    : config.core().learnerBytesPerTick() * 1_000_000_000L / config.tickInterval().toNanos();
+            snapshotSender.start(peer, core.term(), paced);
         }
         for (CompletableFuture<Void> f : awaitingPersist) {
             writer.afterPendingWrites(() -> applier.completeLater(() -> f.complete(null)));

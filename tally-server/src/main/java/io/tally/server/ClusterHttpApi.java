@@ -29,7 +29,7 @@ import java.util.concurrent.TimeoutException;
 final class ClusterHttpApi {
 
     /** How long a cluster change may take when the request does not say (catch-up of a new voter included). */
-    static final String DEFAULT_TIMEOUT = "60s";
+    static final String DEFAULT_TIMEOUT = "10m";
     /** Bodies are small JSON objects. */
     static final int MAX_BODY = 4096;
 

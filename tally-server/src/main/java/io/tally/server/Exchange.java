@@ -27,7 +27,8 @@ final class Exchange {
         this.http = http;
         this.query = parseQuery(http.getRequestURI().getRawQuery());
         String path = http.getRequestURI().getRawPath();
-        String dflt = path != null && path.startsWith("/v1/cluster/") ? ClusterHttpApi.DEFAULT_TIMEOUT : "5s";
+        boolean clusterChange = path != null && path.startsWith("/v1/cluster/") && !"GET".equals(http.getRequestMethod());
+        String dflt = clusterChange ? ClusterHttpApi.DEFAULT_TIMEOUT : "5s";
         this.timeout = Durations.parse(query.getOrDefault("timeout", dflt));
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }

@@ -48,7 +48,7 @@ public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote,
     }
 
     public static CoreConfig defaults() {
-        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10, 1024, 16L << 10);
+        return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10, 1024, 8L << 10);
     }
 
     /** Both timeouts at once (setting them one by one can pass through an invalid pair). */

@@ -211,8 +211,9 @@ final class Replicator {
         // The follower is alive but behind: if our last AppendEntries to it looks lost, send again.
         int hb = core.cfg.heartbeatTicks();
         if (pr.state == Progress.State.SNAPSHOT) {
-            // A transfer that has gone on for ten election timeouts without completing is presumed lost.
-            if (core.ticks - pr.snapshotSentTick >= 10L * core.cfg.electionTicks()) {
+            // A transfer that has gone on for ten election timeouts without completing is presumed lost. Not so for a
+            // non-voter: its transfer is paced and may take long; the runtime reports it failed if it stalls.
+            if (core.configuration().isVoter(pr.id) && core.ticks - pr.snapshotSentTick >= 10L * core.cfg.electionTicks()) {
                 pr.snapshotFailed(core.ticks);
             }
         } else if (pr.state == Progress.State.PROBE) {

@@ -61,7 +61,15 @@ public final class SnapshotSender {
 
     /** Starts streaming the latest snapshot to {@code peer} as leader of {@code term}, unless already doing so. */
     public void start(String peer, long term) {
-        executor.execute(() -> begin(peer, term));
+        start(peer, term, 0);
+    }
+
+    /**
+     * As {@link #start(String, long)}, at no more than {@code bytesPerSecond} (0: as fast as the window allows):
+     * a snapshot for a member being caught up is paced like its log entries, so that it does not starve the voters.
+     */
+    public void start(String peer, long term, long bytesPerSecond) {
+        executor.execute(() -> begin(peer, term, bytesPerSecond));
     }
 
     public void onAck(SnapshotAck ack) {
@@ -84,6 +92,11 @@ public final class SnapshotSender {
         final SnapshotMeta meta;
         final byte[] configuration;
         final ArrayDeque<SnapshotChunk> unacked = new ArrayDeque<>();
+        /** Pacing: at most this many bytes per second (0: unpaced), counted from {@link #pacedSinceNanos}. */
+        final long bytesPerSecond;
+        final long pacedSinceNanos;
+        long pacedBytes;
+        boolean refillScheduled;
         InputStream in;
         long nextOffset;
         boolean allRead;
@@ -93,10 +106,12 @@ public final class SnapshotSender {
         int duplicateAcks;
         RaftRuntime.Cancellable timer;
 
-        Transfer(String peer, long term, SnapshotMeta meta) {
+        Transfer(String peer, long term, SnapshotMeta meta, long bytesPerSecond, long now) {
             this.peer = peer;
             this.term = term;
             this.meta = meta;
+            this.bytesPerSecond = bytesPerSecond;
+            this.pacedSinceNanos = now;
             this.configuration = ConfigurationCodec.encode(meta.configuration());
         }
 
@@ -114,7 +129,7 @@ public final class SnapshotSender {
         }
     }
 
-    private void begin(String peer, long term) {
+    private void begin(String peer, long term, long bytesPerSecond) {
         if (transfers.containsKey(peer)) {
             return;
         }
@@ -123,7 +138,7 @@ public final class SnapshotSender {
             if (latest.isEmpty()) {
                 throw new IOException("no snapshot to send");
             }
-            Transfer t = new Transfer(peer, term, latest.get());
+            Transfer t = new Transfer(peer, term, latest.get(), bytesPerSecond, runtime.nanoTime());
             transfers.put(peer, t);
             openAt(t, 0);
             fill(t);
@@ -152,6 +167,13 @@ public final class SnapshotSender {
     private void fill(Transfer t) throws IOException {
         long size = t.meta.sizeBytes();
         while (t.unacked.size() < policy.windowChunks() && !t.allRead) {
+            if (t.bytesPerSecond > 0) {
+                long allowed = (runtime.nanoTime() - t.pacedSinceNanos) / 1000 * t.bytesPerSecond / 1_000_000 + policy.chunkBytes();
+                if (t.pacedBytes >= allowed) {
+                    schedulePacedFill(t, t.pacedBytes - allowed);
+                    return;
+                }
+            }
             byte[] data = t.in.readNBytes((int) Math.min(policy.chunkBytes(), size - t.nextOffset));
             boolean done = t.nextOffset + data.length >= size;
             if (data.length == 0 && !done) {
@@ -161,9 +183,31 @@ public final class SnapshotSender {
                     data, done, t.configuration);
             transport.send(c);
             t.unacked.addLast(c);
+            t.pacedBytes += data.length;
             t.nextOffset += data.length;
             t.allRead = done;
         }
+    }
+
+    /** Sends on once the pace allows {@code overBytes} more (at least a millisecond from now). */
+    private void schedulePacedFill(Transfer t, long overBytes) {
+        if (t.refillScheduled) {
+            return;
+        }
+        t.refillScheduled = true;
+        long delayMicros = Math.max(1000, (overBytes + 1) * 1_000_000 / t.bytesPerSecond);
+        runtime.schedule(delayMicros, TimeUnit.MICROSECONDS, () -> executor.execute(() -> {
+            t.refillScheduled = false;
+            if (transfers.get(t.peer) != t) {
+                return;
+            }
+            try {
+                fill(t);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: snapshot transfer to {} failed: {}", self, t.peer, e.toString());
+                finish(t.peer, false);
+            }
+        }));
     }
 
     private void handleAck(SnapshotAck a) {

@@ -28,7 +28,11 @@ final class ClusterCommands {
         try {
             a = CliArgs.parse(args, Set.of("endpoints", "timeout", "non-voter"), Set.of("non-voter"));
             endpoints = TallyClient.parseEndpoints(a.flag("endpoints", ClientCommands.DEFAULT_ENDPOINTS));
-            timeout = a.durationFlag("timeout", command.equals("members") ? "5s" : "60s");
+            timeout = a.durationFlag("timeout", switch (command) {
+                case "members" -> "5s";
+                case "add-member" -> "10m"; // catch-up of a new voter is paced; a large state takes minutes
+                default -> "60s";
+            });
             int min = command.equals("add-member") ? 3 : command.equals("remove-member") ? 1 : 0;
             int max = command.equals("transfer-leader") ? 1 : min;
             if (a.positional.size() < min || a.positional.size() > max) {

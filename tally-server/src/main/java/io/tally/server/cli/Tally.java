@@ -26,7 +26,7 @@ public final class Tally {
               delete KEY               delete a key                    scan PREFIX [--limit N]
               status                   the answering node's status
 
-            Change the cluster (--endpoints and --timeout as above; the timeout defaults to 60s):
+            Change the cluster (--endpoints as above; --timeout defaults to 10m for add-member, 60s otherwise):
               members                  list the members and the configuration index
               add-member ID RAFT_ADDR HTTP_ADDR [--non-voter]
                                        add a voter (caught up first, then promoted) or a non-voter
