@@ -9,7 +9,6 @@ import io.tally.raft.message.TimeoutNow;
 import io.tally.raft.message.VoteRequest;
 import io.tally.raft.message.VoteResponse;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

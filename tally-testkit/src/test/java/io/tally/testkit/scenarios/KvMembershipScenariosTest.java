@@ -33,6 +33,9 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 
 import static io.tally.testkit.harness.Cluster.fatal;
+import static io.tally.testkit.scenarios.KvScenarioSupport.checkAppends;
+import static io.tally.testkit.scenarios.KvScenarioSupport.currentValue;
+import static io.tally.testkit.scenarios.KvScenarioSupport.ownKey;
 import static io.tally.testkit.kv.KvSimCluster.id;
 
 /**
@@ -192,7 +195,7 @@ class KvMembershipScenariosTest {
         changeMembershipLater(c, rnd, stop, churn);
         switch (fault) {
             case UNRELIABLE -> { } // on throughout, from the start
-            case PARTITION -> repartitionLater(c, rnd, stop);
+            case PARTITION -> KvScenarioSupport.repartitionLater(c, rnd, stop);
             case CRASH -> crashOrRestartLater(c, rnd, stop);
         }
         c.sleep(ROUND_MILLIS);
@@ -240,9 +243,6 @@ class KvMembershipScenariosTest {
 
     // ---------------------------------------------------------------- the clients
 
-    private static String ownKey(int client) {
-        return "k" + client;
-    }
 
     private static void next(SimKvClient cl, int i, RandomGenerator rnd, boolean[] stop, List<String> appended,
                              StringBuilder predicted, Churn checks) {
@@ -277,30 +277,7 @@ class KvMembershipScenariosTest {
     }
 
     /** Reads a key through a fresh client (its read joins the history). */
-    private static String currentValue(KvSimCluster c, String key, List<Operation<KvModel.Input, String>> history, int round) {
-        String[] out = {null};
-        SimKvClient reader = new SimKvClient(c, 900_000 + round, history, true);
-        reader.get(key, v -> out[0] = v);
-        c.simulation().runUntil(() -> out[0] != null, 30_000);
-        if (out[0] == null) {
-            throw fatal("could not read " + key + " within 30 s");
-        }
-        return out[0];
-    }
 
-    private static void checkAppends(int client, String value, List<String> appends) {
-        int from = 0;
-        for (String a : appends) {
-            int at = value.indexOf(a, from);
-            if (at < 0) {
-                throw fatal("client " + client + "'s append '" + a + "' is missing or out of order in '" + value + "'");
-            }
-            if (value.indexOf(a, at + a.length()) >= 0) {
-                throw fatal("client " + client + "'s append '" + a + "' is present twice in '" + value + "'");
-            }
-            from = at + a.length();
-        }
-    }
 
     // ---------------------------------------------------------------- the faults
 
@@ -360,20 +337,6 @@ class KvMembershipScenariosTest {
     }
 
     /** Re-draws a random two-way partition every 1 s + 0–200 ms until the round stops (as {@link KvScenariosTest}). */
-    private static void repartitionLater(KvSimCluster c, RandomGenerator rnd, boolean[] stop) {
-        c.simulation().schedule((1000 + rnd.nextInt(200)) * 1_000_000L, "repartition", () -> {
-            if (stop[0]) {
-                return;
-            }
-            List<Integer> a = new ArrayList<>();
-            List<Integer> b = new ArrayList<>();
-            for (int i = 0; i < c.size(); i++) {
-                (rnd.nextBoolean() ? a : b).add(i);
-            }
-            c.partition(a.stream().mapToInt(Integer::intValue).toArray(), b.stream().mapToInt(Integer::intValue).toArray());
-            repartitionLater(c, rnd, stop);
-        });
-    }
 
     /**
      * Every 0.5–1.5 s until the round stops: restarts a crashed node (always when two are down, else half the

@@ -17,6 +17,9 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 
 import static io.tally.testkit.harness.Cluster.fatal;
+import static io.tally.testkit.scenarios.KvScenarioSupport.checkAppends;
+import static io.tally.testkit.scenarios.KvScenarioSupport.currentValue;
+import static io.tally.testkit.scenarios.KvScenarioSupport.ownKey;
 
 /**
  * SCENARIOS.md, key/value scenarios (course parts 4A/4B), in the simulator. A round: N clients loop for 5 s
@@ -74,7 +77,7 @@ class KvScenariosTest {
             next(clients[i], i, f, rnd, stop, appended.get(i), predicted[i], n);
         }
         if (f.partitions()) {
-            repartition(c, rnd, stop);
+            KvScenarioSupport.repartitionLater(c, rnd, stop);
         }
         c.sleep(5_000);
         stop[0] = true;
@@ -111,9 +114,6 @@ class KvScenariosTest {
         }
     }
 
-    private static String ownKey(int client) {
-        return "k" + client;
-    }
 
     /** Virtual time a client waits between operations: keeps histories to thousands of operations per round. */
     private static final long THINK_NANOS = 10_000_000L;
@@ -159,46 +159,9 @@ class KvScenariosTest {
     }
 
     /** Re-draws a random two-way partition every 1 s + 0–200 ms until the round stops. */
-    private static void repartition(KvSimCluster c, RandomGenerator rnd, boolean[] stop) {
-        c.simulation().schedule((1000 + rnd.nextInt(200)) * 1_000_000L, "repartition", () -> {
-            if (stop[0]) {
-                return;
-            }
-            List<Integer> a = new ArrayList<>();
-            List<Integer> b = new ArrayList<>();
-            for (int i = 0; i < c.size(); i++) {
-                (rnd.nextBoolean() ? a : b).add(i);
-            }
-            c.partition(a.stream().mapToInt(Integer::intValue).toArray(), b.stream().mapToInt(Integer::intValue).toArray());
-            repartition(c, rnd, stop);
-        });
-    }
 
     /** Reads a key through a fresh client (its read joins the history). */
-    private static String currentValue(KvSimCluster c, String key, List<Operation<KvModel.Input, String>> history, int round) {
-        String[] out = {null};
-        SimKvClient reader = new SimKvClient(c, 900_000 + round, history, true);
-        reader.get(key, v -> out[0] = v);
-        c.simulation().runUntil(() -> out[0] != null, 30_000);
-        if (out[0] == null) {
-            throw fatal("could not read " + key + " within 30 s");
-        }
-        return out[0];
-    }
 
-    private static void checkAppends(int client, String value, List<String> appends) {
-        int from = 0;
-        for (String a : appends) {
-            int at = value.indexOf(a, from);
-            if (at < 0) {
-                throw fatal("client " + client + "'s append '" + a + "' is missing or out of order in '" + value + "'");
-            }
-            if (value.indexOf(a, at + a.length()) >= 0) {
-                throw fatal("client " + client + "'s append '" + a + "' is present twice in '" + value + "'");
-            }
-            from = at + a.length();
-        }
-    }
 
     private static Stream<DynamicTest> scenario(String name, Faults f) {
         return Seeds.each(KvScenariosTest.class, name, Seeds.kvCount(), seed -> generic(seed, f));
