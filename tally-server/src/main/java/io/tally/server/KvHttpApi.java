@@ -201,7 +201,12 @@ final class KvHttpApi implements AutoCloseable {
             }
         } else if (rawPath.startsWith("/v1/cluster/members/")) {
             requireMethod(method, "DELETE");
-            String id = java.net.URLDecoder.decode(rawPath.substring("/v1/cluster/members/".length()), StandardCharsets.UTF_8);
+            String id;
+            try {
+                id = java.net.URLDecoder.decode(rawPath.substring("/v1/cluster/members/".length()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw HttpError.badRequest("malformed member id: " + e.getMessage());
+            }
             viaLeader(ex, true, () -> cluster.remove(ex, id));
         } else if (rawPath.equals("/v1/cluster/leader")) {
             requireMethod(method, "POST");

@@ -60,7 +60,12 @@ class KvHttpApiTest {
     }
 
     static Resp call(int node, String method, String pathAndQuery, String body, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + cluster.http(node) + pathAndQuery))
+        return call(cluster.http(node), method, pathAndQuery, body, headers);
+    }
+
+    /** A request to the node whose HTTP API is at {@code address}; the answer as is. */
+    static Resp call(String address, String method, String pathAndQuery, String body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + address + pathAndQuery))
                 .timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);

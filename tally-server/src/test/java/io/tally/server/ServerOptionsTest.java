@@ -45,6 +45,23 @@ class ServerOptionsTest {
     }
 
     @Test
+    void joinTakesHttpAddressesAndAnOptionalNonVoterSwitch() throws Exception {
+        String[] base = {"--id", "n4", "--data-dir", "d", "--raft", "h:1", "--http", "h:2"};
+        ServerOptions voter = ServerOptions.parse(concat(base, "--join", "a:8001,b:8002"));
+        assertEquals(List.of("a:8001", "b:8002"), voter.join());
+        assertTrue(!voter.nonVoter());
+        ServerOptions nonVoter = ServerOptions.parse(concat(base, "--non-voter", "--join", "a:8001"));
+        assertTrue(nonVoter.nonVoter());
+        assertEquals(List.of(), ServerOptions.parse(base).join());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void badInputIsRefusedWithTheReason() {
         List<List<String>> cases = List.of(
                 List.of("--id", "n1"),
@@ -58,6 +75,10 @@ class ServerOptionsTest {
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--storage", "tape"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--election-timeout-ms", "5"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--snapshot-entries", "-1"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "h:8", "--cluster", "n1=h:1"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--non-voter"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "nowhere"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "h:8", "--non-voter=maybe"),
                 List.of("--id", "n1", "--id", "n2"),
                 List.of("stray"),
                 List.of("--id"));

@@ -1,0 +1,87 @@
+package io.tally.server;
+
+import io.tally.testkit.harness.Poll;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The cluster endpoints of HTTP API v1 against a live three-node cluster in this JVM: listing, leadership transfer
+ * and every refusal (bad JSON, bad addresses, invalid changes, stale {@code ?cas=}, wrong methods).
+ */
+class ClusterHttpApiTest {
+
+    private static InProcessCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new InProcessCluster(3);
+        cluster.awaitLeader();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cluster.close();
+    }
+
+    private static KvHttpApiTest.Resp call(int node, String method, String pathAndQuery, String body) throws Exception {
+        return KvHttpApiTest.call(cluster.http(node), method, pathAndQuery, body, java.util.Map.of());
+    }
+
+    private static void assertError(KvHttpApiTest.Resp r, int status, String code) {
+        assertEquals(status, r.status(), r.text());
+        assertEquals(code, r.code(), r.text());
+        assertTrue(r.json().get("error").asText().length() > 3, r.text());
+    }
+
+    @Test
+    void membersAreListedByAnyNode() throws Exception {
+        int follower = (cluster.awaitLeader() + 1) % 3;
+        KvHttpApiTest.Resp r = call(follower, "GET", "/v1/cluster/members", null);
+        assertEquals(200, r.status(), r.text());
+        assertEquals(3, r.json().get("members").size(), r.text());
+        assertFalse(r.json().get("joint").asBoolean());
+        assertTrue(r.json().get("index").asLong() >= 1);
+        for (var m : r.json().get("members")) {
+            assertTrue(m.get("voter").asBoolean(), r.text());
+            assertFalse(m.get("raft").asText().isEmpty(), r.text());
+        }
+    }
+
+    @Test
+    void badRequestsAreRefusedWithAReason() throws Exception {
+        int any = cluster.awaitLeader();
+        assertError(call(any, "POST", "/v1/cluster/members", "{not json"), 400, "bad-request");
+        assertError(call(any, "POST", "/v1/cluster/members", "[1, 2]"), 400, "bad-request");
+        assertError(call(any, "POST", "/v1/cluster/members", ""), 400, "bad-request");
+        assertError(call(any, "POST", "/v1/cluster/members", "{\"raft\": \"127.0.0.1:1\", \"http\": \"127.0.0.1:2\"}"), 400, "bad-request");
+        assertError(call(any, "POST", "/v1/cluster/members", "{\"id\": \"x\", \"raft\": \"nowhere\", \"http\": \"127.0.0.1:2\"}"), 400, "bad-request");
+        assertError(call(any, "POST", "/v1/cluster/members", "{\"id\": \"x\", \"raft\": \"127.0.0.1:1\", \"http\": \"127.0.0.1:2\", \"voter\": \"yes\"}"), 400, "bad-request");
+        assertError(call(any, "DELETE", "/v1/cluster/members/nobody", null), 400, "invalid-change");
+        assertError(call(any, "POST", "/v1/cluster/leader", "{\"id\": \"nobody\"}"), 400, "invalid-change");
+        assertError(call(any, "DELETE", "/v1/cluster/members/n1?cas=0", null), 409, "conflict");
+        assertError(call(any, "PUT", "/v1/cluster/members", "{}"), 405, "method-not-allowed");
+        assertError(call(any, "GET", "/v1/cluster/leader", null), 405, "method-not-allowed");
+        assertEquals(3, call(any, "GET", "/v1/cluster/members", null).json().get("members").size(), "nothing changed");
+    }
+
+    @Test
+    void leadershipMovesToTheNamedMemberThroughAnyNode() throws Exception {
+        int leader = cluster.awaitLeader();
+        int target = (leader + 1) % 3;
+        String targetId = cluster.nodes.get(target).raft().id();
+        KvHttpApiTest.Resp r = call((leader + 2) % 3, "POST", "/v1/cluster/leader", "{\"id\": \"" + targetId + "\"}");
+        assertEquals(200, r.status(), r.text());
+        assertEquals(targetId, r.json().get("leader").asText());
+        Poll.until("the target leads", Duration.ofSeconds(5), () -> cluster.awaitLeader() == target);
+        KvHttpApiTest.Resp any = call(target, "POST", "/v1/cluster/leader", "{}");
+        assertEquals(200, any.status(), any.text());
+        assertFalse(any.json().get("leader").asText().equals(targetId), "moved to another voter: " + any.text());
+    }
+}
