@@ -469,6 +469,10 @@ final class KvHttpApi implements AutoCloseable {
         boolean forwarded = ex.header(LeaderForwarder.FORWARDED_HEADER) != null;
         byte[] body = null;
         while (true) {
+            if (kv.node().status().removed()) {
+                // It may never hear from a leader again: say so at once, so that the client asks another member.
+                throw HttpError.noLeader("this node was removed from the cluster; ask one of its members");
+            }
             if (kv.node().state() == RaftState.LEADER) {
                 try {
                     local.run();
