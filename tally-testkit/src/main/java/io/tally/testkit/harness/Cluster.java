@@ -1,13 +1,11 @@
 package io.tally.testkit.harness;
 
-import io.tally.raft.ClusterChangeException;
 import io.tally.raft.LeaderChange;
 import io.tally.raft.Membership;
 import io.tally.raft.NotLeaderException;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
-import io.tally.raft.core.ConfigChange;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.core.Member;
 import io.tally.raft.runtime.RaftRuntime;
@@ -22,9 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.random.RandomGenerator;
 
@@ -415,49 +411,26 @@ public abstract class Cluster implements AutoCloseable {
         return best;
     }
 
-    /**
-     * Drives the cluster to exactly {@code members} (as a {@link ConfigChange.SetMembers}, so retrying is
-     * harmless): asks whichever node leads, again after a lost leadership or an outcome-unknown answer, until a
-     * change succeeds or {@code maxMillis} pass. Returns the committed membership.
-     */
+    /** Drives the cluster to exactly {@code members}, asking whichever node leads ({@link MembershipDriver}). */
     public Membership changeMembership(List<Member> members, long maxMillis) {
-        long deadline = clock().nowMillis() + maxMillis;
-        Throwable last = null;
-        while (clock().nowMillis() < deadline) {
+        return MembershipDriver.setMembers(clock(), () -> {
             int leader = currentLeader();
-            if (leader < 0) {
-                sleep(50);
-                continue;
-            }
-            long left = deadline - clock().nowMillis();
-            CompletableFuture<Membership> f = nodes.get(leader).changeMembership(new ConfigChange.SetMembers(members), -1,
-                    Duration.ofMillis(Math.max(1, left)));
-            clock().await(f::isDone, left + 1_000);
-            if (!f.isDone()) {
-                throw fatal("membership change on " + id(leader) + " never answered");
-            }
-            if (!f.isCompletedExceptionally()) {
-                return f.join();
-            }
-            last = f.handle((v, e) -> e).join();
-            if (last instanceof CompletionException ce) {
-                last = ce.getCause();
-            }
-            if (last instanceof ClusterChangeException c && c.kind() == ClusterChangeException.Kind.INVALID) {
-                throw fatal("membership change to " + members + " is invalid: " + c.getMessage());
-            }
-            sleep(50); // not the leader any more, a change in progress, or outcome unknown: ask again
-        }
-        throw fatal("membership change to " + members + " did not succeed within " + maxMillis + " ms; last error: " + last);
+            return leader < 0 ? null : nodes.get(leader);
+        }, members, maxMillis, () -> "nodes: " + describeNodes());
     }
 
     /** Voting members with ids {@code n<i>} for the given indexes. */
     public static List<Member> voters(int... indexes) {
-        List<Member> ms = new ArrayList<>();
-        for (int i : indexes) {
-            ms.add(Member.voter(id(i)));
+        return MembershipDriver.voters(indexes);
+    }
+
+    private String describeNodes() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            RaftNode<Long> node = nodes.get(i);
+            sb.append(i == 0 ? "" : "; ").append(id(i)).append(": ").append(node == null ? "down" : node.status());
         }
-        return ms;
+        return sb.toString();
     }
 
     /** Checks the invariants once more and stops every node. */

@@ -10,7 +10,6 @@ import io.tally.testkit.sim.SimNetwork;
 import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
 
-import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 
@@ -42,7 +41,7 @@ public final class SimCluster extends Cluster {
         this.net = new SimNetwork(sim);
         this.incarnations = new NodeIncarnation[n];
         this.scenarioRandom = sim.newRandom();
-        this.clock = new SimClock();
+        this.clock = new SimClock(sim);
     }
 
     /** A started, bootstrapped cluster of {@code n} nodes with PreVote and CheckQuorum on. */
@@ -182,29 +181,5 @@ public final class SimCluster extends Cluster {
     @Override
     protected void kill(int i, RaftNode<Long> node) {
         incarnations[i].kill();
-    }
-
-    /** Virtual time: sleeping runs the simulation. */
-    private final class SimClock implements HarnessClock {
-
-        @Override
-        public long nowMillis() {
-            return sim.nowMillis();
-        }
-
-        @Override
-        public void sleep(long millis) {
-            sim.runFor(millis);
-        }
-
-        @Override
-        public void after(long millis, Runnable task) {
-            sim.schedule(millis * 1_000_000L, "harness", task);
-        }
-
-        @Override
-        public boolean await(BooleanSupplier condition, long maxMillis) {
-            return sim.runUntil(condition, maxMillis);
-        }
     }
 }

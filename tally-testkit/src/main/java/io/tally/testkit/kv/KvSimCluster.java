@@ -3,16 +3,16 @@ package io.tally.testkit.kv;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
 import io.tally.kv.KvStateMachine;
-import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
 import io.tally.raft.RaftConfig;
-import io.tally.raft.RaftException;
 import io.tally.raft.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.core.ConfigChange;
 import io.tally.raft.core.Configuration;
 import io.tally.raft.core.Member;
 import io.tally.testkit.harness.InMemoryDisk;
+import io.tally.testkit.harness.MembershipDriver;
+import io.tally.testkit.harness.SimClock;
 import io.tally.testkit.sim.LatencyModel;
 import io.tally.testkit.sim.NodeIncarnation;
 import io.tally.testkit.sim.SimNetwork;
@@ -20,10 +20,8 @@ import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.random.RandomGenerator;
 
 /**
@@ -206,47 +204,14 @@ public final class KvSimCluster implements AutoCloseable {
     }
 
     /**
-     * Drives the cluster to exactly {@code members}, running the simulation: asks whichever node leads, and asks
-     * again after a lost leadership, a conflicting change in progress, a failed catch-up, an outcome-unknown or
-     * timed-out answer, or no answer at all (the node crashed), until a change succeeds or {@code maxMillis} of
-     * virtual time pass. Retrying is harmless: the change sets the whole membership. Returns the committed
-     * membership.
-     *
-     * @throws AssertionError when the change is invalid or does not succeed in time
+     * Drives the cluster to exactly {@code members}, running the simulation, asking whichever node leads
+     * ({@link MembershipDriver}).
      */
     public Membership changeMembership(List<Member> members, long maxMillis) {
-        long deadline = sim.nowMillis() + maxMillis;
-        Throwable last = null;
-        while (sim.nowMillis() < deadline) {
-            long left = deadline - sim.nowMillis();
-            long attempt = Math.max(1, Math.min(left, 10_000));
-            CompletableFuture<Membership> f = requestMembership(members, Duration.ofMillis(attempt));
-            if (f == null) {
-                sim.runFor(Math.min(50, left));
-                continue;
-            }
-            sim.runUntil(f::isDone, attempt + 1_000);
-            if (!f.isDone()) {
-                last = new AssertionError("no answer within " + (attempt + 1_000) + " ms");
-                continue; // the node crashed or was cut off for good: ask whoever leads now
-            }
-            if (!f.isCompletedExceptionally()) {
-                return f.join();
-            }
-            last = f.handle((v, e) -> e).join();
-            if (last instanceof CompletionException ce && ce.getCause() != null) {
-                last = ce.getCause();
-            }
-            if (last instanceof ClusterChangeException c && c.kind() == ClusterChangeException.Kind.INVALID) {
-                throw new AssertionError("membership change to " + members + " is invalid: " + c.getMessage(), c);
-            }
-            if (!(last instanceof RaftException)) {
-                throw new AssertionError("membership change to " + members + " failed unexpectedly: " + last, last);
-            }
-            sim.runFor(Math.min(50, Math.max(1, deadline - sim.nowMillis())));
-        }
-        throw new AssertionError("membership change to " + members + " did not succeed within " + maxMillis
-                + " ms; last error: " + last + "; nodes: " + describe());
+        return MembershipDriver.setMembers(new SimClock(sim), () -> {
+            int leader = currentLeader();
+            return leader < 0 ? null : services[leader].node();
+        }, members, maxMillis, () -> "nodes: " + describe());
     }
 
     /** Every node's role, term, log, commit and applied indexes and configurations (for failure messages). */
@@ -266,15 +231,6 @@ public final class KvSimCluster implements AutoCloseable {
                     .append(" latest ").append(node.configuration());
         }
         return sb.toString();
-    }
-
-    /** Voting members with ids {@code n<i>} for the given slots. */
-    public static List<Member> voters(int... slots) {
-        List<Member> ms = new ArrayList<>();
-        for (int i : slots) {
-            ms.add(Member.voter(id(i)));
-        }
-        return ms;
     }
 
     public long persistedRaftStateBytes(int i) {

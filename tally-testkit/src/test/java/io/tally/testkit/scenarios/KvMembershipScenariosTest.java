@@ -208,7 +208,7 @@ class KvMembershipScenariosTest {
                 c.start(i);
             }
         }
-        Membership m = c.changeMembership(KvSimCluster.voters(ALL), 60_000);
+        Membership m = c.changeMembership(io.tally.testkit.harness.MembershipDriver.voters(ALL), 60_000);
         if (m.configuration().isJoint() || !m.configuration().voters().equals(ids(ALL)) || m.configuration().members().size() != SLOTS) {
             throw fatal("round " + round + ": the membership should be the five voters, got " + m.configuration());
         }
