@@ -1,5 +1,7 @@
 package io.tally.bench;
 
+import io.tally.raft.RaftNode;
+import io.tally.raft.RaftState;
 import io.tally.server.ServerMain;
 
 import java.io.File;
@@ -10,6 +12,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Starting node processes ({@link ServerMain}) from a benchmark: classpath, ports, command lines. */
 final class BenchProcesses {
@@ -41,6 +44,17 @@ final class BenchProcesses {
             return String.join(File.pathSeparator, parts);
         }
         return System.getProperty("java.class.path");
+    }
+
+    /** Waits up to a minute until {@code node} leads and has committed its first entries; logs are in {@code dir}. */
+    static void awaitLeadership(RaftNode<?> node, Path dir) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (node.state() != RaftState.LEADER || node.commitIndex() < 2) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(node.id() + " did not become leader; logs in " + dir);
+            }
+            Thread.sleep(10);
+        }
     }
 
     static int freePort() throws IOException {

@@ -3,7 +3,6 @@ package io.tally.bench;
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.raft.RaftNode;
-import io.tally.raft.RaftState;
 import io.tally.raft.core.Member;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
@@ -35,7 +34,8 @@ import static io.tally.bench.BenchProcesses.freePort;
  * with {@code --join} during the measurement instead, JVM start included.
  *
  * <p>Usage: {@code JoinCatchUpBenchmark [--entries 1000000] [--rate 2000] [--before 20] [--snapshot-entries 400000]
- * [--join-flag]}
+ * [--join-flag]}. For diagnosis, {@code -Dn4.memory=true} gives n4 in-memory storage and {@code -Dn4.jvm="OPTIONS"}
+ * extra JVM options (set them in {@code MAVEN_OPTS} under {@code exec:java}).
  */
 public final class JoinCatchUpBenchmark {
 
@@ -63,7 +63,7 @@ public final class JoinCatchUpBenchmark {
                     "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + http1, "--cluster", cluster,
                     "--election-timeout-ms", "500", "--snapshot-entries", Integer.toString(snapshotEntries)}));
             RaftNode<KvResult> leader = n1.raft();
-            awaitLeadership(leader, dir);
+            BenchProcesses.awaitLeadership(leader, dir);
             if (!joinFlag) {
                 Process n4 = startN4(dir, raft[3], List.of(), snapshotEntries);
                 children.add(n4);
@@ -175,16 +175,6 @@ public final class JoinCatchUpBenchmark {
 
     private static byte[] put(long i) {
         return KvCommand.put(String.format("key-%06d", i % 100_000), new byte[100]).encode();
-    }
-
-    private static void awaitLeadership(RaftNode<KvResult> leader, Path dir) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (leader.state() != RaftState.LEADER || leader.commitIndex() < 2) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("n1 did not become leader; logs in " + dir);
-            }
-            Thread.sleep(10);
-        }
     }
 
     private static void report(String what, Histogram h) {

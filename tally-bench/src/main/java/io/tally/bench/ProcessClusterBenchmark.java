@@ -4,7 +4,6 @@ package io.tally.bench;
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.raft.RaftNode;
-import io.tally.raft.RaftState;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
 
@@ -51,13 +50,7 @@ public final class ProcessClusterBenchmark {
                     "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + freePort(), "--cluster", cluster,
                     "--storage", "memory", "--election-timeout-ms", "500", "--snapshot-entries", "0"}));
             RaftNode<KvResult> leader = n1.raft();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (leader.state() != RaftState.LEADER || leader.commitIndex() < 2) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("n1 did not become leader; logs in " + dir);
-                }
-                Thread.sleep(10);
-            }
+            BenchProcesses.awaitLeadership(leader, dir);
             Semaphore window = new Semaphore(outstanding);
             AtomicLong done = new AtomicLong();
             AtomicLong failed = new AtomicLong();
