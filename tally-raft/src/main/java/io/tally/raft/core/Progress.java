@@ -31,6 +31,8 @@ final class Progress {
     long snapshotSentTick;
     /** The highest commit index this follower has been told. */
     long sentCommit;
+    /** Not a voter of the configuration in force (a member being caught up, or a removed one): paced. */
+    boolean learner;
     /** Non-voters: the tick {@link #tickBytes} counts for, and the entry bytes sent to it in that tick. */
     long bytesTick = -1;
     long tickBytes;

@@ -65,6 +65,9 @@ final class Replicator {
                 progress.put(peer, new Progress(peer, core.log.lastIndex() + 1));
             }
         }
+        for (Progress pr : progress.values()) {
+            pr.learner = !core.configuration().isVoter(pr.id);
+        }
         dirty = true;
     }
 
@@ -131,7 +134,7 @@ final class Replicator {
         if (pr.next > log.lastIndex() && (pr.state != Progress.State.PROBE || pr.match >= log.lastIndex())) {
             return false; // nothing to send; but a probe goes out even without new entries (a member just added)
         }
-        boolean learner = core.cfg.learnerBytesPerTick() > 0 && !core.configuration().isVoter(pr.id);
+        boolean learner = pr.learner && core.cfg.learnerBytesPerTick() > 0;
         if (learner) {
             if (pr.bytesTick != core.ticks) {
                 pr.bytesTick = core.ticks;
@@ -213,7 +216,7 @@ final class Replicator {
         if (pr.state == Progress.State.SNAPSHOT) {
             // A transfer that has gone on for ten election timeouts without completing is presumed lost. Not so for a
             // non-voter: its transfer is paced and may take long; the runtime reports it failed if it stalls.
-            if (core.configuration().isVoter(pr.id) && core.ticks - pr.snapshotSentTick >= 10L * core.cfg.electionTicks()) {
+            if (!pr.learner && core.ticks - pr.snapshotSentTick >= 10L * core.cfg.electionTicks()) {
                 pr.snapshotFailed(core.ticks);
             }
         } else if (pr.state == Progress.State.PROBE) {

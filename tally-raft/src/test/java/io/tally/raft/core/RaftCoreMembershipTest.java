@@ -145,4 +145,23 @@ class RaftCoreMembershipTest {
         assertEquals(Role.LEADER, now.role());
         assertTrue(now.propose(EntryType.COMMAND, new byte[] {2}) != null, "proposals are accepted again");
     }
+
+    /** A transfer revokes the leader lease: the target may lead long before the lease would have run out. */
+    @Test
+    void aTransferEndsLeaseReadsForTheTerm() {
+        CoreDriver d = CoreDriver.bootstrapped(12, "a", "b", "c");
+        RaftCore leader = d.electLeader(500);
+        d.tick(3); // a heartbeat round acknowledged by both followers
+        leader.leaseRead(1);
+        d.collect(leader.id());
+        assertEquals(1, d.reads.get(leader.id()).size(), "served from the lease before the transfer");
+        String target = d.cores.keySet().stream().filter(x -> !x.equals(leader.id())).findFirst().orElseThrow();
+        d.isolate(target); // the transfer cannot complete; the leader keeps leading meanwhile
+        leader.transferLeadership(1, target);
+        d.collect(leader.id());
+        assertFalse(leader.reads.leaseValid(), "the lease is revoked");
+        leader.leaseRead(2);
+        d.collect(leader.id());
+        assertEquals(1, d.reads.get(leader.id()).size(), "no lease read during the transfer: it waits for a ReadIndex round");
+    }
 }
