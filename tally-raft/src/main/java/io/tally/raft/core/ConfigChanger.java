@@ -103,7 +103,7 @@ final class ConfigChanger {
             trackedCommittedIndex = committedAt;
             core.replicator.configurationChanged(); // drop peers that a now-committed configuration removed
         }
-        boolean ready = ownTermCommitted() && latestCommitted() && !core.transfer.active();
+        boolean ready = core.ownTermCommitted() && latestCommitted() && !core.transfer.active();
         Configuration config = core.configuration();
         if (ready && config.isJoint()) {
             // C_old,new is committed: leave it for C_new (§4.3), whoever started the change.
@@ -270,7 +270,7 @@ final class ConfigChanger {
     }
 
     private String waitingFor() {
-        if (!ownTermCommitted()) {
+        if (!core.ownTermCommitted()) {
             return "no entry of this leader's term is committed yet";
         }
         if (core.transfer.active()) {
@@ -289,10 +289,6 @@ final class ConfigChanger {
         }
         return "waiting for " + String.join(", ", behind) + " to come within " + core.cfg.catchUpMaxLag()
                 + " entries of the leader's log (at " + core.log.lastIndex() + ")";
-    }
-
-    private boolean ownTermCommitted() {
-        return core.log.term(core.commitIndex) == core.term;
     }
 
     private boolean latestCommitted() {

@@ -395,6 +395,14 @@ public final class RaftCore {
         }
     }
 
+    /**
+     * Whether an entry of this node's current term is committed. Until then a new leader's commit index may lag
+     * the cluster's: ReadIndex waits for it (thesis §6.4), and so does appending a configuration (raft-dev, 2015).
+     */
+    boolean ownTermCommitted() {
+        return log.term(commitIndex) == term;
+    }
+
     private boolean inLease() {
         return cfg.checkQuorum() && leaderId != null && electionElapsed < cfg.electionTicks();
     }

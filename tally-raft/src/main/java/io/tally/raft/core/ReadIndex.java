@@ -61,7 +61,7 @@ final class ReadIndex {
 
     /** A ReadIndex read on the leader. */
     void request(long requestId) {
-        if (!ownTermCommitted()) {
+        if (!core.ownTermCommitted()) {
             awaitingOwnTermCommit.add(requestId);
             return;
         }
@@ -70,7 +70,7 @@ final class ReadIndex {
 
     /** A lease read on the leader: served at once while the lease holds, else as a ReadIndex read. */
     void leaseRequest(long requestId) {
-        if (ownTermCommitted() && leaseValid()) {
+        if (core.ownTermCommitted() && leaseValid()) {
             core.out.reads.add(new ReadState(requestId, core.commitIndex));
         } else {
             request(requestId);
@@ -89,7 +89,7 @@ final class ReadIndex {
 
     /** Called after every batch: reads that waited for an entry of this term to commit go ahead once it has. */
     void commitMayHaveAdvanced() {
-        if (!awaitingOwnTermCommit.isEmpty() && ownTermCommitted()) {
+        if (!awaitingOwnTermCommit.isEmpty() && core.ownTermCommitted()) {
             List<Long> ids = new ArrayList<>(awaitingOwnTermCommit);
             awaitingOwnTermCommit.clear();
             register(ids);
@@ -126,10 +126,6 @@ final class ReadIndex {
             core.out.reads.add(new ReadState(p.requestId(), p.index()));
             it.remove();
         }
-    }
-
-    private boolean ownTermCommitted() {
-        return core.log.term(core.commitIndex) == core.term;
     }
 
     boolean leaseValid() {
