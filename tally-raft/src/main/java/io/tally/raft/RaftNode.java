@@ -3,6 +3,7 @@ package io.tally.raft;
 import io.tally.raft.core.AdminResult;
 import io.tally.raft.core.ConfigChange;
 import io.tally.raft.core.Configuration;
+import io.tally.raft.core.CoreClock;
 import io.tally.raft.core.Member;
 import io.tally.raft.core.Entry;
 import io.tally.raft.core.EntryType;
@@ -190,7 +191,8 @@ public final class RaftNode<R> implements AutoCloseable {
             long last = logStore.lastIndex();
             List<Entry> entries = last >= first ? logStore.read(first, last + 1) : List.of();
             RaftLog log = new RaftLog(base, baseTerm, baseConfig, entries);
-            core = new RaftCore(id, config.core(), runtime.random(), hs, log);
+            core = new RaftCore(id, config.core(), new CoreClock(config.tickInterval().toNanos(), runtime::nanoTime),
+                    runtime.random(), hs, log);
         } catch (IOException | RuntimeException e) {
             shutdown(null); // release the threads made for this node
             if (e instanceof IOException io) {

@@ -29,6 +29,7 @@ public final class RaftCore {
 
     final String id;
     final CoreConfig cfg;
+    final CoreClock clock;
     private final RandomGenerator random;
     final RaftLog log;
     final OutputBuffer out = new OutputBuffer();
@@ -52,6 +53,19 @@ public final class RaftCore {
     private int electionElapsed;
     private int randomizedElectionTimeout;
     private int heartbeatElapsed;
+    /**
+     * Clock reading when this node last heard from the leader it knows ({@link #leaderId}), or was told of one by
+     * a message of a higher term: the vote lease (thesis §4.2.3) runs an election timeout from here.
+     */
+    private long leaderContactAt;
+    /**
+     * Clock reading when this node started. A (re)started node does not know whether it heard from a leader just
+     * before it went down, so it treats its start as such contact: no vote for an election timeout after start.
+     * Otherwise a follower restarted inside a leader's lease could elect a new leader while the old one still
+     * serves lease reads (§6.4.1 relies on every voter that acknowledged the lease refusing votes).
+     */
+    private final long startedAt;
+    private boolean startLease = true;
 
     private final Map<String, Boolean> votes = new HashMap<>();
     private Configuration config;
@@ -65,12 +79,15 @@ public final class RaftCore {
     /**
      * Creates a core over a recovered log and hard state.
      *
-     * @param log the log as recovered from storage (everything in it is durable)
+     * @param clock the tick length and the node's monotonic clock (leases are measured on it)
+     * @param log   the log as recovered from storage (everything in it is durable)
      */
-    public RaftCore(String id, CoreConfig cfg, RandomGenerator random, HardState hardState, RaftLog log) {
+    public RaftCore(String id, CoreConfig cfg, CoreClock clock, RandomGenerator random, HardState hardState, RaftLog log) {
         this.id = id;
         this.cfg = cfg;
+        this.clock = clock;
         this.random = random;
+        this.startedAt = clock.now();
         this.log = log;
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -315,6 +332,9 @@ public final class RaftCore {
         if (!m.to().equals(id) || m.from().equals(id)) {
             return; // misrouted
         }
+        if (!actsOn(m)) {
+            return;
+        }
         if (m.term() > term) {
             if (!stepHigherTerm(m)) {
                 return;
@@ -357,6 +377,31 @@ public final class RaftCore {
     public boolean hasOutput() {
         return out.hasAny() || (role == Role.LEADER && replicator.isDirty())
                 || Math.min(commitIndex, log.stableIndex()) > emittedIndex;
+    }
+
+    /**
+     * Whether this node acts on {@code m} at all. Votes, vote requests and replication answers count only from the
+     * members of the configuration in force or the committed one (a server being added is a member from the moment
+     * its configuration entry is appended, thesis §4.1), and, on a leader, from peers it still replicates to (members
+     * being told of their removal). Anything else — a removed member campaigning, a stranger — could only disturb:
+     * raise terms, depose the leader, or sway a vote. A node with no configuration (empty, waiting to be added) or
+     * outside its own configuration (removed, perhaps to be added back) takes messages from anyone.
+     *
+     * <p>A leader's own messages (AppendEntries, heartbeats, TimeoutNow) are taken from any id: a member whose
+     * configuration is stale (it missed the entry that added today's leader) must still follow that leader to learn
+     * it, and only a leader elected by a quorum of members ever sends them with a current term. Who may speak for an
+     * id on the wire is the transport's business (its handshake).
+     */
+    private boolean actsOn(RaftMessage m) {
+        if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof TimeoutNow) {
+            return true;
+        }
+        if (!config.contains(id)) {
+            return true;
+        }
+        String from = m.from();
+        return config.contains(from) || committedConfiguration().contains(from)
+                || (role == Role.LEADER && replicator.progress().containsKey(from));
     }
 
     // ---------------------------------------------------------------- term rules
@@ -403,8 +448,26 @@ public final class RaftCore {
         return log.term(commitIndex) == term;
     }
 
+    /**
+     * The vote lease (thesis §4.2.3, with CheckQuorum): within an election timeout of hearing from a leader, or of
+     * starting, this node grants no vote and does not adopt a higher term from a vote request. Measured on the
+     * monotonic clock: a follower whose timer fires late must not vote early.
+     */
     private boolean inLease() {
-        return cfg.checkQuorum() && leaderId != null && electionElapsed < cfg.electionTicks();
+        if (!cfg.checkQuorum()) {
+            return false;
+        }
+        long now = clock.now();
+        long timeout = clock.ofTicks(cfg.electionTicks());
+        return (leaderId != null && now - leaderContactAt < timeout) || (startLease && now - startedAt < timeout);
+    }
+
+    /**
+     * Forgets the lease a start counts as (see {@link #startedAt}). Only for the simulator's control runs, which
+     * show what that lease prevents; a node in production never calls it.
+     */
+    public void dropStartVoteLease() {
+        startLease = false;
     }
 
     // ---------------------------------------------------------------- elections
@@ -525,6 +588,7 @@ public final class RaftCore {
 
     private void heardFromLeader(String leader) {
         electionElapsed = 0;
+        leaderContactAt = clock.now();
         if (!leader.equals(leaderId)) {
             leaderId = leader;
             leaderMatchIndex = log.snapshotIndex();
@@ -621,6 +685,9 @@ public final class RaftCore {
         }
         role = Role.FOLLOWER;
         leaderId = leader;
+        if (leader != null) {
+            leaderContactAt = clock.now();
+        }
         leaderMatchIndex = log.snapshotIndex(); // a snapshot is committed, so it matches every leader
         replicator.reset();
         resetElectionTimer();

@@ -19,12 +19,15 @@ import java.util.Set;
  * which proves no newer leader existed at that moment. Rounds are numbered ({@link #nextRound}); a follower
  * echoes the number it answers, and an echo of round r acknowledges every read registered at or before r.
  *
- * <p>Leases: followers refuse votes for electionTicks after hearing from a leader (CheckQuorum's vote lease),
- * so no other leader can arise until electionTicks after the last round a majority acknowledged — counted from
- * when this leader *sent* that round, which is no later than when the followers received it. Lease reads are
- * served until electionTicks − leaseDriftTicks after that send tick, and only with CheckQuorum on. A leadership
- * transfer (TimeoutNow) bypasses vote leases, so it must end the lease first (the membership issue's transfer
- * calls {@link #revokeLease}).
+ * <p>Leases (§6.4.1): followers refuse votes for an election timeout after hearing from a leader (CheckQuorum's
+ * vote lease, measured on their monotonic clocks), so no other leader can arise until an election timeout after
+ * the last round a majority acknowledged — counted from when this leader <em>sent</em> that round, which is no
+ * later than when the followers received it. Lease reads are served until (electionTicks − leaseDriftTicks)
+ * ticks' worth of <em>time</em> after that send, read on this node's monotonic clock when the read is decided,
+ * and only with CheckQuorum on. Time, not ticks: a paused leader (GC, SIGSTOP, a starved timer) counts one tick
+ * for a pause of any length, and would come back trusting a lease that ran out long ago. The drift margin covers
+ * clocks whose rates differ by up to {@link CoreConfig#maxClockDriftRate()}. A leadership transfer (TimeoutNow)
+ * bypasses vote leases, so it must end the lease first ({@link #revokeLease}).
  */
 final class ReadIndex {
 
@@ -33,10 +36,10 @@ final class ReadIndex {
 
     private final RaftCore core;
     private long round;
-    /** (round, tick sent) of recent rounds, oldest first. */
-    private final ArrayDeque<long[]> sentTicks = new ArrayDeque<>();
-    /** Per follower: the send tick of the newest round it acknowledged. */
-    private final Map<String, Long> ackedSendTick = new HashMap<>();
+    /** (round, clock reading when it was sent) of recent rounds, oldest first. */
+    private final ArrayDeque<long[]> sentAt = new ArrayDeque<>();
+    /** Per follower: the send time of the newest round it acknowledged. */
+    private final Map<String, Long> ackedSentAt = new HashMap<>();
     private final List<Long> awaitingOwnTermCommit = new ArrayList<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean leaseRevoked;
@@ -48,9 +51,11 @@ final class ReadIndex {
     /** The number for the next heartbeat broadcast. */
     long nextRound() {
         round++;
-        sentTicks.addLast(new long[] {round, core.ticks});
-        while (sentTicks.size() > 1 && core.ticks - sentTicks.peekFirst()[1] > 2L * core.cfg.electionTicks()) {
-            sentTicks.removeFirst();
+        long now = core.clock.now();
+        sentAt.addLast(new long[] {round, now});
+        long keep = core.clock.ofTicks(2L * core.cfg.electionTicks());
+        while (sentAt.size() > 1 && now - sentAt.peekFirst()[1] > keep) {
+            sentAt.removeFirst();
         }
         return round;
     }
@@ -101,9 +106,9 @@ final class ReadIndex {
         if (context <= 0 || context > round) {
             return;
         }
-        for (long[] s : sentTicks) {
+        for (long[] s : sentAt) {
             if (s[0] == context) {
-                ackedSendTick.merge(from, s[1], Math::max);
+                ackedSentAt.merge(from, s[1], Math::max);
                 break;
             }
         }
@@ -132,11 +137,12 @@ final class ReadIndex {
         if (!core.cfg.checkQuorum() || leaseRevoked) {
             return false;
         }
-        long horizon = core.cfg.electionTicks() - core.cfg.leaseDriftTicks();
+        long horizon = core.clock.ofTicks(core.cfg.electionTicks() - core.cfg.leaseDriftTicks());
+        long now = core.clock.now(); // read at the decision, so no late timer can stretch the lease
         Set<String> live = new HashSet<>();
         live.add(core.id);
-        ackedSendTick.forEach((peer, sent) -> {
-            if (core.ticks - sent < horizon) {
+        ackedSentAt.forEach((peer, sent) -> {
+            if (now - sent < horizon) {
                 live.add(peer);
             }
         });
@@ -158,8 +164,8 @@ final class ReadIndex {
         }
         awaitingOwnTermCommit.clear();
         pending.clear();
-        ackedSendTick.clear();
-        sentTicks.clear();
+        ackedSentAt.clear();
+        sentAt.clear();
         leaseRevoked = false;
     }
 }

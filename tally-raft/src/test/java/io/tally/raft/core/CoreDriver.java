@@ -28,6 +28,35 @@ final class CoreDriver {
      */
     static final CoreConfig CFG = CoreConfig.defaults().withHeartbeatTicks(2).withElectionTicks(10);
 
+    /** The length of one tick on the driver's clock. */
+    static final long TICK_NANOS = 10_000_000L;
+
+    /** Virtual time shared by every core: {@link #tick()} advances it by one tick, {@link #advance} by any amount. */
+    private static final class VirtualClock {
+        long now;
+    }
+
+    private final VirtualClock time = new VirtualClock();
+
+    /** The clock a core driven here reads: the driver's virtual time (a frozen node's clock keeps running). */
+    CoreClock clock() {
+        return new CoreClock(TICK_NANOS, () -> time.now);
+    }
+
+    /**
+     * A clock for a core driven by hand, outside a driver: it reads 0 when the core starts and an hour later ever
+     * after, so the vote lease a start counts as has run out by the first message (tests of the vote rules).
+     */
+    static CoreClock afterStartLease() {
+        long[] reads = {0};
+        return new CoreClock(TICK_NANOS, () -> reads[0]++ == 0 ? 0 : 3_600_000_000_000L);
+    }
+
+    /** Lets {@code nanos} of time pass without ticking anyone (a pause of the whole world's timers). */
+    void advance(long nanos) {
+        time.now += nanos;
+    }
+
     /** One takeOutput() batch whose persist is still pending. */
     private record PendingPersist(Output output) {
     }
@@ -63,7 +92,7 @@ final class CoreDriver {
         SplittableRandom seeds = new SplittableRandom(seed);
         Configuration c = Configuration.ofVoters(ids);
         for (String id : ids) {
-            RaftCore core = new RaftCore(id, cfg, new SplittableRandom(seeds.nextLong()), HardState.EMPTY,
+            RaftCore core = new RaftCore(id, cfg, d.clock(), new SplittableRandom(seeds.nextLong()), HardState.EMPTY,
                     new RaftLog(0, 0, Configuration.EMPTY, List.of()));
             d.add(core);
             core.bootstrap(c);
@@ -205,8 +234,9 @@ final class CoreDriver {
         }
     }
 
-    /** One tick on every node that is not frozen, then delivery until quiet. */
+    /** One tick of time; every node that is not frozen ticks, then delivery until quiet. */
     void tick() {
+        time.now += TICK_NANOS;
         for (RaftCore c : cores.values()) {
             if (!frozen.contains(c.id())) {
                 c.tick();

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RaftCoreElectionTest {
 
     private static RaftCore fresh(String id, long seed) {
-        return new RaftCore(id, CoreDriver.CFG, new SplittableRandom(seed), HardState.EMPTY,
+        return new RaftCore(id, CoreDriver.CFG, CoreDriver.afterStartLease(), new SplittableRandom(seed), HardState.EMPTY,
                 new RaftLog(0, 0, Configuration.EMPTY, List.of()));
     }
 
@@ -106,7 +106,7 @@ class RaftCoreElectionTest {
     // that cannot win gives up at once instead of waiting out another election timeout.
     @Test
     void preCandidateStepsDownWhenAMajorityRejectsAtItsOwnTerm() {
-        RaftCore a = new RaftCore("a", CoreConfig.defaults().withTicks(10, 2), new java.util.SplittableRandom(1),
+        RaftCore a = new RaftCore("a", CoreConfig.defaults().withTicks(10, 2), CoreDriver.afterStartLease(), new java.util.SplittableRandom(1),
                 new HardState(1, null), new RaftLog(0, 0, Configuration.ofVoters("a", "b", "c"), List.of()));
         for (int i = 0; i < 100 && a.role() == Role.FOLLOWER; i++) {
             a.tick();
@@ -127,6 +127,7 @@ class RaftCoreElectionTest {
         RaftCore a = d.core("a");
         List<RaftMessage> requests = null;
         for (int i = 0; i < 100 && a.role() == Role.FOLLOWER; i++) {
+            d.advance(CoreDriver.TICK_NANOS); // time passes for everyone; only a ticks
             a.tick();
             Output o = a.takeOutput();
             assertNull(o.hardState(), "pre-vote must not change durable state");
@@ -213,7 +214,7 @@ class RaftCoreElectionTest {
         assertTrue(onlyVoteResponse(a.takeOutput()).granted(), "still free to vote in term 2");
 
         // a node holding (2, term 2) denies a longer log with an older last term
-        RaftCore b = new RaftCore("b", CoreDriver.CFG, new SplittableRandom(2), new HardState(2, null),
+        RaftCore b = new RaftCore("b", CoreDriver.CFG, CoreDriver.afterStartLease(), new SplittableRandom(2), new HardState(2, null),
                 new RaftLog(0, 0, Configuration.EMPTY, List.of(
                         new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(Configuration.ofVoters("a", "b", "c"))),
                         new Entry(2, 2, EntryType.NOOP, null))));
@@ -297,6 +298,7 @@ class RaftCoreElectionTest {
         RaftCore f = d.core(followers.get(0));
         long term = f.term();
         for (int i = 0; i < CoreDriver.CFG.electionTicks(); i++) {
+            d.advance(CoreDriver.TICK_NANOS); // the lease is time: an election timeout passes
             f.tick(); // no heartbeats delivered
             if (f.role() != Role.FOLLOWER) {
                 break;
@@ -328,5 +330,38 @@ class RaftCoreElectionTest {
         assertTrue(ticks <= 2 * election, "stepped down after " + ticks + " ticks");
         assertEquals(term, leader.term(), "stepping down does not raise the term");
         assertNull(leader.leaderId());
+    }
+
+    // A restarted node does not know whether it heard from a leader just before it went down: it treats its start
+    // as such contact, so it votes for nobody within an election timeout of starting. Otherwise a follower
+    // restarted inside a leader's lease could help elect a new leader while the old one still serves lease reads.
+    @Test
+    void aRestartedNodeGrantsNoVoteWithinAnElectionTimeoutOfStarting() {
+        CoreDriver d = CoreDriver.bootstrapped(30, "a", "b", "c");
+        d.advance(3_600_000_000_000L); // long after the cluster started
+        RaftCore b = new RaftCore("b", CoreDriver.CFG, d.clock(), new SplittableRandom(2), new HardState(2, null),
+                new RaftLog(0, 0, Configuration.EMPTY, List.of(
+                        new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(Configuration.ofVoters("a", "b", "c"))))));
+        b.step(new VoteRequest("c", "b", 3, 1, 1, false, false));
+        assertTrue(b.takeOutput().messages().isEmpty(), "inside the lease a start counts as: no answer, no new term");
+        assertEquals(2, b.term());
+        b.step(new VoteRequest("c", "b", 3, 1, 1, true, false));
+        assertTrue(b.takeOutput().messages().isEmpty(), "nor a pre-vote");
+        d.advance(CoreDriver.TICK_NANOS * CoreDriver.CFG.electionTicks());
+        b.step(new VoteRequest("c", "b", 3, 1, 1, false, false));
+        assertTrue(onlyVoteResponse(b.takeOutput()).granted(), "an election timeout after the start it votes again");
+    }
+
+    // Votes and vote requests count only from members: a removed member or a stranger cannot raise the term of,
+    // or win a vote from, a member. A leader's messages are taken from any id (a member may not know it yet).
+    @Test
+    void voteRequestsFromOutsideTheConfigurationAreIgnored() {
+        RaftCore a = bootstrappedNode("a", "a", "b", "c");
+        a.step(new VoteRequest("x", "a", 5, 9, 9, false, false));
+        assertTrue(a.takeOutput().messages().isEmpty(), "no answer to a stranger");
+        assertEquals(1, a.term(), "and no new term");
+        a.step(new io.tally.raft.message.Heartbeat("d", "a", 2, 0, 0));
+        assertEquals(2, a.term(), "a leader unknown to this node's configuration is still followed");
+        assertEquals("d", a.leaderId());
     }
 }

@@ -118,4 +118,40 @@ class RaftCoreReadIndexTest {
         d.tick(3);
         assertFalse(l.reads.leaseValid());
     }
+
+    // §6.4.1 with a paused leader: a pause (GC, SIGSTOP) costs it at most one tick, but its clock moves on by the
+    // whole pause. Counted in ticks, the lease would still hold here and serve a read a new leader may contradict.
+    @Test
+    void aLeaseDoesNotSurviveAPauseThatTheTicksDidNotSee() {
+        CoreDriver d = CoreDriver.bootstrapped(7, "a", "b", "c");
+        RaftCore l = leaderOf(d);
+        d.tick(3); // a round acknowledged by both followers: the lease holds
+        assertTrue(l.reads.leaseValid());
+        d.freeze(l.id());
+        for (String f : followers(d, l)) {
+            d.isolate(f);
+        }
+        d.advance(CoreDriver.TICK_NANOS * CoreDriver.CFG.electionTicks()); // frozen for an election timeout: no tick ran
+        assertFalse(l.reads.leaseValid(), "the lease is measured on the clock, not in ticks");
+        l.leaseRead(3);
+        d.collect(l.id());
+        assertTrue(d.reads.get(l.id()).isEmpty(), "not served from the lease: it needs a ReadIndex round now");
+    }
+
+    // §6.4.1: the lease counts from when the acknowledged round was sent, minus the drift margin.
+    @Test
+    void theLeaseEndsTheDriftMarginBeforeAnElectionTimeoutAfterTheRoundWasSent() {
+        CoreDriver d = CoreDriver.bootstrapped(8, "a", "b", "c");
+        RaftCore l = leaderOf(d);
+        d.tick(3);
+        for (String f : followers(d, l)) {
+            d.isolate(f);
+        }
+        // The last acknowledged round went out at most heartbeatTicks ago; let the rest of the horizon pass.
+        long horizon = CoreDriver.TICK_NANOS * (CoreDriver.CFG.electionTicks() - CoreDriver.CFG.leaseDriftTicks());
+        d.advance(horizon - CoreDriver.TICK_NANOS * CoreDriver.CFG.heartbeatTicks() - 1);
+        assertTrue(l.reads.leaseValid(), "just inside the horizon");
+        d.advance(CoreDriver.TICK_NANOS * CoreDriver.CFG.heartbeatTicks() + 1);
+        assertFalse(l.reads.leaseValid(), "past (electionTicks - leaseDriftTicks) since the round was sent");
+    }
 }

@@ -45,7 +45,7 @@ class RaftCoreReplicationTest {
         for (int i = 0; i < termsFrom2.length; i++) {
             es.add(new Entry(i + 2, termsFrom2[i], EntryType.COMMAND, ("e" + (i + 2)).getBytes()));
         }
-        return new RaftCore(id, cfg, new SplittableRandom(seed), new HardState(hardTerm, null),
+        return new RaftCore(id, cfg, CoreDriver.afterStartLease(), new SplittableRandom(seed), new HardState(hardTerm, null),
                 new RaftLog(0, 0, Configuration.EMPTY, es));
     }
 
@@ -422,7 +422,7 @@ class RaftCoreReplicationTest {
     @Test
     void leaderOfASingleVoterSendsNothingBeforeItsNewTermIsDurable() {
         Configuration conf = Configuration.of(List.of(Member.voter("a"), Member.nonVoter("l", "")));
-        RaftCore a = new RaftCore("a", CoreConfig.defaults().withTicks(10, 2), new SplittableRandom(3),
+        RaftCore a = new RaftCore("a", CoreConfig.defaults().withTicks(10, 2), CoreDriver.afterStartLease(), new SplittableRandom(3),
                 new HardState(1, null), new RaftLog(0, 0, conf, List.of()));
         Output won = null;
         for (int i = 0; i < 100 && won == null; i++) {
@@ -448,7 +448,7 @@ class RaftCoreReplicationTest {
                 new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(Configuration.ofVoters("l", "f", "g"))),
                 new Entry(2, 2, EntryType.NOOP, null),
                 new Entry(3, 2, EntryType.COMMAND, new byte[] {7}));
-        RaftCore f = new RaftCore("f", CoreConfig.defaults().withTicks(10, 2), new SplittableRandom(1),
+        RaftCore f = new RaftCore("f", CoreConfig.defaults().withTicks(10, 2), CoreDriver.afterStartLease(), new SplittableRandom(1),
                 new HardState(2, "l"), new RaftLog(0, 0, Configuration.EMPTY, durable));
         f.step(new Heartbeat("l", "f", 2, 3, 0));
         assertEquals(0, f.commitIndex(), "no known match yet: the commit cannot be trusted");
