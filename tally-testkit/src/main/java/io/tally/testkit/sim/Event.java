@@ -42,6 +42,11 @@ public class Event implements Comparable<Event>, RaftRuntime.Cancellable {
         return cancelled;
     }
 
+    /** The owner's pause end (0 without an owner): the event must not run before it. */
+    final long heldUntil() {
+        return owner == null ? 0 : owner.pausedUntilNanos();
+    }
+
     /** Whether the simulator should run this event when its time comes. */
     final boolean runnable() {
         return !cancelled && (owner == null || owner.isAlive());

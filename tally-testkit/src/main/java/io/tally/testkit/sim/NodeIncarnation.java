@@ -12,6 +12,7 @@ public final class NodeIncarnation implements Owner {
     private final int number;
     private final String name;
     private boolean alive = true;
+    private long pausedUntil;
 
     public NodeIncarnation(String nodeId, int number) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
@@ -46,6 +47,25 @@ public final class NodeIncarnation implements Owner {
     /** Crashes this incarnation: none of its pending or future events will run. Idempotent. */
     public void kill() {
         alive = false;
+    }
+
+    /**
+     * Freezes this incarnation until virtual time {@code untilNanos}, as a GC pause, SIGSTOP or a starved machine
+     * would: none of its timers or executor tasks run meanwhile (they run, all at once and in order, when the pause
+     * ends), messages to it wait, and its clock (virtual time) goes on. Extends a pause in progress, never shortens it.
+     */
+    public void pauseUntil(long untilNanos) {
+        pausedUntil = Math.max(pausedUntil, untilNanos);
+    }
+
+    @Override
+    public long pausedUntilNanos() {
+        return pausedUntil;
+    }
+
+    /** Whether this incarnation is paused at virtual time {@code nowNanos}. */
+    public boolean isPausedAt(long nowNanos) {
+        return pausedUntil > nowNanos;
     }
 
     /** "node#number", the prefix of this incarnation's event labels. */

@@ -309,6 +309,11 @@ public final class SimNetwork {
             messagesDropped++;
             return;
         }
+        if (endpoint.incarnation.isPausedAt(sim.nowNanos())) {
+            // A frozen process reads nothing: the message waits (in its socket buffer) until the pause ends.
+            sim.enqueue(d, endpoint.incarnation.pausedUntilNanos());
+            return;
+        }
         RaftMessage m = MessageCodec.decode(d.frame);
         messagesDelivered++;
         if (!d.response) {

@@ -155,10 +155,19 @@ public final class Simulation {
         running = true;
     }
 
-    /** Runs one dequeued event unless it was cancelled or its owner died; returns whether it ran. */
+    /**
+     * Runs one dequeued event unless it was cancelled or its owner died; returns whether it ran. An event whose
+     * owner is paused goes back into the queue for the moment the pause ends (events held back together keep
+     * their order: they are dequeued, and so re-queued, in order).
+     */
     private boolean process(Event e) {
         now = e.timeNanos;
         if (!e.runnable()) {
+            return false;
+        }
+        long heldUntil = e.heldUntil();
+        if (heldUntil > now) {
+            enqueue(e, heldUntil);
             return false;
         }
         if (eventsProcessed >= maxEvents) {

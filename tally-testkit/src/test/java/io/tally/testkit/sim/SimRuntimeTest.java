@@ -150,4 +150,80 @@ class SimRuntimeTest {
         assertNotEquals(x, b1.random().nextLong());
         assertFalse(a1.random() == b1.random());
     }
+
+    @Test
+    void aPausedNodeRunsNothingUntilThePauseEndsThenEverythingInOrderWhileItsClockWentOn() {
+        Simulation sim = new Simulation(1);
+        NodeIncarnation inc = NodeIncarnation.first("n1");
+        SimRuntime rt = new SimRuntime(sim, inc, LatencyModel.ZERO);
+        SerialExecutor ex = rt.newExecutor("raft-loop");
+        List<String> ran = new ArrayList<>();
+        rt.schedule(10, TimeUnit.MILLISECONDS, () -> ran.add("timer@" + rt.nanoTime() / 1_000_000));
+        sim.schedule(5_000_000, "pause", () -> inc.pauseUntil(2_000_000_000L));
+        sim.schedule(6_000_000, "submit", () -> ex.execute(() -> ran.add("task@" + rt.nanoTime() / 1_000_000)));
+        sim.runFor(1_000);
+        assertEquals(List.of(), ran, "frozen: nothing runs");
+        assertTrue(inc.isPausedAt(sim.nowNanos()));
+        sim.runFor(1_000);
+        assertEquals(List.of("task@2000", "timer@2000"), ran, "all at once when the pause ends, in the order they came due, on a clock that went on");
+    }
+
+    @Test
+    void messagesToAPausedNodeWaitForThePauseToEnd() {
+        Simulation sim = new Simulation(1);
+        SimNetwork net = new SimNetwork(sim);
+        NodeIncarnation a = NodeIncarnation.first("a");
+        NodeIncarnation b = NodeIncarnation.first("b");
+        SimTransport ta = net.transport(a);
+        SimTransport tb = net.transport(b);
+        List<Long> receivedAt = new ArrayList<>();
+        ta.start(m -> { });
+        tb.start(m -> receivedAt.add(sim.nowNanos()));
+        b.pauseUntil(500_000_000L);
+        ta.send(new io.tally.raft.message.TimeoutNow("a", "b", 1));
+        sim.runFor(1_000);
+        assertEquals(List.of(500_000_000L), receivedAt);
+    }
+
+    @Test
+    void aDriftingClockRunsFastAndItsTimersFollowIt() {
+        Simulation sim = new Simulation(1);
+        SimRuntime rt = new SimRuntime(sim, NodeIncarnation.first("n1"), LatencyModel.ZERO, ClockModel.drifting(0.1),
+                TimerModel.PUNCTUAL);
+        long start = rt.nanoTime();
+        long[] firedAt = {-1};
+        rt.schedule(110, TimeUnit.MILLISECONDS, () -> firedAt[0] = sim.nowNanos());
+        sim.runFor(1_000);
+        assertEquals(1_100_000_000L, rt.nanoTime() - start, "10 % fast");
+        assertEquals(100_000_000L, firedAt[0], "110 ms on a clock 10 % fast is 100 ms of virtual time");
+    }
+
+    @Test
+    void aTimerDrivenClockSeesNeitherPausesNorLateTimers() {
+        Simulation sim = new Simulation(1);
+        NodeIncarnation inc = NodeIncarnation.first("n1");
+        SimRuntime rt = new SimRuntime(sim, inc, LatencyModel.ZERO, ClockModel.timerDriven(), TimerModel.PUNCTUAL);
+        long[] readAt = {-1};
+        rt.schedule(10, TimeUnit.MILLISECONDS, () -> readAt[0] = rt.nanoTime());
+        inc.pauseUntil(3_000_000_000L);
+        sim.runFor(5_000);
+        assertEquals(10_000_000L, readAt[0], "a 3 s pause moved it by one timer's delay");
+        assertEquals(10_000_000L, rt.nanoTime());
+    }
+
+    @Test
+    void lateTimersFireLateButNeverEarly() {
+        Simulation sim = new Simulation(7);
+        SimRuntime rt = new SimRuntime(sim, NodeIncarnation.first("n1"), LatencyModel.ZERO, ClockModel.exact(),
+                new TimerModel(1_000_000, 0.5, 300_000_000));
+        List<Long> lateness = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            long due = sim.nowNanos() + 10_000_000;
+            rt.schedule(10, TimeUnit.MILLISECONDS, () -> lateness.add(sim.nowNanos() - due));
+            sim.runFor(400);
+        }
+        assertEquals(200, lateness.size());
+        assertTrue(lateness.stream().allMatch(l -> l >= 0 && l <= 301_000_000), "within jitter + max lateness");
+        assertTrue(lateness.stream().filter(l -> l > 1_000_000).count() > 50, "about half are late: " + lateness);
+    }
 }
