@@ -78,6 +78,7 @@ public final class RaftNode<R> implements AutoCloseable {
     private final Transport transport;
     private final RaftRuntime runtime;
     private final boolean ownsRuntime;
+    private final java.util.Set<Safeguard> disabledSafeguards;
 
     private final SerialExecutor loopExecutor;
     private final LogWriter writer;
@@ -123,6 +124,7 @@ public final class RaftNode<R> implements AutoCloseable {
         this.stableStore = b.stableStore;
         this.transport = b.transport;
         this.ownsRuntime = b.runtime == null;
+        this.disabledSafeguards = java.util.Set.copyOf(b.disabled);
         this.runtime = b.runtime != null ? b.runtime : new ThreadRuntime("tally-" + b.id);
         this.loopExecutor = runtime.newExecutor("raft-loop");
         this.writer = new LogWriter(runtime.newExecutor("log-writer"), logStore, stableStore, transport,
@@ -193,6 +195,9 @@ public final class RaftNode<R> implements AutoCloseable {
             RaftLog log = new RaftLog(base, baseTerm, baseConfig, entries);
             core = new RaftCore(id, config.core(), new CoreClock(config.tickInterval().toNanos(), runtime::nanoTime),
                     runtime.random(), hs, log);
+            if (disabledSafeguards.contains(Safeguard.START_VOTE_LEASE)) {
+                core.dropStartVoteLease();
+            }
         } catch (IOException | RuntimeException e) {
             shutdown(null); // release the threads made for this node
             if (e instanceof IOException io) {
@@ -842,6 +847,7 @@ public final class RaftNode<R> implements AutoCloseable {
         private Transport transport;
         private RaftRuntime runtime;
         private SnapshotStore snapshotStore;
+        private final java.util.EnumSet<Safeguard> disabled = java.util.EnumSet.noneOf(Safeguard.class);
 
         public Builder<R> id(String id) {
             this.id = id;
@@ -880,6 +886,15 @@ public final class RaftNode<R> implements AutoCloseable {
 
         public Builder<R> transport(Transport t) {
             this.transport = t;
+            return this;
+        }
+
+        /**
+         * Switches a {@link Safeguard} off: only for the simulator's control runs, which show what the safeguard
+         * prevents. Never in production.
+         */
+        public Builder<R> withoutSafeguard(Safeguard safeguard) {
+            disabled.add(Objects.requireNonNull(safeguard, "safeguard"));
             return this;
         }
 

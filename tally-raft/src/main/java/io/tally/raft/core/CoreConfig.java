@@ -47,6 +47,17 @@ public record CoreConfig(int electionTicks, int heartbeatTicks, boolean preVote,
         }
     }
 
+    /**
+     * The largest error of a clock's rate (0.05: running 5 % fast or slow) under which leader leases stay safe. A
+     * leader serves lease reads for (E − D) ticks' worth of its clock after sending a round; a follower refuses
+     * votes for E ticks' worth of its own after receiving it (E = electionTicks, D = leaseDriftTicks). With the
+     * leader's clock slow by ρ and the follower's fast by ρ, the lease ends first iff (E − D)(1 + ρ) ≤ E(1 − ρ),
+     * that is ρ ≤ D / (2E − D): 11 % with the defaults. The simulator's drifting clocks stay within it.
+     */
+    public double maxClockDriftRate() {
+        return (double) leaseDriftTicks / (2.0 * electionTicks - leaseDriftTicks);
+    }
+
     public static CoreConfig defaults() {
         return new CoreConfig(50, 10, true, true, 32, 16L << 20, 1L << 20, 64, 10, 1024, 8L << 10);
     }

@@ -13,7 +13,11 @@ import io.tally.raft.core.Member;
 import io.tally.testkit.harness.InMemoryDisk;
 import io.tally.testkit.harness.MembershipDriver;
 import io.tally.testkit.harness.SimClock;
+import io.tally.raft.Safeguard;
+import io.tally.testkit.sim.ClockFaults;
+import io.tally.testkit.sim.ClockModel;
 import io.tally.testkit.sim.LatencyModel;
+import io.tally.testkit.sim.TimerModel;
 import io.tally.testkit.sim.NodeIncarnation;
 import io.tally.testkit.sim.SimNetwork;
 import io.tally.testkit.sim.SimRuntime;
@@ -44,9 +48,40 @@ public final class KvSimCluster implements AutoCloseable {
     private final InMemoryDisk[] disks;
     private final KvService[] services;
     private final RandomGenerator random;
+    private final Setup setup;
+    /** Draws each incarnation's clock; null without clock faults (so that they draw nothing from the seed). */
+    private final RandomGenerator clockRandom;
     private boolean unreliable;
 
-    private KvSimCluster(int n, long seed, RaftConfig config) {
+    /**
+     * Faults and switches a cluster's nodes get at every start: clock and timer faults ({@link ClockFaults}, and
+     * per-node timer models that override them), and safeguards switched off for a control run.
+     */
+    public static final class Setup {
+        private ClockFaults clocks = ClockFaults.NONE;
+        private final java.util.Map<Integer, TimerModel> timers = new java.util.HashMap<>();
+        private final java.util.EnumSet<Safeguard> disabled = java.util.EnumSet.noneOf(Safeguard.class);
+
+        public Setup clocks(ClockFaults faults) {
+            this.clocks = java.util.Objects.requireNonNull(faults, "faults");
+            return this;
+        }
+
+        /** Node {@code i}'s timers follow {@code model} instead of the clock faults' timers. */
+        public Setup timers(int i, TimerModel model) {
+            timers.put(i, java.util.Objects.requireNonNull(model, "model"));
+            return this;
+        }
+
+        /** A control run: the nodes start without this safeguard. */
+        public Setup withoutSafeguard(Safeguard safeguard) {
+            disabled.add(safeguard);
+            return this;
+        }
+    }
+
+    private KvSimCluster(int n, long seed, RaftConfig config, Setup setup) {
+        this.setup = setup;
         this.sim = new Simulation(seed);
         this.net = new SimNetwork(sim);
         this.config = config;
@@ -55,6 +90,7 @@ public final class KvSimCluster implements AutoCloseable {
         this.disks = new InMemoryDisk[n];
         this.services = new KvService[n];
         this.random = sim.newRandom();
+        this.clockRandom = setup.clocks.equals(ClockFaults.NONE) ? null : sim.newRandom();
         for (int i = 0; i < n; i++) {
             disks[i] = new InMemoryDisk();
         }
@@ -65,15 +101,24 @@ public final class KvSimCluster implements AutoCloseable {
         return createGrowable(n, n, seed, config);
     }
 
+    /** A started, bootstrapped cluster of {@code n} nodes with these faults and switches. */
+    public static KvSimCluster create(int n, long seed, RaftConfig config, Setup setup) {
+        return createGrowable(n, n, seed, config, setup);
+    }
+
     /**
      * {@code slots} running nodes, of which only the first {@code initial} are bootstrapped as voters; the others
      * start empty (no configuration, never campaigning) and wait to be added by a membership change.
      */
     public static KvSimCluster createGrowable(int slots, int initial, long seed, RaftConfig config) {
+        return createGrowable(slots, initial, seed, config, new Setup());
+    }
+
+    private static KvSimCluster createGrowable(int slots, int initial, long seed, RaftConfig config, Setup setup) {
         if (slots < 1 || initial < 1 || initial > slots) {
             throw new IllegalArgumentException("a cluster needs at least one node, and 1..slots initial members");
         }
-        KvSimCluster c = new KvSimCluster(slots, seed, config);
+        KvSimCluster c = new KvSimCluster(slots, seed, config, setup);
         String[] ids = new String[initial];
         for (int i = 0; i < initial; i++) {
             ids[i] = id(i);
@@ -115,12 +160,24 @@ public final class KvSimCluster implements AutoCloseable {
         }
         incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
         KvStateMachine store = new KvStateMachine(Duration.ofMinutes(10));
-        RaftNode<KvResult> node = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
+        ClockModel clock = clockRandom == null ? ClockModel.exact() : setup.clocks.drawClock(clockRandom);
+        TimerModel timers = setup.timers.getOrDefault(i, setup.clocks.timers());
+        RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
                 .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
                 .transport(net.transport(incarnations[i]))
-                .runtime(new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT)).build();
+                .runtime(new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers));
+        setup.disabled.forEach(b::withoutSafeguard);
+        RaftNode<KvResult> node = b.build();
         node.start();
         services[i] = new KvService(node, store, sim::nowMillis);
+    }
+
+    /**
+     * Freezes node {@code i} for {@code millis} of virtual time (GC pause, SIGSTOP): nothing of it runs, messages to
+     * it wait, its clock goes on ({@link NodeIncarnation#pauseUntil}).
+     */
+    public void pause(int i, long millis) {
+        incarnations[i].pauseUntil(sim.nowNanos() + millis * 1_000_000L);
     }
 
     /** Kills node {@code i}: it never runs again; only what its disk had made durable survives. */
@@ -254,6 +311,12 @@ public final class KvSimCluster implements AutoCloseable {
 
     public void heal() {
         net.heal();
+    }
+
+    /** Blocks the links between nodes {@code a} and {@code b}, both ways. */
+    public void cut(int a, int b) {
+        net.blockLink(id(a), id(b));
+        net.blockLink(id(b), id(a));
     }
 
     /** Runs the simulation for {@code millis} of virtual time. */

@@ -101,9 +101,20 @@ public final class SimKvClient {
 
     /** A linearizable get; {@code done} receives the value ("" when absent). */
     public void get(String key, Consumer<String> done) {
+        get(key, Consistency.LINEARIZABLE, done);
+    }
+
+    /**
+     * A get at {@code consistency} ({@code LINEARIZABLE} or {@code LEASE}: both must be linearizable, and the
+     * history checker holds them to it); {@code done} receives the value ("" when absent).
+     */
+    public void get(String key, Consistency consistency, Consumer<String> done) {
+        if (consistency == Consistency.STALE) {
+            throw new IllegalArgumentException("stale reads are not linearizable; the checker would reject them");
+        }
         KvModel.Input in = KvModel.Input.get(key);
         begin(in);
-        attemptRead(key, in, done);
+        attemptRead(key, consistency, in, done);
     }
 
     private void write(KvCommand command, KvModel.Input in, Runnable done) {
@@ -164,27 +175,27 @@ public final class SimKvClient {
         }, () -> attemptWrite(cmd, in, done));
     }
 
-    private void attemptRead(String key, KvModel.Input in, Consumer<String> done) {
+    private void attemptRead(String key, Consistency consistency, KvModel.Input in, Consumer<String> done) {
         if (pending == null) {
             return;
         }
         KvService s = server();
         if (s == null || requestLost()) {
-            retryElsewhere(() -> attemptRead(key, in, done));
+            retryElsewhere(() -> attemptRead(key, consistency, in, done));
             return;
         }
-        settle(s.get(key, Consistency.LINEARIZABLE, Duration.ofMillis(ATTEMPT_MILLIS)), (v, e) -> {
+        settle(s.get(key, consistency, Duration.ofMillis(ATTEMPT_MILLIS)), (v, e) -> {
             if (e == null) {
                 String value = v.map(x -> new String(x.value(), StandardCharsets.UTF_8)).orElse("");
                 finish(value);
                 done.accept(value);
             } else if (e instanceof NotLeaderException nl) {
                 follow(nl);
-                retryLater(() -> attemptRead(key, in, done));
+                retryLater(() -> attemptRead(key, consistency, in, done));
             } else {
-                retryElsewhere(() -> attemptRead(key, in, done));
+                retryElsewhere(() -> attemptRead(key, consistency, in, done));
             }
-        }, () -> attemptRead(key, in, done));
+        }, () -> attemptRead(key, consistency, in, done));
     }
 
     /**
