@@ -43,14 +43,23 @@ import java.util.zip.CRC32C;
  * retention would have removed it (when it is older than every retained snapshot). The store is the only
  * writer of its directory, so {@link #list} answers from the scan kept up to date by commits.
  *
- * <p><b>Failure.</b> An {@link IOException} once a commit has started renaming leaves the store failed:
- * every later call throws (a failed fsync is never retried). An error while a sink writes its tmp directory
- * fails only that sink. A snapshot deleted by retention while a stream reads it may fail that read on file
- * systems that do not keep unlinked files readable.
+ * <p><b>Failure.</b> An {@link IOException} once a commit has started renaming (or, keeping a held copy,
+ * deleting the new one) leaves the store failed: every later call throws (a failed fsync is never retried). An
+ * error while a sink writes its tmp directory fails only that sink, and so does an error other than damage
+ * while a commit reads a held copy to verify it. A snapshot deleted by retention while a stream reads it may
+ * fail that read on file systems that do not keep unlinked files readable.
  *
- * <p>Committing a snapshot with the (lastIndex, lastTerm) of a committed one replaces it (the old directory
- * is renamed aside first, as directories cannot be renamed over); a crash between those two renames may lose
- * both. A commit also removes committed snapshots with the same lastIndex and another term.
+ * <p><b>Committing a snapshot the store already holds</b> (same lastIndex and lastTerm, e.g. a follower that
+ * receives again a snapshot it has) keeps the held copy when it verifies (its meta re-read and checked, every
+ * byte of its data read through the verifying stream): by Raft (paper, section 7) a snapshot holds only
+ * committed entries, so both copies hold the same state. The new copy is deleted and the held meta returned;
+ * nothing is renamed, so no crash can lose the snapshot. Only a damaged held copy (its data fails verification,
+ * or its meta was refused at open) is replaced: it is renamed to {@code damaged-<lastIndex>-<lastTerm>}, the
+ * store directory synced, the new copy renamed into place and the directory synced again. {@link #open} renames
+ * a {@code damaged-*} directory back when its snapshot's name is free (the crash came before the new copy's
+ * rename was durable) and deletes it otherwise, so a crash leaves either the damaged copy or the new complete
+ * one under the snapshot's name, never neither. A commit also removes committed snapshots with the same
+ * lastIndex and another term.
  *
  * <p>Public methods of the store are synchronized; a sink may be written from another thread.
  */
@@ -62,6 +71,8 @@ public final class FileSnapshotStore implements SnapshotStore {
     static final String META = "meta";
     static final String TMP_PREFIX = "tmp-";
     static final String SNAPSHOT_PREFIX = "snapshot-";
+    /** A damaged snapshot set aside while a complete copy replaces it; see {@link #settleReplacements}. */
+    static final String DAMAGED_PREFIX = "damaged-";
     private static final int NUMBER_DIGITS = 20;
     private static final int WRITE_BUFFER_BYTES = 64 * 1024;
 
@@ -104,14 +115,17 @@ public final class FileSnapshotStore implements SnapshotStore {
     }
 
     private void scan() throws IOException {
-        boolean removed = false;
+        boolean changed = settleReplacements();
         for (String name : fs.list(dir)) {
             Path path = dir.resolve(name);
             if (name.startsWith(TMP_PREFIX)) {
                 LOG.info("deleting {} (an abandoned snapshot write or an interrupted deletion)", path);
                 deleteTree(fs, path);
-                removed = true;
+                changed = true;
                 continue;
+            }
+            if (name.startsWith(DAMAGED_PREFIX)) {
+                continue; // settled above, or not ours (logged there)
             }
             long[] id = parseName(name);
             if (id == null) {
@@ -125,10 +139,42 @@ public final class FileSnapshotStore implements SnapshotStore {
                 corrupt.add(new Corrupt(name, id[0], id[1]));
             }
         }
-        if (removed) {
+        if (changed) {
             fs.syncDirectory(dir);
         }
         committed.sort(Comparator.comparing(Committed::meta, NEWEST_FIRST));
+    }
+
+    /**
+     * Finishes or undoes the replacements of damaged snapshots that a crash interrupted (see {@link #install}).
+     * {@code damaged-<i>-<t>} is the damaged copy of {@code snapshot-<i>-<t>}, set aside (and synced) before the
+     * new copy was renamed to that name. If the name is taken, it is by the new copy, complete: the damaged one
+     * is deleted. If it is free, the new copy's rename was not durable (the new copy is a {@code tmp-*}, deleted
+     * by the scan): the damaged copy is renamed back, so the store is as it was before that commit. Returns
+     * whether the directory changed (the caller syncs it).
+     */
+    private boolean settleReplacements() throws IOException {
+        boolean changed = false;
+        for (String name : fs.list(dir)) {
+            if (!name.startsWith(DAMAGED_PREFIX)) {
+                continue;
+            }
+            Path path = dir.resolve(name);
+            String snapshot = SNAPSHOT_PREFIX + name.substring(DAMAGED_PREFIX.length());
+            if (parseName(snapshot) == null) {
+                LOG.warn("ignoring {}: not a snapshot directory", path);
+                continue;
+            }
+            if (fs.exists(dir.resolve(snapshot))) {
+                LOG.info("deleting {} (a damaged snapshot, replaced by {})", path, snapshot);
+                deleteTree(fs, path);
+            } else {
+                LOG.warn("renaming {} back to {} (a crash interrupted its replacement)", path, snapshot);
+                fs.rename(path, dir.resolve(snapshot));
+            }
+            changed = true;
+        }
+        return changed;
     }
 
     /** Reads and checks the meta of a committed snapshot directory. */
@@ -252,36 +298,72 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     /**
      * Publishes a snapshot whose tmp directory is complete and synced: renames it into place, syncs the
-     * store directory, then applies retention.
+     * store directory, then applies retention. If the store already holds a copy of this snapshot that
+     * verifies, that copy is kept instead and the tmp directory deleted (see the class comment).
      */
     private synchronized SnapshotMeta install(Path tmpDir, SnapshotMeta meta, int dataCrc) throws IOException {
         checkUsable();
         String name = snapshotName(meta.lastIndex(), meta.lastTerm());
         Path target = dir.resolve(name);
-        List<Path> trash = new ArrayList<>();
-        try {
-            if (fs.exists(target)) {
-                // A directory cannot be renamed over another: move the old one aside first.
-                Path aside = newTmpPath();
-                fs.rename(target, aside);
-                trash.add(aside);
+        Committed held = null;
+        for (Committed c : committed) {
+            if (c.name().equals(name)) {
+                held = c;
             }
-            fs.rename(tmpDir, target);
-            fs.syncDirectory(dir);
+        }
+        Committed intact;
+        try {
+            intact = held == null ? null : verifiedOrNull(held);
         } catch (IOException | RuntimeException e) {
-            throw fail(e);
+            // Nothing renamed yet: this commit fails alone, as a failed write would; the held copy stays listed.
+            deleteQuietly(tmpDir);
+            throw e;
         }
 
-        // The new snapshot is durable; update the view, then remove what it makes obsolete.
+        Committed installed;
         List<String> victims = new ArrayList<>();
+        List<Path> trash = new ArrayList<>();
+        if (intact != null) {
+            // The same lastIndex and lastTerm hold the same state (Raft, section 7), and the held copy is durable
+            // and verified: keep it. Nothing is renamed, so no crash here can leave the store without it.
+            if (intact.meta().sizeBytes() != meta.sizeBytes() || intact.dataCrc() != dataCrc) {
+                LOG.warn("snapshot {} is already held; keeping it, although the new copy differs ({} bytes, crc "
+                                + "{}; held: {} bytes, crc {})", target, meta.sizeBytes(), Integer.toHexString(dataCrc),
+                        intact.meta().sizeBytes(), Integer.toHexString(intact.dataCrc()));
+            } else {
+                LOG.info("snapshot {} is already held and verifies; keeping it", target);
+            }
+            installed = intact;
+            trash.add(tmpDir);
+        } else {
+            try {
+                if (fs.exists(target)) {
+                    // A damaged copy. Directories cannot be renamed over one another: set it aside under a name
+                    // that open renames back while the snapshot's name is free, and make that durable before the
+                    // new copy takes the name. A crash then leaves the damaged copy or the new one, never neither,
+                    // without relying on the file system to keep the order of two renames.
+                    Path aside = dir.resolve(damagedName(name));
+                    fs.rename(target, aside);
+                    fs.syncDirectory(dir);
+                    victims.add(aside.getFileName().toString());
+                }
+                fs.rename(tmpDir, target);
+                fs.syncDirectory(dir);
+            } catch (IOException | RuntimeException e) {
+                throw fail(e);
+            }
+            installed = new Committed(name, meta, dataCrc);
+        }
+
+        // The snapshot is durable under its name; update the view, then remove what it makes obsolete.
         for (Committed c : committed) {
             if (c.meta().lastIndex() == meta.lastIndex() && !c.name().equals(name)) {
                 victims.add(c.name()); // same index, another term: superseded
             }
         }
         committed.removeIf(c -> c.meta().lastIndex() == meta.lastIndex());
-        corrupt.removeIf(c -> c.name().equals(name)); // it was moved aside above
-        committed.add(new Committed(name, meta, dataCrc));
+        corrupt.removeIf(c -> c.name().equals(name)); // its damaged copy was set aside above
+        committed.add(installed);
         committed.sort(Comparator.comparing(Committed::meta, NEWEST_FIRST));
         while (committed.size() > retain) {
             victims.add(committed.remove(committed.size() - 1).name());
@@ -313,7 +395,31 @@ public final class FileSnapshotStore implements SnapshotStore {
         } catch (IOException | RuntimeException e) {
             throw fail(e);
         }
-        return meta;
+        return installed.meta();
+    }
+
+    /**
+     * Checks a held snapshot again from the disk: its meta as {@link #validate} does at open, then every byte
+     * of its data through {@link VerifyingInputStream} (size and CRC32C). Returns it as re-read, or null if it
+     * is damaged. Reads the whole snapshot (with bounded buffers), holding the store's lock.
+     *
+     * @throws IOException if it cannot be read for a reason other than damage
+     */
+    private Committed verifiedOrNull(Committed held) throws IOException {
+        Path snapshotDir = dir.resolve(held.name());
+        try {
+            Committed onDisk = validate(snapshotDir, held.meta().lastIndex(), held.meta().lastTerm());
+            Path dataPath = snapshotDir.resolve(DATA);
+            StorageFile f = fs.open(dataPath, false);
+            try (InputStream in = new VerifyingInputStream(f, dataPath, onDisk.meta().sizeBytes(), onDisk.dataCrc())) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            return onDisk;
+        } catch (StorageCorruptionException e) {
+            LOG.warn("snapshot {} is held but damaged; replacing it with the new copy: {}", snapshotDir,
+                    e.getMessage());
+            return null;
+        }
     }
 
     private IOException fail(Exception e) {
@@ -358,6 +464,11 @@ public final class FileSnapshotStore implements SnapshotStore {
     /** {@code snapshot-%020d-%020d}. */
     static String snapshotName(long lastIndex, long lastTerm) {
         return String.format("%s%020d-%020d", SNAPSHOT_PREFIX, lastIndex, lastTerm);
+    }
+
+    /** {@code damaged-%020d-%020d}, the name a damaged snapshot is set aside under while it is replaced. */
+    static String damagedName(String snapshotName) {
+        return DAMAGED_PREFIX + snapshotName.substring(SNAPSHOT_PREFIX.length());
     }
 
     /** {lastIndex, lastTerm} of a snapshot directory name, or null if it is not one. */

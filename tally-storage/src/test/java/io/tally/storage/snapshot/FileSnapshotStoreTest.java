@@ -405,13 +405,213 @@ class FileSnapshotStoreTest {
     }
 
     @Test
-    void recommittingTheSameSnapshotReplacesIt() throws IOException {
+    void recommittingTheSameSnapshotKeepsTheHeldCopy() throws IOException {
+        byte[] state = bytes("the state machine at index 10");
+        SnapshotMeta first;
         try (FileSnapshotStore store = open(2)) {
-            write(store, 10, 2, CONFIG, bytes("first"));
-            SnapshotMeta m = write(store, 10, 2, JOINT, bytes("second!"));
-            assertEquals(List.of(m), store.list());
-            assertArrayEquals(bytes("second!"), read(store, m));
+            first = write(store, 10, 2, CONFIG, state);
+            // A follower receives again a snapshot it holds: the same index and term, so the same state.
+            SnapshotMeta again = write(store, 10, 2, CONFIG, state);
+            assertEquals(first, again);
+            assertEquals(List.of(first), store.list());
+            assertArrayEquals(state, read(store, again));
+            assertEquals(List.of(FileSnapshotStore.snapshotName(10, 2)), entries(), "the new copy is deleted");
+            // Raft rules out a different copy; were one offered, the held copy would still be kept and returned.
+            SnapshotMeta other = write(store, 10, 2, JOINT, bytes("something else"));
+            assertEquals(first, other);
+            assertArrayEquals(state, read(store, first));
             assertEquals(List.of(FileSnapshotStore.snapshotName(10, 2)), entries());
+        }
+        try (FileSnapshotStore store = open(2)) {
+            assertEquals(List.of(first), store.list());
+            assertArrayEquals(state, read(store, first));
+        }
+    }
+
+    @Test
+    void recommittingAnIntactSnapshotRenamesNothing() throws IOException {
+        RecordingFileSystem fs = new RecordingFileSystem(tmp);
+        try (FileSnapshotStore store = FileSnapshotStore.open(fs, dir(), 2)) {
+            write(store, 1, 1, CONFIG, bytes("one"));
+            fs.clearOps();
+            write(store, 1, 1, CONFIG, bytes("one"));
+            assertEquals(1, store.list().size());
+        }
+        String tmpDir = "snapshots/tmp-1";
+        assertEquals(List.of(
+                "mkdir " + tmpDir,
+                "create " + tmpDir + "/data",
+                "truncate " + tmpDir + "/data",
+                "write " + tmpDir + "/data",
+                "force " + tmpDir + "/data",
+                "create " + tmpDir + "/meta",
+                "truncate " + tmpDir + "/meta",
+                "write " + tmpDir + "/meta",
+                "force " + tmpDir + "/meta",
+                "sync " + tmpDir,
+                // the held copy verifies (reads are not recorded): only the new copy goes
+                "delete " + tmpDir + "/data",
+                "delete " + tmpDir + "/meta",
+                "delete " + tmpDir), fs.ops());
+    }
+
+    @Test
+    void recommittingOverDamagedDataReplacesIt() throws IOException {
+        byte[] data = new byte[200_000];
+        new Random(3).nextBytes(data);
+        RecordingFileSystem fs = new RecordingFileSystem(tmp);
+        String name = FileSnapshotStore.snapshotName(10, 2);
+        try (FileSnapshotStore store = FileSnapshotStore.open(fs, dir(), 2)) {
+            SnapshotMeta m = write(store, 10, 2, CONFIG, data);
+            byte[] bad = data.clone();
+            bad[150_000] ^= 0x04;
+            Files.write(dir().resolve(name).resolve("data"), bad); // behind the open store's back
+            assertThrows(StorageCorruptionException.class, () -> read(store, m));
+
+            fs.clearOps();
+            assertEquals(m, write(store, 10, 2, CONFIG, data));
+            assertEquals(List.of(m), store.list());
+            assertArrayEquals(data, read(store, m));
+            assertEquals(List.of(name), entries());
+        }
+        String tmpDir = "snapshots/tmp-1";
+        String damaged = "snapshots/" + FileSnapshotStore.damagedName(name);
+        List<String> ops = fs.ops();
+        assertEquals(List.of(
+                "sync " + tmpDir,
+                // set the damaged copy aside, durably, before the new one takes its name
+                "rename snapshots/" + name + " " + damaged,
+                "sync snapshots",
+                "rename " + tmpDir + " snapshots/" + name,
+                "sync snapshots",
+                // then the damaged copy goes like any removed snapshot
+                "rename " + damaged + " snapshots/tmp-2",
+                "sync snapshots",
+                "delete snapshots/tmp-2/data",
+                "delete snapshots/tmp-2/meta",
+                "delete snapshots/tmp-2"), ops.subList(ops.indexOf("sync " + tmpDir), ops.size()));
+        try (FileSnapshotStore store = open(2)) {
+            assertArrayEquals(data, read(store, store.latest().orElseThrow()));
+        }
+    }
+
+    @Test
+    void recommittingOverARefusedMetaReplacesIt() throws IOException {
+        String name = FileSnapshotStore.snapshotName(10, 2);
+        try (FileSnapshotStore store = open(2)) {
+            write(store, 10, 2, CONFIG, bytes("ten"));
+        }
+        Path metaFile = dir().resolve(name).resolve("meta");
+        byte[] meta = Files.readAllBytes(metaFile);
+        meta[3] ^= 0x01;
+        Files.write(metaFile, meta);
+        try (FileSnapshotStore store = open(2)) {
+            assertEquals(List.of(), store.list(), "refused at open");
+            SnapshotMeta m = write(store, 10, 2, CONFIG, bytes("ten"));
+            assertEquals(List.of(m), store.list());
+            assertArrayEquals(bytes("ten"), read(store, m));
+            assertEquals(List.of(name), entries());
+        }
+        try (FileSnapshotStore store = open(2)) {
+            assertArrayEquals(bytes("ten"), read(store, store.latest().orElseThrow()));
+        }
+    }
+
+    @Test
+    void openRenamesADamagedCopyBackWhenItsReplacementWasNotDurable() throws IOException {
+        // What a crash leaves after the damaged copy was set aside but before the new copy's rename was durable.
+        String name = FileSnapshotStore.snapshotName(10, 2);
+        SnapshotMeta m;
+        try (FileSnapshotStore store = open(2)) {
+            m = write(store, 10, 2, CONFIG, bytes("ten"));
+        }
+        Files.write(dir().resolve(name).resolve("data"), bytes("teN")); // damaged
+        Files.move(dir().resolve(name), dir().resolve(FileSnapshotStore.damagedName(name)));
+        Files.createDirectories(dir().resolve("tmp-7")); // the new copy, never renamed
+        Files.write(dir().resolve("tmp-7").resolve("data"), bytes("ten"));
+        try (FileSnapshotStore store = open(2)) {
+            assertEquals(List.of(name), entries(), "the damaged copy is back under its name, no worse than before");
+            assertEquals(List.of(m), store.list());
+            assertThrows(StorageCorruptionException.class, () -> read(store, m));
+            // and the next commit of that snapshot replaces it
+            write(store, 10, 2, CONFIG, bytes("ten"));
+            assertArrayEquals(bytes("ten"), read(store, m));
+        }
+    }
+
+    @Test
+    void openDeletesADamagedCopyThatWasReplaced() throws IOException {
+        // What a crash leaves after the new copy's rename was durable but before the damaged copy was deleted.
+        String name = FileSnapshotStore.snapshotName(10, 2);
+        SnapshotMeta m;
+        try (FileSnapshotStore store = open(2)) {
+            m = write(store, 10, 2, CONFIG, bytes("ten"));
+        }
+        Path damaged = dir().resolve(FileSnapshotStore.damagedName(name));
+        Files.createDirectories(damaged);
+        Files.write(damaged.resolve("data"), bytes("teN"));
+        Path notOurs = dir().resolve("damaged-goods");
+        Files.createDirectories(notOurs);
+        try (FileSnapshotStore store = open(2)) {
+            assertEquals(List.of("damaged-goods", name), entries(), "a name that is not a snapshot's is left alone");
+            assertEquals(List.of(m), store.list());
+            assertArrayEquals(bytes("ten"), read(store, m));
+        }
+    }
+
+    @Test
+    void recommittingAHeldSnapshotStillSupersedesOtherTermsAtItsIndex() throws IOException {
+        // Two terms at one index on disk: a crash after a commit and before the other term's removal.
+        try (FileSnapshotStore store = open(5)) {
+            write(store, 10, 3, CONFIG, bytes("term 3"));
+        }
+        Path elsewhere = tmp.resolve("elsewhere");
+        try (FileSnapshotStore other = FileSnapshotStore.open(NioFileSystem.INSTANCE, elsewhere, 1)) {
+            write(other, 10, 2, CONFIG, bytes("term 2"));
+        }
+        String term2 = FileSnapshotStore.snapshotName(10, 2);
+        Files.move(elsewhere.resolve(term2), dir().resolve(term2));
+        try (FileSnapshotStore store = open(5)) {
+            assertEquals(2, store.list().size());
+            SnapshotMeta m = write(store, 10, 3, CONFIG, bytes("term 3"));
+            assertEquals(List.of(m), store.list());
+            assertEquals(List.of(FileSnapshotStore.snapshotName(10, 3)), entries());
+        }
+    }
+
+    @Test
+    void failureDeletingTheNewCopyOfAHeldSnapshotLeavesTheStoreFailed() throws IOException {
+        RecordingFileSystem fs = new RecordingFileSystem(tmp);
+        try (FileSnapshotStore store = FileSnapshotStore.open(fs, dir(), 2)) {
+            write(store, 1, 1, CONFIG, bytes("one"));
+            fs.failWhen(op -> op.startsWith("delete "));
+            assertThrows(IOException.class, () -> write(store, 1, 1, CONFIG, bytes("one")));
+            fs.failWhen(op -> false);
+            assertThrows(IOException.class, store::list);
+        }
+        try (FileSnapshotStore store = open(2)) {
+            assertArrayEquals(bytes("one"), read(store, store.latest().orElseThrow()));
+            assertEquals(List.of(FileSnapshotStore.snapshotName(1, 1)), entries());
+        }
+    }
+
+    @Test
+    void failureReplacingADamagedCopyLeavesTheStoreFailedAndTheCopyInPlace() throws IOException {
+        RecordingFileSystem fs = new RecordingFileSystem(tmp);
+        String name = FileSnapshotStore.snapshotName(1, 1);
+        try (FileSnapshotStore store = FileSnapshotStore.open(fs, dir(), 2)) {
+            write(store, 1, 1, CONFIG, bytes("one"));
+            Files.write(dir().resolve(name).resolve("data"), bytes("onE"));
+            fs.failWhen(op -> op.equals("sync snapshots")); // the one after setting the damaged copy aside
+            assertThrows(IOException.class, () -> write(store, 1, 1, CONFIG, bytes("one")));
+            fs.failWhen(op -> false);
+            assertThrows(IOException.class, store::list);
+        }
+        // The damaged copy was set aside and the failed sync stopped the commit there: open puts it back.
+        assertTrue(entries().contains(FileSnapshotStore.damagedName(name)), entries().toString());
+        try (FileSnapshotStore store = open(2)) {
+            assertEquals(List.of(name), entries());
+            assertThrows(StorageCorruptionException.class, () -> read(store, store.latest().orElseThrow()));
         }
     }
 

@@ -56,6 +56,10 @@ import java.util.random.RandomGenerator;
  * {@code IOException("No space left on device")}, writing nothing; {@link #setFailSync} makes every
  * {@code force()} and {@code syncDirectory()} fail with {@code IOException("simulated fsync failure")}.
  *
+ * <p><b>Operation hook.</b> {@link #setOperationListener} installs a listener called before every call that
+ * may change the disk. It can count a code path's operations, and crash the disk right at any one of them
+ * (the call then fails and changes nothing), so that a test can enumerate every crash point.
+ *
  * <p>Paths are only names: they are made absolute (relative ones are taken from {@code /}) and normalized.
  * The root directory always exists. Methods are synchronized on this instance, so the file system may also
  * be used from real threads; in the simulator it is used from one.
@@ -78,6 +82,7 @@ public final class SimFileSystem implements StorageFileSystem {
     private boolean dead;
     private long capacity = UNLIMITED;
     private boolean failSync;
+    private OperationListener operationListener;
     /** Sum of the current sizes of all linked files. */
     private long totalSize;
     private long syncCount;
@@ -108,6 +113,7 @@ public final class SimFileSystem implements StorageFileSystem {
             if (!create) {
                 throw new NoSuchFileException(file.toString());
             }
+            beforeOperation(Operation.CREATE_FILE, file.toString());
             f = new FileNode(nextNodeId++, new Bytes(0));
             f.linked = true;
             parent.current.put(name, f);
@@ -131,6 +137,7 @@ public final class SimFileSystem implements StorageFileSystem {
     @Override
     public synchronized void createDirectories(Path dir) throws IOException {
         checkAlive();
+        beforeOperation(Operation.CREATE_DIRECTORIES, dir.toString());
         DirNode d = root;
         for (String name : names(dir)) {
             Node child = d.current.get(name);
@@ -149,6 +156,7 @@ public final class SimFileSystem implements StorageFileSystem {
     @Override
     public synchronized void rename(Path from, Path to) throws IOException {
         checkAlive();
+        beforeOperation(Operation.RENAME, from + " -> " + to);
         List<String> fromNames = names(from);
         List<String> toNames = names(to);
         if (fromNames.isEmpty() || toNames.isEmpty()) {
@@ -190,6 +198,7 @@ public final class SimFileSystem implements StorageFileSystem {
     @Override
     public synchronized void delete(Path path) throws IOException {
         checkAlive();
+        beforeOperation(Operation.DELETE, path.toString());
         List<String> names = names(path);
         if (names.isEmpty()) {
             throw new FileSystemException(path.toString(), null, "cannot delete the root directory");
@@ -213,6 +222,7 @@ public final class SimFileSystem implements StorageFileSystem {
     @Override
     public synchronized void syncDirectory(Path dir) throws IOException {
         checkAlive();
+        beforeOperation(Operation.SYNC_DIRECTORY, dir.toString());
         DirNode d = existingDir(dir);
         if (failSync) {
             throw new IOException("simulated fsync failure");
@@ -249,6 +259,51 @@ public final class SimFileSystem implements StorageFileSystem {
     /** True once this instance has crashed (every call on it now fails). */
     public synchronized boolean isCrashed() {
         return dead;
+    }
+
+    // ------------------------------------------------------------------ operation hook
+
+    /** The calls an {@link OperationListener} sees. */
+    public enum Operation {
+        /** {@code open(file, true)} of a file that does not exist. */
+        CREATE_FILE,
+        CREATE_DIRECTORIES,
+        RENAME,
+        DELETE,
+        SYNC_DIRECTORY,
+        /** {@link StorageFile#write} of an open file. */
+        WRITE,
+        /** {@link StorageFile#truncate} of an open file. */
+        TRUNCATE,
+        /** {@link StorageFile#force} of an open file. */
+        FORCE
+    }
+
+    /** Sees every call that may change the disk, before it acts; see {@link #setOperationListener}. */
+    @FunctionalInterface
+    public interface OperationListener {
+        /**
+         * @param operation the call about to act
+         * @param path      the path it acts on as the caller gave it ({@code "from -> to"} for a rename)
+         */
+        void beforeOperation(Operation operation, String path);
+    }
+
+    /**
+     * Installs {@code listener} (null removes it). It is called on the caller's thread, holding this
+     * instance's lock, before every call that may change the disk: each {@link Operation}, counted per call
+     * even when the call turns out to change nothing (a truncation to a larger size, the deletion of an absent
+     * path, a rename of a missing file), but not for calls refused before they look at the disk (this instance
+     * crashed, the file closed), nor for {@code open} of an existing file or any read.
+     *
+     * <p>The listener may crash this instance (with {@link #crash}, {@link #crashLosingAllUnsynced} or
+     * {@link #crashKeepingAllUnsynced}, keeping the returned successor): the call it announced then throws
+     * {@code IOException("crashed")} and changes nothing, as every later call does. So the k-th call seen is
+     * "crash point k": what survives is what a crash just before that call would leave. A successor starts
+     * without a listener.
+     */
+    public synchronized void setOperationListener(OperationListener listener) {
+        operationListener = listener;
     }
 
     // ------------------------------------------------------------------ faults and counters
@@ -410,6 +465,15 @@ public final class SimFileSystem implements StorageFileSystem {
     private void checkAlive() throws IOException {
         if (dead) {
             throw new IOException("crashed");
+        }
+    }
+
+    /** Tells the listener; if it crashed this instance, the announced call fails without acting. */
+    private void beforeOperation(Operation operation, String path) throws IOException {
+        OperationListener listener = operationListener;
+        if (listener != null) {
+            listener.beforeOperation(operation, path);
+            checkAlive();
         }
     }
 
@@ -843,6 +907,7 @@ public final class SimFileSystem implements StorageFileSystem {
         public void write(ByteBuffer src, long position) throws IOException {
             synchronized (SimFileSystem.this) {
                 check();
+                beforeOperation(Operation.WRITE, name);
                 if (position < 0) {
                     throw new IllegalArgumentException("negative position: " + position);
                 }
@@ -881,6 +946,7 @@ public final class SimFileSystem implements StorageFileSystem {
         public void truncate(long size) throws IOException {
             synchronized (SimFileSystem.this) {
                 check();
+                beforeOperation(Operation.TRUNCATE, name);
                 if (size < 0) {
                     throw new IllegalArgumentException("negative size: " + size);
                 }
@@ -900,6 +966,7 @@ public final class SimFileSystem implements StorageFileSystem {
         public void force() throws IOException {
             synchronized (SimFileSystem.this) {
                 check();
+                beforeOperation(Operation.FORCE, name);
                 if (failSync) {
                     throw new IOException("simulated fsync failure");
                 }

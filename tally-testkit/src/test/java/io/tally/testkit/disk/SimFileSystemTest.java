@@ -11,6 +11,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -471,6 +472,69 @@ class SimFileSystemTest {
         SimFileSystem after = fs.crashKeepingAllUnsynced();
         assertEquals(0, after.bytesWritten());
         assertEquals(0, after.syncCount());
+    }
+
+    @Test
+    void operationListenerSeesEveryChangingCallInOrder() throws IOException {
+        SimFileSystem fs = diskWithDir();
+        List<String> seen = new ArrayList<>();
+        fs.setOperationListener((op, path) -> seen.add(op + " " + path));
+        fs.createDirectories(DIR.resolve("sub"));
+        try (StorageFile f = fs.open(FILE, true)) {
+            write(f, 0, bytes("abc"));
+            f.size(); // reads are not operations
+            f.read(ByteBuffer.allocate(3), 0);
+            f.truncate(1);
+            f.truncate(10); // counted although it changes nothing
+            f.force();
+        }
+        try (StorageFile f = fs.open(FILE, true)) { // exists: no creation
+            assertEquals(1, f.size());
+        }
+        fs.rename(FILE, DIR.resolve("b.dat"));
+        fs.delete(DIR.resolve("absent")); // counted although it changes nothing
+        fs.syncDirectory(DIR);
+        fs.exists(FILE);
+        fs.list(DIR);
+        assertEquals(List.of(
+                "CREATE_DIRECTORIES /n1/log/sub",
+                "CREATE_FILE /n1/log/a.dat",
+                "WRITE /n1/log/a.dat",
+                "TRUNCATE /n1/log/a.dat",
+                "TRUNCATE /n1/log/a.dat",
+                "FORCE /n1/log/a.dat",
+                "RENAME /n1/log/a.dat -> /n1/log/b.dat",
+                "DELETE /n1/log/absent",
+                "SYNC_DIRECTORY /n1/log"), seen);
+        fs.setOperationListener(null);
+        fs.delete(DIR.resolve("b.dat"));
+        assertEquals(9, seen.size(), "a removed listener sees nothing");
+    }
+
+    @Test
+    void operationListenerCanCrashTheDiskRightBeforeACall() throws IOException {
+        SimFileSystem fs = diskWithDir();
+        durableFile(fs, FILE, "old");
+        SimFileSystem[] after = new SimFileSystem[1];
+        fs.setOperationListener((op, path) -> {
+            if (op == SimFileSystem.Operation.RENAME) {
+                after[0] = fs.crashKeepingAllUnsynced();
+            }
+        });
+        Path tmp = DIR.resolve("a.tmp");
+        try (StorageFile f = fs.open(tmp, true)) {
+            write(f, 0, bytes("new"));
+            f.force();
+        }
+        IOException e = assertThrows(IOException.class, () -> fs.rename(tmp, FILE));
+        assertEquals("crashed", e.getMessage());
+        assertTrue(fs.isCrashed());
+        // The crash came before the rename: even keeping every unsynced change, it is not there.
+        assertEquals("old", readString(after[0], FILE));
+        assertEquals("new", readString(after[0], tmp));
+        // The successor has no listener.
+        after[0].rename(tmp, FILE);
+        assertEquals("new", readString(after[0], FILE));
     }
 
     @Test
