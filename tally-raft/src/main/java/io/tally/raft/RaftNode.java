@@ -18,6 +18,7 @@ import io.tally.raft.node.Applier;
 import io.tally.raft.node.LogWriter;
 import io.tally.raft.node.NodeStatus;
 import io.tally.raft.node.PendingOp;
+import io.tally.raft.node.Recovery;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
 import io.tally.raft.runtime.ThreadRuntime;
@@ -162,37 +163,13 @@ public final class RaftNode<R> implements AutoCloseable {
             throw new IllegalStateException("node " + id + " already started");
         }
         try {
-            HardState hs = stableStore.load();
-            // §7: restore the newest snapshot, then replay the log after it.
-            Optional<SnapshotMeta> snapshot = snapshotStore.latest();
-            long base = 0;
-            long baseTerm = 0;
-            Configuration baseConfig = Configuration.EMPTY;
-            if (snapshot.isPresent()) {
-                SnapshotMeta meta = snapshot.get();
-                applier.restoreAtStart(meta);
-                base = meta.lastIndex();
-                baseTerm = meta.lastTerm();
-                baseConfig = meta.configuration();
+            Recovery.Recovered r = Recovery.recover(id, stableStore, logStore, snapshotStore,
+                    !disabledSafeguards.contains(Safeguard.SNAPSHOT_LOG_RECONCILIATION));
+            if (r.snapshot().isPresent()) {
+                applier.restoreAtStart(r.snapshot().get()); // §7: restore the newest snapshot, then replay the log after it
             }
-            if (logStore.firstIndex() > base + 1) {
-                // Entries were compacted away but no snapshot covers them (for example, a durable log with an
-                // in-memory snapshot store): starting would forget acknowledged entries while keeping the vote.
-                throw new IOException("the log store starts at index " + logStore.firstIndex() + " but the newest "
-                        + "snapshot ends at " + base + ": entries " + (base + 1) + ".." + (logStore.firstIndex() - 1)
-                        + " are in neither; give the node the snapshot store it compacted against");
-            }
-            if (base > 0 && logStore.firstIndex() <= base && logStore.lastIndex() > base
-                    && logStore.read(base, base + 1).get(0).term() != baseTerm) {
-                // The snapshot came from a leader whose log differs from ours at its last index (we crashed
-                // before installing it): the entries after it in our log do not follow it. Drop them (§7).
-                logStore.truncateSuffix(base + 1);
-                logStore.sync();
-            }
-            long first = Math.max(logStore.firstIndex(), base + 1);
-            long last = logStore.lastIndex();
-            List<Entry> entries = last >= first ? logStore.read(first, last + 1) : List.of();
-            RaftLog log = new RaftLog(base, baseTerm, baseConfig, entries);
+            HardState hs = r.hardState();
+            RaftLog log = r.log();
             core = new RaftCore(id, config.core(), new CoreClock(config.tickInterval().toNanos(), runtime::nanoTime),
                     runtime.random(), hs, log);
             if (disabledSafeguards.contains(Safeguard.START_VOTE_LEASE)) {

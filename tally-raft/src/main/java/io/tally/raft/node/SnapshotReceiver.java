@@ -39,6 +39,12 @@ public final class SnapshotReceiver {
     private Incoming active;
     /** The last snapshot received whole, so that late duplicates of its chunks are simply acknowledged. */
     private SnapshotMeta completed;
+    /**
+     * How many bytes the sender streamed for {@link #completed}. Acknowledgements count the sender's bytes, not the
+     * size the store reports: a store that already held the snapshot keeps its own copy, whose bytes need not be
+     * identical (a state machine may serialise the same state differently).
+     */
+    private long completedBytes;
 
     public SnapshotReceiver(String self, SerialExecutor executor, SnapshotStore store, Transport transport,
                             Consumer<Received> onComplete, Consumer<Throwable> onFatal) {
@@ -80,7 +86,7 @@ public final class SnapshotReceiver {
             if (c.offset() == 0 || c.done()) { // once per re-sent transfer: the sender starts at 0
                 onComplete.accept(new Received(c.from(), c.term(), completed));
             }
-            ack(c, completed.sizeBytes());
+            ack(c, completedBytes);
             return;
         }
         boolean same = active != null && active.lastIndex == c.lastIndex() && active.lastTerm == c.lastTerm()
@@ -117,9 +123,10 @@ public final class SnapshotReceiver {
                     active = null;
                     SnapshotMeta meta = done.sink.commit();
                     completed = meta;
+                    completedBytes = done.expected;
                     // Hand it to the loop before acknowledging, so the leader's next probe finds it installed.
                     onComplete.accept(new Received(done.from, done.term, meta));
-                    ack(c, meta.sizeBytes());
+                    ack(c, completedBytes);
                     return;
                 }
                 active.ahead.headMap(active.expected).clear();
