@@ -82,6 +82,7 @@ public final class SimFileSystem implements StorageFileSystem {
     private boolean dead;
     private long capacity = UNLIMITED;
     private boolean failSync;
+    private Path ignoreDirectorySyncsUnder;
     private OperationListener operationListener;
     /** Sum of the current sizes of all linked files. */
     private long totalSize;
@@ -227,8 +228,10 @@ public final class SimFileSystem implements StorageFileSystem {
         if (failSync) {
             throw new IOException("simulated fsync failure");
         }
-        while (!d.pending.isEmpty()) {
-            commit(d.pending.peekFirst());
+        if (ignoreDirectorySyncsUnder == null || !dir.startsWith(ignoreDirectorySyncsUnder)) {
+            while (!d.pending.isEmpty()) {
+                commit(d.pending.peekFirst());
+            }
         }
         syncCount++;
     }
@@ -382,6 +385,17 @@ public final class SimFileSystem implements StorageFileSystem {
     }
 
     /** While on, every force() and syncDirectory() throws {@code IOException("simulated fsync failure")}. */
+    /**
+     * A disk that lies about directory syncs under {@code dir} (null: nowhere): {@code syncDirectory} of such a
+     * directory reports success and makes nothing durable, so a crash may undo every creation, rename and deletion
+     * in it since it was last really synced, while other directories keep theirs. For control runs that show a
+     * scenario notices a store losing what it had made durable.
+     */
+    public synchronized void setIgnoreDirectorySyncsUnder(Path dir) {
+        checkAliveUnchecked();
+        ignoreDirectorySyncsUnder = dir;
+    }
+
     public synchronized void setFailSync(boolean fail) {
         checkAliveUnchecked();
         failSync = fail;

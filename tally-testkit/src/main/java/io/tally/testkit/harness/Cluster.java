@@ -61,6 +61,7 @@ public abstract class Cluster implements AutoCloseable {
     /** The log store each running node uses (for the invariant checks); null while down. */
     private final List<LogStore> liveLogStores = new ArrayList<>();
     private final Configuration bootstrap;
+    private final java.util.EnumSet<io.tally.raft.Safeguard> disabledSafeguards = java.util.EnumSet.noneOf(io.tally.raft.Safeguard.class);
 
     protected Cluster(int n, RaftConfig config) {
         this(n, config, i -> new InMemoryDisk());
@@ -179,7 +180,7 @@ public abstract class Cluster implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("node " + id(i) + " cannot open its storage: " + e.getMessage(), e);
         }
-        RaftNode<Long> node = RaftNode.<Long>builder()
+        RaftNode.Builder<Long> builder = RaftNode.<Long>builder()
                 .id(id(i))
                 .config(config)
                 .stateMachine(new RecordingStateMachine(i, applied))
@@ -187,8 +188,9 @@ public abstract class Cluster implements AutoCloseable {
                 .stableStore(stable)
                 .snapshotStore(snapshots)
                 .transport(newTransport(i))
-                .runtime(newRuntime(i))
-                .build();
+                .runtime(newRuntime(i));
+        disabledSafeguards.forEach(builder::withoutSafeguard);
+        RaftNode<Long> node = builder.build();
         node.addLeaderListener(change -> onLeaderChange(change, log));
         nodes.set(i, node);
         liveLogStores.set(i, log);
@@ -199,6 +201,11 @@ public abstract class Cluster implements AutoCloseable {
             liveLogStores.set(i, null);
             throw e;
         }
+    }
+
+    /** A control run: nodes started from now on lack this safeguard ({@link io.tally.raft.Safeguard}). */
+    public void withoutSafeguard(io.tally.raft.Safeguard safeguard) {
+        disabledSafeguards.add(safeguard);
     }
 
     /** Node {@code i}'s storage, for scenarios that inject disk faults. */

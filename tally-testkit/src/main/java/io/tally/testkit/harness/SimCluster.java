@@ -66,10 +66,14 @@ public final class SimCluster extends Cluster {
      * simulated disk ({@link SimFileDisk}), so that crashes can lose or tear unsynced writes.
      */
     public static SimCluster createWithFileStorage(int n, long seed) {
+        return createWithFileStorage(n, seed, scenarioConfig(true, true));
+    }
+
+    /** {@link #createWithFileStorage(int, long)} with these settings (snapshots, for example). */
+    public static SimCluster createWithFileStorage(int n, long seed, RaftConfig config) {
         Simulation sim = new Simulation(seed);
         RandomGenerator diskRandom = sim.newRandom();
-        return started(new SimCluster(n, sim, scenarioConfig(true, true), false,
-                i -> new SimFileDisk(id(i), diskRandom)));
+        return started(new SimCluster(n, sim, config, false, i -> new SimFileDisk(id(i), diskRandom)));
     }
 
     /** Node {@code i}'s simulated disk (file-storage clusters only). */
