@@ -70,6 +70,7 @@ final class ClusterHttpApi {
         if (!http.equals(kv.store().memberHttp().get(id))) {
             await(ex, kv.write(KvCommand.member(id, http), ex.remaining()), "recording the member's HTTP address");
         }
+        ex.inDoubt(true);
         Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(new Member(id, raft, voter)), cas,
                 ex.remaining()), "the membership change");
         ex.json(200, describe(m));
@@ -81,6 +82,7 @@ final class ClusterHttpApi {
             throw HttpError.badRequest("DELETE /v1/cluster/members/{id} needs an id");
         }
         long cas = ex.longParam("cas", -1, 0);
+        ex.inDoubt(true);
         Membership m = await(ex, kv.node().changeMembership(new ConfigChange.RemoveMember(id), cas, ex.remaining()),
                 "the membership change");
         ex.json(200, describe(m));
@@ -90,6 +92,7 @@ final class ClusterHttpApi {
     void transfer(Exchange ex, byte[] body) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
         JsonNode json = parse(body);
         String target = json.has("id") ? text(json, "id", true) : null;
+        ex.inDoubt(true);
         String leader = await(ex, kv.node().transferLeadership(target), "the leadership transfer");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leader", leader);
@@ -97,6 +100,7 @@ final class ClusterHttpApi {
         ex.json(200, out);
     }
 
+    /** Waits for a change or transfer that was requested (and so may take effect: {@code ex} is in doubt until refused). */
     private <T> T await(Exchange ex, CompletableFuture<T> f, String what)
             throws HttpError, InterruptedException, KvHttpApi.NotLeaderRetry {
         try {
@@ -104,6 +108,7 @@ final class ClusterHttpApi {
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof NotLeaderException) {
+                ex.inDoubt(false);
                 throw new KvHttpApi.NotLeaderRetry(); // not started: find the leader (or wait out a transfer)
             }
             if (c instanceof ClusterChangeException x) {

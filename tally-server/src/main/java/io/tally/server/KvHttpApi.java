@@ -7,6 +7,7 @@ import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
 import io.tally.kv.Versioned;
+import io.tally.raft.NodeClosedException;
 import io.tally.raft.NotLeaderException;
 import io.tally.raft.RaftState;
 import io.tally.raft.RaftTimeoutException;
@@ -104,6 +105,7 @@ final class KvHttpApi implements AutoCloseable {
 
     private void handle(HttpExchange http) {
         Exchange ex = null;
+        boolean interrupted = false;
         long t0 = System.nanoTime();
         try {
             ex = new Exchange(http);
@@ -111,14 +113,23 @@ final class KvHttpApi implements AutoCloseable {
         } catch (HttpError e) {
             respondError(http, ex, e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            respondError(http, ex, new HttpError(503, "shutting-down", "the node is shutting down"));
+            // Shutdown (close()) interrupts handlers that still wait. A write that may already be in the log (proposed
+            // here, or sent on to the leader) may still apply: saying 503 would tell the client it certainly did not.
+            interrupted = true;
+            respondError(http, ex, ex != null && ex.inDoubt()
+                    ? HttpError.outcomeUnknown("the node is shutting down; the write was already proposed or sent to the "
+                            + "leader and may still apply")
+                    : HttpError.shuttingDown());
         } catch (IOException | RuntimeException e) {
             LOG.warn("HTTP {} {} failed", http.getRequestMethod(), http.getRequestURI(), e);
             respondError(http, ex, new HttpError(500, "internal", e.toString()));
         } finally {
             http.close(); // after any error response: closing first would drop the connection unanswered
             metrics.recordRequest(operation(http), http.getResponseCode(), System.nanoTime() - t0);
+            if (interrupted) {
+                // Restored only now: with the flag set, writing the response would close the connection unanswered.
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -360,6 +371,9 @@ final class KvHttpApi implements AutoCloseable {
             if (e.getCause() instanceof RaftTimeoutException) {
                 throw HttpError.noLeader("leadership could not be confirmed with a quorum within " + ex.timeout.toMillis() + " ms");
             }
+            if (e.getCause() instanceof NodeClosedException) {
+                throw HttpError.shuttingDown(); // a read changes nothing
+            }
             throw HttpError.noLeader("read failed: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
             throw HttpError.noLeader("no quorum within " + ex.timeout.toMillis() + " ms");
@@ -421,12 +435,16 @@ final class KvHttpApi implements AutoCloseable {
     private void write(Exchange ex, KvCommand cmd, boolean isDelete) throws HttpError, IOException, InterruptedException {
         viaLeader(ex, true, () -> {
             KvResult r;
+            ex.inDoubt(true);
             try {
                 r = kv.write(cmd, ex.remaining()).get(ex.remaining().toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof NotLeaderException) {
+                    ex.inDoubt(false);
                     throw new NotLeaderRetry(); // refused before it was proposed
                 }
+                // Leadership lost, timed out, or the node closed (NodeClosedException) while the write waited: it may
+                // still commit under the next leader.
                 throw HttpError.outcomeUnknown("the write was proposed but its outcome is unknown: " + e.getCause().getMessage());
             } catch (TimeoutException e) {
                 throw HttpError.outcomeUnknown("the write was proposed but did not apply within " + ex.timeout.toMillis() + " ms");
@@ -487,10 +505,13 @@ final class KvHttpApi implements AutoCloseable {
                     if (body == null) {
                         body = ex.body(maxValueBytes);
                     }
+                    ex.inDoubt(isWrite);
                     try {
                         LeaderForwarder.Response r = forwarder.forward(http, ex.method(), ex.http.getRequestURI().getRawPath(),
                                 ex.query, ex.remaining(), body, sessionHeaders(ex));
-                        if (!(r.status() == 503 && new String(r.body(), StandardCharsets.UTF_8).contains("\"no-leader\""))) {
+                        if (r.status() == 503 && new String(r.body(), StandardCharsets.UTF_8).contains("\"no-leader\"")) {
+                            ex.inDoubt(false); // the leader did not propose it
+                        } else {
                             Map<String, String> headers = new LinkedHashMap<>();
                             headers.put(LEADER_HEADER, http);
                             if (r.version() != null) {
@@ -500,7 +521,7 @@ final class KvHttpApi implements AutoCloseable {
                             return;
                         }
                     } catch (LeaderForwarder.NotSent e) {
-                        // unreachable: nothing was sent, try again
+                        ex.inDoubt(false); // unreachable: nothing was sent, try again
                     } catch (IOException e) {
                         if (isWrite) {
                             throw HttpError.outcomeUnknown("lost contact with the leader after forwarding the write: " + e);
@@ -526,9 +547,19 @@ final class KvHttpApi implements AutoCloseable {
         return h;
     }
 
+    /**
+     * Stops serving. Handlers still waiting (for a write's outcome, a read, the leader's answer) are interrupted first
+     * and answer — 504 {@code outcome-unknown} when their write may be in the log, else 503 {@code shutting-down} —
+     * and only then are the connections closed: stopping the server first would drop those answers.
+     */
     @Override
     public void close() {
-        server.stop(0);
         executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(0);
     }
 }
