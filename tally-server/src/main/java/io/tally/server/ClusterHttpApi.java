@@ -1,7 +1,6 @@
 package io.tally.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tally.kv.KvCommand;
 import io.tally.kv.KvService;
 import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
@@ -47,7 +46,10 @@ final class ClusterHttpApi {
         ex.json(200, describe(kv.node().membership()));
     }
 
-    /** POST /v1/cluster/members with {"id", "raft", "http", "voter"}: adds a member, or changes its role. */
+    /**
+     * POST /v1/cluster/members with {"id", "raft", "http", "voter"}: adds a member, or changes an existing member's role
+     * or addresses — the only way a member's HTTP address changes.
+     */
     void add(Exchange ex, byte[] body) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
         JsonNode json = parse(body);
         String id = text(json, "id", true);
@@ -66,13 +68,11 @@ final class ClusterHttpApi {
         checkAddress("raft", raft);
         checkAddress("http", http);
         long cas = ex.longParam("cas", -1, 0);
-        // Record its HTTP address first, so that every node can forward to it as soon as it is a member.
-        if (!http.equals(kv.store().memberHttp().get(id))) {
-            await(ex, kv.write(KvCommand.member(id, http), ex.remaining()), "recording the member's HTTP address");
-        }
+        // The HTTP address is part of the member's entry in the configuration: one change sets role and both addresses.
+        Member member = MemberHttp.with(new Member(id, raft, voter), http);
         ex.inDoubt(true);
-        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(new Member(id, raft, voter)), cas,
-                ex.remaining()), "the membership change");
+        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(member), cas, ex.remaining()),
+                "the membership change");
         ex.json(200, describe(m));
     }
 
@@ -96,7 +96,7 @@ final class ClusterHttpApi {
         String leader = await(ex, kv.node().transferLeadership(target), "the leadership transfer");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leader", leader);
-        out.put("http", kv.store().memberHttp().get(leader));
+        out.put("http", MemberHttp.member(kv.node(), leader).flatMap(MemberHttp::of).orElse(null));
         ex.json(200, out);
     }
 
@@ -127,13 +127,12 @@ final class ClusterHttpApi {
 
     private Map<String, Object> describe(Membership m) {
         Configuration c = m.configuration();
-        Map<String, String> http = kv.store().memberHttp();
         List<Map<String, Object>> members = new ArrayList<>();
         for (Member member : c.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", member.id());
             mm.put("raft", member.address());
-            mm.put("http", http.get(member.id()));
+            mm.put("http", MemberHttp.of(member).orElse(null));
             mm.put("voter", member.voter());
             members.add(mm);
         }

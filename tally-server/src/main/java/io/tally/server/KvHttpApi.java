@@ -97,10 +97,6 @@ final class KvHttpApi implements AutoCloseable {
         return server.getAddress();
     }
 
-    LeaderForwarder forwarder() {
-        return forwarder;
-    }
-
     // ------------------------------------------------------------------ routing
 
     private void handle(HttpExchange http) {
@@ -153,7 +149,7 @@ final class KvHttpApi implements AutoCloseable {
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
             case "/metrics" -> "metrics";
-            default -> path.startsWith("/v1/internal/") ? "internal" : path.startsWith("/v1/cluster/") ? "cluster" : "other";
+            default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
         };
     }
 
@@ -223,9 +219,6 @@ final class KvHttpApi implements AutoCloseable {
             requireMethod(method, "POST");
             byte[] body = ex.body(ClusterHttpApi.MAX_BODY);
             viaLeader(ex, true, () -> cluster.transfer(ex, body));
-        } else if (rawPath.startsWith("/v1/internal/members/")) {
-            requireMethod(method, "PUT");
-            publishMember(ex, rawPath.substring("/v1/internal/members/".length()));
         } else {
             throw new HttpError(404, "not-found", "no such endpoint: " + rawPath);
         }
@@ -259,13 +252,12 @@ final class KvHttpApi implements AutoCloseable {
     private void status(Exchange ex) throws IOException {
         NodeStatus s = kv.node().status();
         Configuration c = s.configuration();
-        Map<String, String> http = kv.store().memberHttp();
         List<Map<String, Object>> members = new ArrayList<>();
         for (Member m : c.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", m.id());
             mm.put("raft", m.address());
-            mm.put("http", http.get(m.id()));
+            mm.put("http", MemberHttp.of(m).orElse(null));
             mm.put("voter", m.voter());
             members.add(mm);
         }
@@ -403,14 +395,6 @@ final class KvHttpApi implements AutoCloseable {
         write(ex, withSession(ex, cmd), true);
     }
 
-    private void publishMember(Exchange ex, String id) throws HttpError, IOException, InterruptedException {
-        String address = new String(ex.body(1024), StandardCharsets.UTF_8).trim();
-        if (id.isEmpty() || address.isEmpty()) {
-            throw HttpError.badRequest("a member needs an id and an address");
-        }
-        write(ex, KvCommand.member(id, address), false);
-    }
-
     private static KvCommand withSession(Exchange ex, KvCommand cmd) throws HttpError {
         String client = ex.header(CLIENT_ID_HEADER);
         String seq = ex.header(SEQ_HEADER);
@@ -499,8 +483,7 @@ final class KvHttpApi implements AutoCloseable {
                     // lost leadership before proposing: look for the new leader
                 }
             } else if (!forwarded) {
-                Optional<String> leader = kv.node().leader();
-                String http = leader.map(id -> kv.store().memberHttp().get(id)).orElse(null);
+                String http = leaderHttp();
                 if (http != null) {
                     if (body == null) {
                         body = ex.body(maxValueBytes);
@@ -534,6 +517,25 @@ final class KvHttpApi implements AutoCloseable {
             }
             Thread.sleep(Math.min(25, Math.max(1, ex.remaining().toMillis())));
         }
+    }
+
+    /**
+     * The HTTP address of the leader this node knows, from the Raft configuration; null while no leader is known
+     * (or the configuration here does not list it yet).
+     *
+     * @throws HttpError 503 when the leader is a member without an HTTP address (one added through the Raft API
+     *                   without it): no node can forward to it until a membership change gives it one
+     */
+    private String leaderHttp() throws HttpError {
+        Optional<String> leader = kv.node().leader();
+        Optional<Member> member = leader.flatMap(id -> MemberHttp.member(kv.node(), id));
+        if (member.isEmpty()) {
+            return null;
+        }
+        return MemberHttp.of(member.get()).orElseThrow(() -> HttpError.noLeader("the leader " + member.get().id()
+                + " has no HTTP address in the cluster configuration, so this node cannot forward to it; send the request"
+                + " to the leader itself, or give it an address: ./tally add-member " + member.get().id()
+                + " RAFT_HOST:PORT HTTP_HOST:PORT"));
     }
 
     private static Map<String, String> sessionHeaders(Exchange ex) {

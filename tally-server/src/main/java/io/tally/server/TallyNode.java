@@ -117,7 +117,6 @@ public final class TallyNode implements AutoCloseable {
             kv = new KvService(node, stateMachine, System::currentTimeMillis);
             http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
             resources.add(http);
-            resources.add(new MemberPublisher(kv, options.id(), advertisedHttp(), http.forwarder()));
             if (!options.join().isEmpty()) {
                 if (fresh) {
                     resources.add(new Joiner(node, options.join(), options.raft(), advertisedHttp(), !options.nonVoter()));
@@ -146,7 +145,7 @@ public final class TallyNode implements AutoCloseable {
             return;
         }
         List<Member> members = new ArrayList<>();
-        options.cluster().forEach((id, raft) -> members.add(Member.voter(id, raft)));
+        options.cluster().forEach((id, a) -> members.add(MemberHttp.with(Member.voter(id, a.raft()), a.http())));
         try {
             node.bootstrap(Configuration.of(members)).get(10, TimeUnit.SECONDS);
             LOG.info("bootstrapped a new cluster of {}", options.cluster().keySet());
