@@ -31,6 +31,8 @@ final class ClusterHttpApi {
     static final String DEFAULT_TIMEOUT = "10m";
     /** Bodies are small JSON objects. */
     static final int MAX_BODY = 4096;
+    /** The error code of a join request ({@code "join": true}) for an id that is already a voter. */
+    static final String MEMBER_EXISTS = "member-exists";
 
     private final KvService kv;
 
@@ -55,25 +57,42 @@ final class ClusterHttpApi {
         String id = text(json, "id", true);
         String raft = text(json, "raft", true);
         String http = text(json, "http", true);
-        boolean voter = true;
-        if (json.has("voter")) {
-            if (!json.get("voter").isBoolean()) {
-                throw HttpError.badRequest("\"voter\" must be true or false");
-            }
-            voter = json.get("voter").asBoolean();
-        }
+        boolean voter = bool(json, "voter", true);
+        boolean join = bool(json, "join", false);
         if (id.length() > 255) {
             throw HttpError.badRequest("a member id is at most 255 characters");
         }
         checkAddress("raft", raft);
         checkAddress("http", http);
         long cas = ex.longParam("cas", -1, 0);
+        if (join) {
+            cas = refuseRejoin(id, cas);
+        }
         // The HTTP address is part of the member's entry in the configuration: one change sets role and both addresses.
         Member member = MemberHttp.with(new Member(id, raft, voter), http);
         ex.inDoubt(true);
         Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(member), cas, ex.remaining()),
                 "the membership change");
         ex.json(200, describe(m));
+    }
+
+    /**
+     * A join request comes from a node with empty state (JoinPreflight explains the danger): refused with 409
+     * {@value #MEMBER_EXISTS} if {@code id} is a voter of the configuration in force, in either half of a joint one.
+     * Returns the configuration index the change must then start from, so that a change committed between this check
+     * and the start (one that made {@code id} a voter) makes the request fail with 409 conflict instead.
+     */
+    private long refuseRejoin(String id, long cas) throws HttpError, KvHttpApi.NotLeaderRetry {
+        if (kv.node().status().state() != io.tally.raft.RaftState.LEADER) {
+            throw new KvHttpApi.NotLeaderRetry(); // the configuration in force is the leader's
+        }
+        Membership current = kv.node().membership();
+        if (current.configuration().isVoter(id)) {
+            throw new HttpError(409, MEMBER_EXISTS, id + " is already a voter (configuration index " + current.index()
+                    + "), and a voter that lost its state must not rejoin under its old id: remove it first"
+                    + " (./tally remove-member " + id + "), or join under a new id. Nothing changed.");
+        }
+        return cas >= 0 ? cas : current.index();
     }
 
     /** DELETE /v1/cluster/members/{id}: removes a member (the leader too: it steps down once the change commits). */
@@ -174,6 +193,17 @@ final class ClusterHttpApi {
             throw HttpError.badRequest("\"" + field + "\" must be a non-empty string");
         }
         return v.asText().trim();
+    }
+
+    private static boolean bool(JsonNode json, String field, boolean dflt) throws HttpError {
+        JsonNode v = json.get(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw HttpError.badRequest("\"" + field + "\" must be true or false");
+        }
+        return v.asBoolean();
     }
 
     private static void checkAddress(String field, String address) throws HttpError {

@@ -46,7 +46,9 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                                       a membership change (./tally add-member ID RAFT HTTP)
               --join LIST             HTTP addresses (HOST:PORT, comma-separated) of members of a running
                                       cluster: an empty node asks the cluster to add it as a voter (promoted
-                                      once caught up); ignored once state exists
+                                      once caught up); ignored once state exists. An empty node whose id is
+                                      already a voter does not start (exit 2): remove that member first
+                                      (./tally remove-member ID), or join under a new id
               --non-voter             with --join: join as a non-voter (receives the log, never votes)
               --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
               --storage file|memory   durable files (default) or memory (benchmarks; nothing survives a restart)

@@ -113,6 +113,40 @@ class ClusterHttpApiTest {
     }
 
     @Test
+    void aJoinRequestForAnExistingVoterIsRefusedAndChangesNothing() throws Exception {
+        int leader = cluster.awaitLeader();
+        long index = call(leader, "GET", "/v1/cluster/members", null).json().get("index").asLong();
+        for (int node = 0; node < 3; node++) {
+            // n1..n3 are voters: an empty node asking to join under one of their ids must be refused.
+            String id = "n" + (node + 1);
+            String raft = cluster.nodes.get(node).raft().configuration().member(id).orElseThrow().address();
+            KvHttpApiTest.Resp r = call((leader + 1) % 3, "POST", "/v1/cluster/members", "{\"id\": \"" + id
+                    + "\", \"raft\": \"" + raft + "\", \"http\": \"" + cluster.http(node) + "\", \"join\": true}");
+            assertError(r, 409, "member-exists");
+            assertTrue(r.json().get("error").asText().contains("remove-member " + id), r.text());
+        }
+        assertError(call(leader, "POST", "/v1/cluster/members",
+                "{\"id\": \"n9\", \"raft\": \"127.0.0.1:1\", \"http\": \"127.0.0.1:2\", \"join\": \"yes\"}"), 400, "bad-request");
+        assertEquals(index, call(leader, "GET", "/v1/cluster/members", null).json().get("index").asLong(), "nothing changed");
+    }
+
+    @Test
+    void aJoinRequestForANewIdIsAccepted() throws Exception {
+        int leader = cluster.awaitLeader();
+        // As a non-voter, so that it needs no catch-up: nothing listens at its address.
+        KvHttpApiTest.Resp r = call(leader, "POST", "/v1/cluster/members",
+                "{\"id\": \"n9\", \"raft\": \"127.0.0.1:1\", \"http\": \"127.0.0.1:2\", \"voter\": false, \"join\": true}");
+        assertEquals(200, r.status(), r.text());
+        boolean listed = false;
+        for (var m : r.json().get("members")) {
+            listed |= m.get("id").asText().equals("n9") && !m.get("voter").asBoolean() && m.get("http").asText().equals("127.0.0.1:2");
+        }
+        assertTrue(listed, r.text());
+        KvHttpApiTest.Resp removed = call(cluster.awaitLeader(), "DELETE", "/v1/cluster/members/n9", null);
+        assertEquals(200, removed.status(), removed.text());
+    }
+
+    @Test
     void leadershipMovesToTheNamedMemberThroughAnyNode() throws Exception {
         int leader = cluster.awaitLeader();
         int target = (leader + 1) % 3;
