@@ -57,6 +57,16 @@ final class BenchProcesses {
         }
     }
 
+    /** The {@code --cluster} value of nodes n1..n{@code count} on loopback: {@code nI=127.0.0.1:RAFT/127.0.0.1:HTTP,...}. */
+    static String clusterFlag(int[] raftPorts, int[] httpPorts, int count) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            b.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(raftPorts[i])
+                    .append("/127.0.0.1:").append(httpPorts[i]);
+        }
+        return b.toString();
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

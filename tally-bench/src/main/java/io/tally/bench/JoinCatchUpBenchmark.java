@@ -4,6 +4,7 @@ import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.raft.RaftNode;
 import io.tally.raft.core.Member;
+import io.tally.server.MemberHttp;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
 import org.HdrHistogram.Histogram;
@@ -46,7 +47,8 @@ public final class JoinCatchUpBenchmark {
         int snapshotEntries = BenchArgs.intArg(args, "--snapshot-entries", 400_000);
         boolean joinFlag = java.util.Arrays.asList(args).contains("--join-flag");
         int[] raft = {freePort(), freePort(), freePort(), freePort()};
-        String cluster = "n1=127.0.0.1:" + raft[0] + ",n2=127.0.0.1:" + raft[1] + ",n3=127.0.0.1:" + raft[2];
+        int[] http = {freePort(), freePort(), freePort(), freePort()};
+        String cluster = BenchProcesses.clusterFlag(raft, http, 3);
         Path dir = Files.createTempDirectory("tally-join-bench");
         List<Process> children = new ArrayList<>();
         TallyNode n1 = null;
@@ -55,17 +57,16 @@ public final class JoinCatchUpBenchmark {
             for (int i = 2; i <= 3; i++) {
                 children.add(BenchProcesses.startNode(dir.resolve("n" + i + ".log"), List.of("--id", "n" + i,
                         "--data-dir", dir.resolve("n" + i).toString(), "--raft", "127.0.0.1:" + raft[i - 1],
-                        "--http", "127.0.0.1:" + freePort(), "--cluster", cluster, "--election-timeout-ms", "3000",
+                        "--http", "127.0.0.1:" + http[i - 1], "--cluster", cluster, "--election-timeout-ms", "3000",
                         "--snapshot-entries", Integer.toString(snapshotEntries))));
             }
-            int http1 = freePort();
             n1 = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.resolve("n1").toString(),
-                    "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + http1, "--cluster", cluster,
+                    "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + http[0], "--cluster", cluster,
                     "--election-timeout-ms", "500", "--snapshot-entries", Integer.toString(snapshotEntries)}));
             RaftNode<KvResult> leader = n1.raft();
             BenchProcesses.awaitLeadership(leader, dir);
             if (!joinFlag) {
-                Process n4 = startN4(dir, raft[3], List.of(), snapshotEntries);
+                Process n4 = startN4(dir, raft[3], http[3], List.of(), snapshotEntries);
                 children.add(n4);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (!Files.readString(dir.resolve("n4.log")).contains("READY")) {
@@ -118,9 +119,10 @@ public final class JoinCatchUpBenchmark {
 
             long joinStart = System.nanoTime();
             if (joinFlag) {
-                children.add(startN4(dir, raft[3], List.of("--join", "127.0.0.1:" + http1), snapshotEntries));
+                children.add(startN4(dir, raft[3], http[3], List.of("--join", "127.0.0.1:" + http[0]), snapshotEntries));
             } else {
-                leader.addMember(Member.voter("n4", "127.0.0.1:" + raft[3]), Duration.ofMinutes(10));
+                leader.addMember(MemberHttp.with(Member.voter("n4", "127.0.0.1:" + raft[3]), "127.0.0.1:" + http[3]),
+                        Duration.ofMinutes(10));
             }
             while (!leader.configuration().isVoter("n4") || leader.configuration().isJoint()
                     || leader.committedConfiguration().isJoint() || !leader.committedConfiguration().isVoter("n4")) {
@@ -161,9 +163,10 @@ public final class JoinCatchUpBenchmark {
         }
     }
 
-    private static Process startN4(Path dir, int raftPort, List<String> more, int snapshotEntries) throws java.io.IOException {
+    private static Process startN4(Path dir, int raftPort, int httpPort, List<String> more, int snapshotEntries)
+            throws java.io.IOException {
         List<String> flags = new ArrayList<>(List.of("--id", "n4", "--data-dir", dir.resolve("n4").toString(),
-                "--raft", "127.0.0.1:" + raftPort, "--http", "127.0.0.1:" + freePort(), "--election-timeout-ms", "3000",
+                "--raft", "127.0.0.1:" + raftPort, "--http", "127.0.0.1:" + httpPort, "--election-timeout-ms", "3000",
                 "--snapshot-entries", Integer.toString(snapshotEntries)));
         flags.addAll(more);
         if (Boolean.getBoolean("n4.memory")) {

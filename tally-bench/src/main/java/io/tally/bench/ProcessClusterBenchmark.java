@@ -35,7 +35,8 @@ public final class ProcessClusterBenchmark {
         int outstanding = BenchArgs.intArg(args, "--outstanding", 256);
         int payload = BenchArgs.intArg(args, "--payload", 128);
         int[] raft = {freePort(), freePort(), freePort()};
-        String cluster = "n1=127.0.0.1:" + raft[0] + ",n2=127.0.0.1:" + raft[1] + ",n3=127.0.0.1:" + raft[2];
+        int[] http = {freePort(), freePort(), freePort()};
+        String cluster = BenchProcesses.clusterFlag(raft, http, 3);
         Path dir = Files.createTempDirectory("tally-bench");
         List<Process> children = new ArrayList<>();
         TallyNode n1 = null;
@@ -43,11 +44,11 @@ public final class ProcessClusterBenchmark {
             for (int i = 2; i <= 3; i++) {
                 children.add(BenchProcesses.startNode(dir.resolve("n" + i + ".log"), List.of("--id", "n" + i,
                         "--data-dir", dir.resolve("n" + i).toString(), "--raft", "127.0.0.1:" + raft[i - 1],
-                        "--http", "127.0.0.1:" + freePort(), "--cluster", cluster, "--storage", "memory",
+                        "--http", "127.0.0.1:" + http[i - 1], "--cluster", cluster, "--storage", "memory",
                         "--election-timeout-ms", "3000", "--snapshot-entries", "0")));
             }
             n1 = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.resolve("n1").toString(),
-                    "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + freePort(), "--cluster", cluster,
+                    "--raft", "127.0.0.1:" + raft[0], "--http", "127.0.0.1:" + http[0], "--cluster", cluster,
                     "--storage", "memory", "--election-timeout-ms", "500", "--snapshot-entries", "0"}));
             RaftNode<KvResult> leader = n1.raft();
             BenchProcesses.awaitLeadership(leader, dir);

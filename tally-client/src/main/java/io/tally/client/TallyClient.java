@@ -247,11 +247,24 @@ public final class TallyClient implements AutoCloseable {
      * role; returns the new membership. Not retried once sent: a timeout is an {@link OutcomeUnknownException}.
      */
     public JsonNode addMember(String id, String raftAddress, String httpAddress, boolean voter, Duration timeout) {
+        return addMember(id, raftAddress, httpAddress, voter, false, timeout);
+    }
+
+    /**
+     * As {@link #addMember(String, String, String, boolean, Duration)}; {@code join} says that the request comes from
+     * the member itself, starting with empty state ({@code ./tally server --join}). The cluster then refuses it with
+     * 409 {@code member-exists} if {@code id} is already a voter: a voter that lost its state must not come back
+     * under its old id.
+     */
+    public JsonNode addMember(String id, String raftAddress, String httpAddress, boolean voter, boolean join, Duration timeout) {
         Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("id", id);
         body.put("raft", raftAddress);
         body.put("http", httpAddress);
         body.put("voter", voter);
+        if (join) {
+            body.put("join", true);
+        }
         return admin("POST", "/v1/cluster/members", toJson(body), timeout);
     }
 

@@ -1,7 +1,6 @@
 package io.tally.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tally.kv.KvCommand;
 import io.tally.kv.KvService;
 import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
@@ -32,6 +31,8 @@ final class ClusterHttpApi {
     static final String DEFAULT_TIMEOUT = "10m";
     /** Bodies are small JSON objects. */
     static final int MAX_BODY = 4096;
+    /** The error code of a join request ({@code "join": true}) for an id that is already a voter. */
+    static final String MEMBER_EXISTS = "member-exists";
 
     private final KvService kv;
 
@@ -47,32 +48,51 @@ final class ClusterHttpApi {
         ex.json(200, describe(kv.node().membership()));
     }
 
-    /** POST /v1/cluster/members with {"id", "raft", "http", "voter"}: adds a member, or changes its role. */
+    /**
+     * POST /v1/cluster/members with {"id", "raft", "http", "voter"}: adds a member, or changes an existing member's role
+     * or addresses — the only way a member's HTTP address changes.
+     */
     void add(Exchange ex, byte[] body) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
         JsonNode json = parse(body);
         String id = text(json, "id", true);
         String raft = text(json, "raft", true);
         String http = text(json, "http", true);
-        boolean voter = true;
-        if (json.has("voter")) {
-            if (!json.get("voter").isBoolean()) {
-                throw HttpError.badRequest("\"voter\" must be true or false");
-            }
-            voter = json.get("voter").asBoolean();
-        }
+        boolean voter = bool(json, "voter", true);
+        boolean join = bool(json, "join", false);
         if (id.length() > 255) {
             throw HttpError.badRequest("a member id is at most 255 characters");
         }
         checkAddress("raft", raft);
         checkAddress("http", http);
         long cas = ex.longParam("cas", -1, 0);
-        // Record its HTTP address first, so that every node can forward to it as soon as it is a member.
-        if (!http.equals(kv.store().memberHttp().get(id))) {
-            await(ex, kv.write(KvCommand.member(id, http), ex.remaining()), "recording the member's HTTP address");
+        if (join) {
+            cas = refuseRejoin(id, cas);
         }
-        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(new Member(id, raft, voter)), cas,
-                ex.remaining()), "the membership change");
+        // The HTTP address is part of the member's entry in the configuration: one change sets role and both addresses.
+        Member member = MemberHttp.with(new Member(id, raft, voter), http);
+        ex.inDoubt(true);
+        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(member), cas, ex.remaining()),
+                "the membership change");
         ex.json(200, describe(m));
+    }
+
+    /**
+     * A join request comes from a node with empty state (JoinPreflight explains the danger): refused with 409
+     * {@value #MEMBER_EXISTS} if {@code id} is a voter of the configuration in force, in either half of a joint one.
+     * Returns the configuration index the change must then start from, so that a change committed between this check
+     * and the start (one that made {@code id} a voter) makes the request fail with 409 conflict instead.
+     */
+    private long refuseRejoin(String id, long cas) throws HttpError, KvHttpApi.NotLeaderRetry {
+        if (kv.node().status().state() != io.tally.raft.RaftState.LEADER) {
+            throw new KvHttpApi.NotLeaderRetry(); // the configuration in force is the leader's
+        }
+        Membership current = kv.node().membership();
+        if (current.configuration().isVoter(id)) {
+            throw new HttpError(409, MEMBER_EXISTS, id + " is already a voter (configuration index " + current.index()
+                    + "), and a voter that lost its state must not rejoin under its old id: remove it first"
+                    + " (./tally remove-member " + id + "), or join under a new id. Nothing changed.");
+        }
+        return cas >= 0 ? cas : current.index();
     }
 
     /** DELETE /v1/cluster/members/{id}: removes a member (the leader too: it steps down once the change commits). */
@@ -81,6 +101,7 @@ final class ClusterHttpApi {
             throw HttpError.badRequest("DELETE /v1/cluster/members/{id} needs an id");
         }
         long cas = ex.longParam("cas", -1, 0);
+        ex.inDoubt(true);
         Membership m = await(ex, kv.node().changeMembership(new ConfigChange.RemoveMember(id), cas, ex.remaining()),
                 "the membership change");
         ex.json(200, describe(m));
@@ -90,13 +111,15 @@ final class ClusterHttpApi {
     void transfer(Exchange ex, byte[] body) throws HttpError, IOException, InterruptedException, KvHttpApi.NotLeaderRetry {
         JsonNode json = parse(body);
         String target = json.has("id") ? text(json, "id", true) : null;
+        ex.inDoubt(true);
         String leader = await(ex, kv.node().transferLeadership(target), "the leadership transfer");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leader", leader);
-        out.put("http", kv.store().memberHttp().get(leader));
+        out.put("http", MemberHttp.member(kv.node(), leader).flatMap(MemberHttp::of).orElse(null));
         ex.json(200, out);
     }
 
+    /** Waits for a change or transfer that was requested (and so may take effect: {@code ex} is in doubt until refused). */
     private <T> T await(Exchange ex, CompletableFuture<T> f, String what)
             throws HttpError, InterruptedException, KvHttpApi.NotLeaderRetry {
         try {
@@ -104,6 +127,7 @@ final class ClusterHttpApi {
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof NotLeaderException) {
+                ex.inDoubt(false);
                 throw new KvHttpApi.NotLeaderRetry(); // not started: find the leader (or wait out a transfer)
             }
             if (c instanceof ClusterChangeException x) {
@@ -122,13 +146,12 @@ final class ClusterHttpApi {
 
     private Map<String, Object> describe(Membership m) {
         Configuration c = m.configuration();
-        Map<String, String> http = kv.store().memberHttp();
         List<Map<String, Object>> members = new ArrayList<>();
         for (Member member : c.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", member.id());
             mm.put("raft", member.address());
-            mm.put("http", http.get(member.id()));
+            mm.put("http", MemberHttp.of(member).orElse(null));
             mm.put("voter", member.voter());
             members.add(mm);
         }
@@ -170,6 +193,17 @@ final class ClusterHttpApi {
             throw HttpError.badRequest("\"" + field + "\" must be a non-empty string");
         }
         return v.asText().trim();
+    }
+
+    private static boolean bool(JsonNode json, String field, boolean dflt) throws HttpError {
+        JsonNode v = json.get(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw HttpError.badRequest("\"" + field + "\" must be true or false");
+        }
+        return v.asBoolean();
     }
 
     private static void checkAddress(String field, String address) throws HttpError {

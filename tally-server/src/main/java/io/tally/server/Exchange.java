@@ -22,6 +22,12 @@ final class Exchange {
     final long deadlineNanos;
     private boolean responded;
     private byte[] body;
+    /**
+     * Whether a write of this request may be in the log: set before it is proposed here or sent on to the leader,
+     * cleared only when an answer proves it was not (refused as not leader, leader unreachable, no leader). While
+     * set, an interrupted wait is answered 504 outcome-unknown, never 503.
+     */
+    private boolean inDoubt;
 
     Exchange(HttpExchange http) throws HttpError {
         this.http = http;
@@ -109,6 +115,14 @@ final class Exchange {
 
     boolean responded() {
         return responded;
+    }
+
+    boolean inDoubt() {
+        return inDoubt;
+    }
+
+    void inDoubt(boolean inDoubt) {
+        this.inDoubt = inDoubt;
     }
 
     private static Map<String, String> parseQuery(String raw) throws HttpError {

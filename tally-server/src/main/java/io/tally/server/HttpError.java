@@ -28,6 +28,11 @@ final class HttpError extends Exception {
         return new HttpError(503, "no-leader", message);
     }
 
+    /** The node is stopping and did nothing with the request (it was certainly not applied): try another node. */
+    static HttpError shuttingDown() {
+        return new HttpError(503, "shutting-down", "the node is shutting down");
+    }
+
     static HttpError outcomeUnknown(String message) {
         return new HttpError(504, "outcome-unknown", message);
     }

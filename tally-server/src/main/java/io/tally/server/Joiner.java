@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * {@code --join}: an empty node asks a running cluster, through any member's HTTP API, to add it — as a voter
  * (the leader adds it as a non-voter, and promotes it once its log has caught up) or as a non-voter. Retries while
  * the cluster is unreachable, busy with another change, or the outcome is unknown, until this node sees itself in
- * the configuration; stops, with an error in the log, if the cluster refuses the request as invalid.
+ * the configuration; stops, with an error in the log, if the cluster refuses the request as invalid. The request says
+ * it comes from an empty node ({@code "join": true}), so the cluster refuses it if this id is already a voter.
  */
 final class Joiner implements AutoCloseable {
 
@@ -59,12 +60,18 @@ final class Joiner implements AutoCloseable {
         }
         LOG.info("asking the cluster at {} to add {} as a {}", endpoints, node.id(), voter ? "voter" : "non-voter");
         try (TallyClient client = TallyClient.connect(endpoints, Duration.ofSeconds(10))) {
-            client.addMember(node.id(), raftAddress, httpAddress, voter, REQUEST_TIMEOUT);
+            client.addMember(node.id(), raftAddress, httpAddress, voter, true, REQUEST_TIMEOUT);
             LOG.info("joined the cluster as a {}", voter ? "voter" : "non-voter");
             return;
         } catch (TallyException e) {
             if (e.status() == 400) {
                 LOG.error("the cluster refused to add this node: {} ({}); not retrying", e.getMessage(), e.code());
+                return;
+            }
+            if (e.status() == 409 && ClusterHttpApi.MEMBER_EXISTS.equals(e.code())) {
+                // JoinPreflight found this id was no voter before this node's Raft port opened, so it became one
+                // since, from this node's own log: an earlier attempt whose answer was lost, or an operator's add-member.
+                LOG.info("the cluster already has {} as a voter (an earlier request took effect): {}", node.id(), e.getMessage());
                 return;
             }
             LOG.warn("joining did not succeed yet, will retry: {}", e.getMessage());

@@ -7,6 +7,7 @@ import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
 import io.tally.kv.Versioned;
+import io.tally.raft.NodeClosedException;
 import io.tally.raft.NotLeaderException;
 import io.tally.raft.RaftState;
 import io.tally.raft.RaftTimeoutException;
@@ -96,14 +97,11 @@ final class KvHttpApi implements AutoCloseable {
         return server.getAddress();
     }
 
-    LeaderForwarder forwarder() {
-        return forwarder;
-    }
-
     // ------------------------------------------------------------------ routing
 
     private void handle(HttpExchange http) {
         Exchange ex = null;
+        boolean interrupted = false;
         long t0 = System.nanoTime();
         try {
             ex = new Exchange(http);
@@ -111,14 +109,23 @@ final class KvHttpApi implements AutoCloseable {
         } catch (HttpError e) {
             respondError(http, ex, e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            respondError(http, ex, new HttpError(503, "shutting-down", "the node is shutting down"));
+            // Shutdown (close()) interrupts handlers that still wait. A write that may already be in the log (proposed
+            // here, or sent on to the leader) may still apply: saying 503 would tell the client it certainly did not.
+            interrupted = true;
+            respondError(http, ex, ex != null && ex.inDoubt()
+                    ? HttpError.outcomeUnknown("the node is shutting down; the write was already proposed or sent to the "
+                            + "leader and may still apply")
+                    : HttpError.shuttingDown());
         } catch (IOException | RuntimeException e) {
             LOG.warn("HTTP {} {} failed", http.getRequestMethod(), http.getRequestURI(), e);
             respondError(http, ex, new HttpError(500, "internal", e.toString()));
         } finally {
             http.close(); // after any error response: closing first would drop the connection unanswered
             metrics.recordRequest(operation(http), http.getResponseCode(), System.nanoTime() - t0);
+            if (interrupted) {
+                // Restored only now: with the flag set, writing the response would close the connection unanswered.
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -142,7 +149,7 @@ final class KvHttpApi implements AutoCloseable {
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
             case "/metrics" -> "metrics";
-            default -> path.startsWith("/v1/internal/") ? "internal" : path.startsWith("/v1/cluster/") ? "cluster" : "other";
+            default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
         };
     }
 
@@ -212,9 +219,6 @@ final class KvHttpApi implements AutoCloseable {
             requireMethod(method, "POST");
             byte[] body = ex.body(ClusterHttpApi.MAX_BODY);
             viaLeader(ex, true, () -> cluster.transfer(ex, body));
-        } else if (rawPath.startsWith("/v1/internal/members/")) {
-            requireMethod(method, "PUT");
-            publishMember(ex, rawPath.substring("/v1/internal/members/".length()));
         } else {
             throw new HttpError(404, "not-found", "no such endpoint: " + rawPath);
         }
@@ -248,13 +252,12 @@ final class KvHttpApi implements AutoCloseable {
     private void status(Exchange ex) throws IOException {
         NodeStatus s = kv.node().status();
         Configuration c = s.configuration();
-        Map<String, String> http = kv.store().memberHttp();
         List<Map<String, Object>> members = new ArrayList<>();
         for (Member m : c.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", m.id());
             mm.put("raft", m.address());
-            mm.put("http", http.get(m.id()));
+            mm.put("http", MemberHttp.of(m).orElse(null));
             mm.put("voter", m.voter());
             members.add(mm);
         }
@@ -360,6 +363,9 @@ final class KvHttpApi implements AutoCloseable {
             if (e.getCause() instanceof RaftTimeoutException) {
                 throw HttpError.noLeader("leadership could not be confirmed with a quorum within " + ex.timeout.toMillis() + " ms");
             }
+            if (e.getCause() instanceof NodeClosedException) {
+                throw HttpError.shuttingDown(); // a read changes nothing
+            }
             throw HttpError.noLeader("read failed: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
             throw HttpError.noLeader("no quorum within " + ex.timeout.toMillis() + " ms");
@@ -389,14 +395,6 @@ final class KvHttpApi implements AutoCloseable {
         write(ex, withSession(ex, cmd), true);
     }
 
-    private void publishMember(Exchange ex, String id) throws HttpError, IOException, InterruptedException {
-        String address = new String(ex.body(1024), StandardCharsets.UTF_8).trim();
-        if (id.isEmpty() || address.isEmpty()) {
-            throw HttpError.badRequest("a member needs an id and an address");
-        }
-        write(ex, KvCommand.member(id, address), false);
-    }
-
     private static KvCommand withSession(Exchange ex, KvCommand cmd) throws HttpError {
         String client = ex.header(CLIENT_ID_HEADER);
         String seq = ex.header(SEQ_HEADER);
@@ -421,12 +419,16 @@ final class KvHttpApi implements AutoCloseable {
     private void write(Exchange ex, KvCommand cmd, boolean isDelete) throws HttpError, IOException, InterruptedException {
         viaLeader(ex, true, () -> {
             KvResult r;
+            ex.inDoubt(true);
             try {
                 r = kv.write(cmd, ex.remaining()).get(ex.remaining().toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof NotLeaderException) {
+                    ex.inDoubt(false);
                     throw new NotLeaderRetry(); // refused before it was proposed
                 }
+                // Leadership lost, timed out, or the node closed (NodeClosedException) while the write waited: it may
+                // still commit under the next leader.
                 throw HttpError.outcomeUnknown("the write was proposed but its outcome is unknown: " + e.getCause().getMessage());
             } catch (TimeoutException e) {
                 throw HttpError.outcomeUnknown("the write was proposed but did not apply within " + ex.timeout.toMillis() + " ms");
@@ -481,16 +483,18 @@ final class KvHttpApi implements AutoCloseable {
                     // lost leadership before proposing: look for the new leader
                 }
             } else if (!forwarded) {
-                Optional<String> leader = kv.node().leader();
-                String http = leader.map(id -> kv.store().memberHttp().get(id)).orElse(null);
+                String http = leaderHttp();
                 if (http != null) {
                     if (body == null) {
                         body = ex.body(maxValueBytes);
                     }
+                    ex.inDoubt(isWrite);
                     try {
                         LeaderForwarder.Response r = forwarder.forward(http, ex.method(), ex.http.getRequestURI().getRawPath(),
                                 ex.query, ex.remaining(), body, sessionHeaders(ex));
-                        if (!(r.status() == 503 && new String(r.body(), StandardCharsets.UTF_8).contains("\"no-leader\""))) {
+                        if (r.status() == 503 && new String(r.body(), StandardCharsets.UTF_8).contains("\"no-leader\"")) {
+                            ex.inDoubt(false); // the leader did not propose it
+                        } else {
                             Map<String, String> headers = new LinkedHashMap<>();
                             headers.put(LEADER_HEADER, http);
                             if (r.version() != null) {
@@ -500,7 +504,7 @@ final class KvHttpApi implements AutoCloseable {
                             return;
                         }
                     } catch (LeaderForwarder.NotSent e) {
-                        // unreachable: nothing was sent, try again
+                        ex.inDoubt(false); // unreachable: nothing was sent, try again
                     } catch (IOException e) {
                         if (isWrite) {
                             throw HttpError.outcomeUnknown("lost contact with the leader after forwarding the write: " + e);
@@ -515,6 +519,25 @@ final class KvHttpApi implements AutoCloseable {
         }
     }
 
+    /**
+     * The HTTP address of the leader this node knows, from the Raft configuration; null while no leader is known
+     * (or the configuration here does not list it yet).
+     *
+     * @throws HttpError 503 when the leader is a member without an HTTP address (one added through the Raft API
+     *                   without it): no node can forward to it until a membership change gives it one
+     */
+    private String leaderHttp() throws HttpError {
+        Optional<String> leader = kv.node().leader();
+        Optional<Member> member = leader.flatMap(id -> MemberHttp.member(kv.node(), id));
+        if (member.isEmpty()) {
+            return null;
+        }
+        return MemberHttp.of(member.get()).orElseThrow(() -> HttpError.noLeader("the leader " + member.get().id()
+                + " has no HTTP address in the cluster configuration, so this node cannot forward to it; send the request"
+                + " to the leader itself, or give it an address: ./tally add-member " + member.get().id()
+                + " RAFT_HOST:PORT HTTP_HOST:PORT"));
+    }
+
     private static Map<String, String> sessionHeaders(Exchange ex) {
         Map<String, String> h = new LinkedHashMap<>();
         for (String name : List.of(CLIENT_ID_HEADER, SEQ_HEADER)) {
@@ -526,9 +549,19 @@ final class KvHttpApi implements AutoCloseable {
         return h;
     }
 
+    /**
+     * Stops serving. Handlers still waiting (for a write's outcome, a read, the leader's answer) are interrupted first
+     * and answer — 504 {@code outcome-unknown} when their write may be in the log, else 503 {@code shutting-down} —
+     * and only then are the connections closed: stopping the server first would drop those answers.
+     */
     @Override
     public void close() {
-        server.stop(0);
         executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(0);
     }
 }

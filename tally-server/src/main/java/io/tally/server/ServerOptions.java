@@ -12,7 +12,8 @@ import java.util.Map;
  * @param dataDir           where the log, hard state and snapshots live
  * @param raft              HOST:PORT the Raft transport listens on and peers dial
  * @param http              HOST:PORT of the HTTP API
- * @param cluster           initial voters' Raft addresses by id; used only to bootstrap an empty data directory
+ * @param cluster           initial voters' Raft and HTTP addresses by id ({@link ClusterFlag}); used only to
+ *                          bootstrap an empty data directory
  * @param clusterId         the cluster's name, checked in every peer handshake
  * @param storage           {@code file} (durable) or {@code memory} (benchmarks only: loses everything on exit)
  * @param electionTimeoutMs the minimum election timeout; heartbeats go out every tenth of it
@@ -22,13 +23,13 @@ import java.util.Map;
  *                          join); used only when the data directory is empty
  * @param nonVoter          join as a non-voter instead of a voter
  */
-public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, String> cluster,
+public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
                             int maxValueBytes, List<String> join, boolean nonVoter) {
 
     public static final String USAGE = """
             usage: ./tally server --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
-                              [--cluster ID=HOST:PORT[,ID=HOST:PORT...] | --join HTTP_HOST:PORT[,...] [--non-voter]]
+                              [--cluster ID=RAFT_HOST:PORT/HTTP_HOST:PORT[,...] | --join HTTP_HOST:PORT[,...] [--non-voter]]
                               [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
                               [--max-value-bytes N]
@@ -37,11 +38,17 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
               --raft HOST:PORT        address the Raft transport listens on; peers dial it
               --http HOST:PORT        address of the HTTP API (/v1/kv/..., /v1/status, /v1/health)
-              --cluster LIST          initial voters as ID=RAFT_HOST:PORT, comma-separated, this node included;
-                                      bootstraps an empty data directory, ignored once state exists
+              --cluster LIST          initial voters as ID=RAFT_HOST:PORT/HTTP_HOST:PORT, comma-separated, this
+                                      node included (its addresses as in --raft and --http); both addresses
+                                      are required: the HTTP one is where followers forward requests to the
+                                      member when it leads. Bootstraps an empty data directory, ignored (but
+                                      still checked) once state exists. Addresses change later only through
+                                      a membership change (./tally add-member ID RAFT HTTP)
               --join LIST             HTTP addresses (HOST:PORT, comma-separated) of members of a running
                                       cluster: an empty node asks the cluster to add it as a voter (promoted
-                                      once caught up); ignored once state exists
+                                      once caught up); ignored once state exists. An empty node whose id is
+                                      already a voter does not start (exit 2): remove that member first
+                                      (./tally remove-member ID), or join under a new id
               --non-voter             with --join: join as a non-voter (receives the log, never votes)
               --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
               --storage file|memory   durable files (default) or memory (benchmarks; nothing survives a restart)
@@ -76,28 +83,19 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         Path dataDir = Path.of(required(flags, "data-dir"));
         String raft = address("raft", required(flags, "raft"));
         String http = address("http", required(flags, "http"));
-        Map<String, String> cluster = new LinkedHashMap<>();
+        Map<String, ClusterFlag.Addresses> cluster = Map.of();
         String list = flags.get("cluster");
         if (list != null) {
-            for (String item : list.split(",")) {
-                int eq = item.indexOf('=');
-                if (eq <= 0) {
-                    throw new UsageException("--cluster item '" + item + "' is not ID=HOST:PORT");
-                }
-                String member = item.substring(0, eq);
-                if (!member.matches("[A-Za-z0-9_.-]{1,64}")) {
-                    throw new UsageException("--cluster member id '" + member + "' is invalid");
-                }
-                if (cluster.put(member, address("cluster", item.substring(eq + 1))) != null) {
-                    throw new UsageException("--cluster names '" + member + "' twice");
-                }
-            }
-            if (!cluster.containsKey(id)) {
+            cluster = ClusterFlag.parse(list);
+            ClusterFlag.Addresses self = cluster.get(id);
+            if (self == null) {
                 throw new UsageException("--cluster must include this node ('" + id + "')");
             }
-            if (!cluster.get(id).equals(raft)) {
-                throw new UsageException("--cluster gives " + id + " the address " + cluster.get(id)
-                        + " but --raft is " + raft);
+            if (!self.raft().equals(raft)) {
+                throw new UsageException("--cluster gives " + id + " the Raft address " + self.raft() + " but --raft is " + raft);
+            }
+            if (!self.http().equals(http)) {
+                throw new UsageException("--cluster gives " + id + " the HTTP address " + self.http() + " but --http is " + http);
             }
         }
         String clusterId = flags.getOrDefault("cluster-id", "tally");
@@ -196,7 +194,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         return v;
     }
 
-    private static String address(String flag, String value) throws UsageException {
+    /** {@code value} if it is HOST:PORT with a port in 1-65535; else a usage error naming {@code --flag}. */
+    static String address(String flag, String value) throws UsageException {
         int colon = value.lastIndexOf(':');
         if (colon <= 0) {
             throw new UsageException("--" + flag + " address '" + value + "' is not HOST:PORT");

@@ -60,9 +60,11 @@ public final class TallyNode implements AutoCloseable {
     private final NodeMetrics metrics = new NodeMetrics();
 
     /**
-     * Opens the data directory and starts the node.
+     * Opens the data directory and starts the node. With {@code --join} and an empty data directory it first waits
+     * for the cluster to describe its membership ({@link JoinPreflight}).
      *
-     * @throws DataDirectoryException when the data directory cannot be used
+     * @throws DataDirectoryException when the data directory cannot be used, or an empty one is to join under the id
+     *                                of a voter
      */
     public TallyNode(ServerOptions options) throws DataDirectoryException {
         this.options = options;
@@ -88,6 +90,10 @@ public final class TallyNode implements AutoCloseable {
                 log = new TimedLogStore(new InMemoryLogStore(), metrics.fsyncTimer());
                 stable = new InMemoryStableStore();
                 snapshots = new InMemorySnapshotStore();
+            }
+            if (fresh && !options.join().isEmpty()) {
+                // Before the Raft port opens: the leader may already be replicating to this id (a wiped voter).
+                JoinPreflight.check(options.id(), options.join());
             }
             NettyTransportOptions to = NettyTransportOptions.defaults(options.clusterId(), options.id(),
                     socket(options.raft()), Map.of());
@@ -117,7 +123,6 @@ public final class TallyNode implements AutoCloseable {
             kv = new KvService(node, stateMachine, System::currentTimeMillis);
             http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
             resources.add(http);
-            resources.add(new MemberPublisher(kv, options.id(), advertisedHttp(), http.forwarder()));
             if (!options.join().isEmpty()) {
                 if (fresh) {
                     resources.add(new Joiner(node, options.join(), options.raft(), advertisedHttp(), !options.nonVoter()));
@@ -146,7 +151,7 @@ public final class TallyNode implements AutoCloseable {
             return;
         }
         List<Member> members = new ArrayList<>();
-        options.cluster().forEach((id, raft) -> members.add(Member.voter(id, raft)));
+        options.cluster().forEach((id, a) -> members.add(MemberHttp.with(Member.voter(id, a.raft()), a.http())));
         try {
             node.bootstrap(Configuration.of(members)).get(10, TimeUnit.SECONDS);
             LOG.info("bootstrapped a new cluster of {}", options.cluster().keySet());

@@ -51,6 +51,47 @@ class ClusterHttpApiTest {
         for (var m : r.json().get("members")) {
             assertTrue(m.get("voter").asBoolean(), r.text());
             assertFalse(m.get("raft").asText().isEmpty(), r.text());
+            assertEquals(cluster.http(index(m.get("id").asText())), m.get("http").asText(), "from the configuration: " + r.text());
+        }
+    }
+
+    /** The node index of member {@code id} ("n1" is 0). */
+    private static int index(String id) {
+        return Integer.parseInt(id.substring(1)) - 1;
+    }
+
+    @Test
+    void aMembersHttpAddressChangesThroughAMembershipChange() throws Exception {
+        int leader = cluster.awaitLeader();
+        int follower = (leader + 1) % 3;
+        TallyNode f = cluster.nodes.get(follower);
+        String id = f.raft().id();
+        String raft = f.raft().configuration().member(id).orElseThrow().address();
+        long before = call(leader, "GET", "/v1/cluster/members", null).json().get("index").asLong();
+        try {
+            KvHttpApiTest.Resp moved = call((leader + 2) % 3, "POST", "/v1/cluster/members",
+                    "{\"id\": \"" + id + "\", \"raft\": \"" + raft + "\", \"http\": \"127.0.0.1:1\"}");
+            assertEquals(200, moved.status(), moved.text());
+            assertTrue(moved.json().get("index").asLong() > before, "a new configuration: " + moved.text());
+            for (int i = 0; i < 3; i++) {
+                int node = i;
+                Poll.until("n" + (node + 1) + " reports the new address", Duration.ofSeconds(10), () -> {
+                    try {
+                        for (var m : call(node, "GET", "/v1/status", null).json().get("members")) {
+                            if (m.get("id").asText().equals(id)) {
+                                return m.get("http").asText().equals("127.0.0.1:1") && m.get("voter").asBoolean();
+                            }
+                        }
+                        return false;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+            }
+        } finally {
+            KvHttpApiTest.Resp back = call(cluster.awaitLeader(), "POST", "/v1/cluster/members",
+                    "{\"id\": \"" + id + "\", \"raft\": \"" + raft + "\", \"http\": \"" + cluster.http(follower) + "\"}");
+            assertEquals(200, back.status(), back.text());
         }
     }
 
@@ -69,6 +110,40 @@ class ClusterHttpApiTest {
         assertError(call(any, "PUT", "/v1/cluster/members", "{}"), 405, "method-not-allowed");
         assertError(call(any, "GET", "/v1/cluster/leader", null), 405, "method-not-allowed");
         assertEquals(3, call(any, "GET", "/v1/cluster/members", null).json().get("members").size(), "nothing changed");
+    }
+
+    @Test
+    void aJoinRequestForAnExistingVoterIsRefusedAndChangesNothing() throws Exception {
+        int leader = cluster.awaitLeader();
+        long index = call(leader, "GET", "/v1/cluster/members", null).json().get("index").asLong();
+        for (int node = 0; node < 3; node++) {
+            // n1..n3 are voters: an empty node asking to join under one of their ids must be refused.
+            String id = "n" + (node + 1);
+            String raft = cluster.nodes.get(node).raft().configuration().member(id).orElseThrow().address();
+            KvHttpApiTest.Resp r = call((leader + 1) % 3, "POST", "/v1/cluster/members", "{\"id\": \"" + id
+                    + "\", \"raft\": \"" + raft + "\", \"http\": \"" + cluster.http(node) + "\", \"join\": true}");
+            assertError(r, 409, "member-exists");
+            assertTrue(r.json().get("error").asText().contains("remove-member " + id), r.text());
+        }
+        assertError(call(leader, "POST", "/v1/cluster/members",
+                "{\"id\": \"n9\", \"raft\": \"127.0.0.1:1\", \"http\": \"127.0.0.1:2\", \"join\": \"yes\"}"), 400, "bad-request");
+        assertEquals(index, call(leader, "GET", "/v1/cluster/members", null).json().get("index").asLong(), "nothing changed");
+    }
+
+    @Test
+    void aJoinRequestForANewIdIsAccepted() throws Exception {
+        int leader = cluster.awaitLeader();
+        // As a non-voter, so that it needs no catch-up: nothing listens at its address.
+        KvHttpApiTest.Resp r = call(leader, "POST", "/v1/cluster/members",
+                "{\"id\": \"n9\", \"raft\": \"127.0.0.1:1\", \"http\": \"127.0.0.1:2\", \"voter\": false, \"join\": true}");
+        assertEquals(200, r.status(), r.text());
+        boolean listed = false;
+        for (var m : r.json().get("members")) {
+            listed |= m.get("id").asText().equals("n9") && !m.get("voter").asBoolean() && m.get("http").asText().equals("127.0.0.1:2");
+        }
+        assertTrue(listed, r.text());
+        KvHttpApiTest.Resp removed = call(cluster.awaitLeader(), "DELETE", "/v1/cluster/members/n9", null);
+        assertEquals(200, removed.status(), removed.text());
     }
 
     @Test

@@ -19,14 +19,17 @@ final class InProcessCluster implements AutoCloseable {
     InProcessCluster(int n, String... extraFlags) throws Exception {
         dir = Files.createTempDirectory("tally-http-test");
         int[] raft = new int[n];
+        int[] http = new int[n];
         StringBuilder cluster = new StringBuilder();
         for (int i = 0; i < n; i++) {
             raft[i] = ProcessCluster.freePort();
-            cluster.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(raft[i]);
+            http[i] = ProcessCluster.freePort();
+            cluster.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(raft[i])
+                    .append("/127.0.0.1:").append(http[i]);
         }
         for (int i = 0; i < n; i++) {
             List<String> args = new ArrayList<>(List.of("--id", "n" + (i + 1), "--data-dir", dir.resolve("n" + (i + 1)).toString(),
-                    "--raft", "127.0.0.1:" + raft[i], "--http", "127.0.0.1:" + ProcessCluster.freePort(),
+                    "--raft", "127.0.0.1:" + raft[i], "--http", "127.0.0.1:" + http[i],
                     "--cluster", cluster.toString(), "--storage", "memory"));
             args.addAll(List.of(extraFlags));
             nodes.add(new TallyNode(ServerOptions.parse(args.toArray(String[]::new))));
@@ -37,12 +40,16 @@ final class InProcessCluster implements AutoCloseable {
         return "127.0.0.1:" + nodes.get(i).httpAddress().getPort();
     }
 
-    /** The leader's index, once one is elected and every node's HTTP address is published. */
+    /**
+     * The leader's index, once one leads, has committed an entry of its term (its no-op, after the bootstrap
+     * configuration at index 1), and every node knows it as the leader.
+     */
     int awaitLeader() {
-        return Poll.until("a leader with a complete member directory", Duration.ofSeconds(20), () -> {
+        return Poll.until("a leader known to every node", Duration.ofSeconds(20), () -> {
             for (int i = 0; i < nodes.size(); i++) {
-                if (nodes.get(i).raft().state() == RaftState.LEADER
-                        && nodes.get(i).kv().store().memberHttp().size() == nodes.size()) {
+                var raft = nodes.get(i).raft();
+                if (raft.state() == RaftState.LEADER && raft.commitIndex() >= 2
+                        && nodes.stream().allMatch(n -> n.raft().leader().filter(raft.id()::equals).isPresent())) {
                     return java.util.Optional.of(i);
                 }
             }

@@ -189,6 +189,18 @@ class KvHttpApiTest {
     }
 
     @Test
+    void noEndpointRewritesAMembersHttpAddress() throws Exception {
+        // The removed PUT /v1/internal/members/{id} let anyone redirect where followers forward writes.
+        for (int node : new int[] {leader, follower}) {
+            assertError(call(node, "PUT", "/v1/internal/members/n" + (leader + 1), "127.0.0.1:1"), 404, "not-found");
+            assertError(call(node, "PUT", "/v1/internal/members/x", "127.0.0.1:1"), 404, "not-found");
+        }
+        Resp put = call(follower, "PUT", "/v1/kv/still-forwarded", "v");
+        assertEquals(200, put.status(), put.text());
+        assertEquals(cluster.http(leader), put.raw().headers().firstValue("X-Tally-Leader").orElseThrow());
+    }
+
+    @Test
     void statusAndHealth() throws Exception {
         JsonNode s = call(follower, "GET", "/v1/status", null).json();
         assertEquals("n" + (follower + 1), s.get("id").asText());
@@ -200,7 +212,8 @@ class KvHttpApiTest {
         assertEquals(3, s.get("members").size());
         for (JsonNode m : s.get("members")) {
             assertNotNull(m.get("raft").asText());
-            assertTrue(m.get("http").asText().startsWith("127.0.0.1:"), m.toString());
+            int i = Integer.parseInt(m.get("id").asText().substring(1)) - 1;
+            assertEquals(cluster.http(i), m.get("http").asText(), "from the configuration: " + m);
             assertTrue(m.get("voter").asBoolean());
         }
         assertEquals("leader", call(leader, "GET", "/v1/status", null).json().get("state").asText());

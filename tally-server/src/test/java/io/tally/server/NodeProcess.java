@@ -55,6 +55,38 @@ final class NodeProcess {
 
     /** As {@link #start(String)}, with more flags for this start (for example {@code --join}). */
     void start(String clusterFlag, List<String> moreFlags) throws IOException {
+        String marker = launch(clusterFlag, moreFlags);
+        try {
+            Poll.until("node " + id + " prints READY", Duration.ofSeconds(30), () -> !process.isAlive() || ready(marker));
+        } catch (AssertionError e) {
+            process.destroyForcibly();
+        }
+        if (!ready(marker)) {
+            throw new IllegalStateException("node " + id + " did not start (exit "
+                    + (process.isAlive() ? "none" : process.exitValue()) + "); log:\n" + tail(read(logFile)));
+        }
+    }
+
+    /** An attempt to start that must end by itself: the exit code and what the process wrote, once it exited. */
+    record Exit(int code, String output) {
+    }
+
+    /** Starts the process with these flags and waits, up to {@code timeout}, for it to exit by itself. */
+    Exit startExpectingExit(String clusterFlag, List<String> moreFlags, Duration timeout) throws IOException {
+        String marker = launch(clusterFlag, moreFlags);
+        try {
+            Poll.until("node " + id + " exits", timeout, () -> !process.isAlive());
+        } catch (AssertionError e) {
+            process.destroyForcibly();
+            throw new AssertionError("node " + id + " still runs after " + timeout.toMillis() + " ms (READY: " + ready(marker)
+                    + "); log:\n" + tail(read(logFile)), e);
+        }
+        String log = read(logFile);
+        return new Exit(process.exitValue(), log.substring(log.lastIndexOf(marker)));
+    }
+
+    /** Launches the JVM, its output appended to the log file after a start marker; returns the marker. */
+    private String launch(String clusterFlag, List<String> moreFlags) throws IOException {
         List<String> cmd = new ArrayList<>(launchPrefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
@@ -71,16 +103,7 @@ final class NodeProcess {
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-        String marker = "---- start " + starts + ":";
-        try {
-            Poll.until("node " + id + " prints READY", Duration.ofSeconds(30), () -> !process.isAlive() || ready(marker));
-        } catch (AssertionError e) {
-            process.destroyForcibly();
-        }
-        if (!ready(marker)) {
-            throw new IllegalStateException("node " + id + " did not start (exit "
-                    + (process.isAlive() ? "none" : process.exitValue()) + "); log:\n" + tail(read(logFile)));
-        }
+        return "---- start " + starts + ":";
     }
 
     boolean alive() {

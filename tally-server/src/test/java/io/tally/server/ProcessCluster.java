@@ -60,8 +60,14 @@ final class ProcessCluster implements AutoCloseable {
         return new ProcessCluster(name, n, i -> "127.0.0.1", i -> List.of());
     }
 
+    /** The {@code --cluster} value that makes all these nodes the initial voters. */
     String clusterFlag() {
-        return nodes.stream().map(p -> p.id + "=" + p.raftAddress()).collect(Collectors.joining(","));
+        return clusterFlag(nodes);
+    }
+
+    /** {@code ID=RAFT/HTTP,...} of {@code members}. */
+    static String clusterFlag(List<NodeProcess> members) {
+        return members.stream().map(p -> p.id + "=" + p.raftAddress() + "/" + p.httpAddress()).collect(Collectors.joining(","));
     }
 
     void startAll() throws IOException {
@@ -70,7 +76,7 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts {@code initial} as a new cluster of just those nodes (the others stay down, to be added later). */
     void start(List<NodeProcess> initial) throws IOException {
-        String flag = initial.stream().map(p -> p.id + "=" + p.raftAddress()).collect(Collectors.joining(","));
+        String flag = clusterFlag(initial);
         for (NodeProcess p : initial) {
             p.start(flag);
         }

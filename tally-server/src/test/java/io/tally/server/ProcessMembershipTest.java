@@ -102,7 +102,7 @@ class ProcessMembershipTest {
     }
 
     /** Waits until `./tally members` shows exactly these voters (and no joint configuration). */
-    private static void awaitVoters(String endpoints, Set<String> voters) {
+    static void awaitVoters(String endpoints, Set<String> voters) {
         Poll.until("voters " + voters, Duration.ofSeconds(90), () -> {
             try {
                 JsonNode m = Exchange.JSON.readTree(membersJson(endpoints));

@@ -56,6 +56,15 @@ class ServerMainExitTest {
     }
 
     @Test
+    void aClusterWithoutHttpAddressesExitsTwoWithTheReason() throws Exception {
+        Result r = run("--id", "n1", "--data-dir", "d", "--raft", "127.0.0.1:7001", "--http", "127.0.0.1:8001",
+                "--cluster", "n1=127.0.0.1:7001,n2=127.0.0.1:7002");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("'n1=127.0.0.1:7001' has no HTTP address") && r.output().contains("ID=RAFT_HOST:PORT/HTTP_HOST:PORT"),
+                r.output());
+    }
+
+    @Test
     void aDataDirectoryThatIsAFileOrInUseExitsTwo(@TempDir Path tmp) throws Exception {
         Path file = Files.writeString(tmp.resolve("plain-file"), "x");
         Result r = run("--id", "n1", "--data-dir", file.toString(), "--raft", "127.0.0.1:" + ProcessCluster.freePort(),
@@ -77,8 +86,9 @@ class ServerMainExitTest {
     void aCorruptedLogExitsTwo(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("data");
         String raft = "127.0.0.1:" + ProcessCluster.freePort();
+        String http = "127.0.0.1:" + ProcessCluster.freePort();
         try (TallyNode node = new TallyNode(ServerOptions.parse(new String[] {"--id", "n1", "--data-dir", dir.toString(),
-                "--raft", raft, "--http", "127.0.0.1:" + ProcessCluster.freePort(), "--cluster", "n1=" + raft}))) {
+                "--raft", raft, "--http", http, "--cluster", "n1=" + raft + "/" + http}))) {
             Poll.until("the single node commits its first entries", java.time.Duration.ofSeconds(20),
                     () -> node.raft().commitIndex() >= 2);
         }

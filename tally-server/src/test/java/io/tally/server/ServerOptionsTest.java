@@ -12,25 +12,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerOptionsTest {
 
     private static final String[] GOOD = {"--id", "n1", "--data-dir", "/tmp/x", "--raft", "127.0.0.1:7001",
-            "--http", "127.0.0.1:8001", "--cluster", "n1=127.0.0.1:7001,n2=127.0.0.1:7002"};
+            "--http", "127.0.0.1:8001", "--cluster", "n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002"};
 
     @Test
     void aCompleteCommandLineParses() throws Exception {
         ServerOptions o = ServerOptions.parse(GOOD);
         assertEquals("n1", o.id());
-        assertEquals(Map.of("n1", "127.0.0.1:7001", "n2", "127.0.0.1:7002"), o.cluster());
+        assertEquals(Map.of("n1", new ClusterFlag.Addresses("127.0.0.1:7001", "127.0.0.1:8001"),
+                "n2", new ClusterFlag.Addresses("127.0.0.1:7002", "127.0.0.1:8002")), o.cluster());
         assertEquals("tally", o.clusterId());
         assertEquals("file", o.storage());
         assertEquals(500, o.electionTimeoutMs());
         assertEquals(o, ServerOptions.parse(new String[] {"--id=n1", "--data-dir=/tmp/x", "--raft=127.0.0.1:7001",
-                "--http=127.0.0.1:8001", "--cluster=n1=127.0.0.1:7001,n2=127.0.0.1:7002"}));
+                "--http=127.0.0.1:8001", "--cluster=n1=127.0.0.1:7001/127.0.0.1:8001,n2=127.0.0.1:7002/127.0.0.1:8002"}));
     }
 
     @Test
     void aConfigFileGivesEveryFlagAndTheCommandLineWins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
         java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("node.conf"), String.join("\n",
                 "# a node", "id = n2", "data-dir = /var/lib/tally", "raft = 10.0.0.2:7000", "http = 10.0.0.2:8000",
-                "", "cluster = n1=10.0.0.1:7000,n2=10.0.0.2:7000", "election-timeout-ms = 800"));
+                "", "cluster = n1=10.0.0.1:7000/10.0.0.1:8000,n2=10.0.0.2:7000/10.0.0.2:8000", "election-timeout-ms = 800"));
         ServerOptions o = ServerOptions.parse(new String[] {"--config", file.toString(), "--election-timeout-ms", "900"});
         assertEquals("n2", o.id());
         assertEquals(java.nio.file.Path.of("/var/lib/tally"), o.dataDir());
@@ -55,6 +56,37 @@ class ServerOptionsTest {
         assertEquals(List.of(), ServerOptions.parse(base).join());
     }
 
+    @Test
+    void clusterNamesEveryMembersRaftAndHttpAddress() throws Exception {
+        String[] base = {"--id", "n1", "--data-dir", "d", "--raft", "[::1]:7001", "--http", "[::1]:8001"};
+        ServerOptions o = ServerOptions.parse(concat(base, "--cluster", "n1=[::1]:7001/[::1]:8001, n2=h2:7000/h2:8000"));
+        assertEquals(List.of("n1", "n2"), List.copyOf(o.cluster().keySet()), "in the order given");
+        assertEquals(new ClusterFlag.Addresses("h2:7000", "h2:8000"), o.cluster().get("n2"));
+    }
+
+    @Test
+    void aBadClusterValueIsRefusedNamingTheProblem() {
+        String[] base = {"--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2"};
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("n1=h:1", "has no HTTP address");                       // the old form, without /HTTP
+        cases.put("n1=h:1/h:2,n2=h:3", "'n2=h:3' has no HTTP address");
+        cases.put("n1=h:1/", "not HOST:PORT");
+        cases.put("n1=h:1/h:x", "no numeric port");
+        cases.put("n1=/h:2", "not HOST:PORT");
+        cases.put("n1=h:1/h:2,", "empty item");
+        cases.put("n1=h:1/h:2,n1=h:3/h:4", "names 'n1' twice");
+        cases.put("n1=h:1/h:2,n2=h:3/h:2", "h:2 twice");
+        cases.put("n1=h:1/h:1", "h:1 twice");
+        cases.put("n1=h:1/h:2,n 2=h:3/h:4", "member id 'n 2'");
+        cases.put("n1=h:1/h:9", "HTTP address h:9 but --http is h:2");
+        cases.put("n1=h:9/h:2", "Raft address h:9 but --raft is h:1");
+        cases.put("n2=h:3/h:4", "must include this node");
+        cases.forEach((value, problem) -> {
+            UsageException e = assertThrows(UsageException.class, () -> ServerOptions.parse(concat(base, "--cluster", value)), value);
+            assertTrue(e.getMessage().contains(problem), value + ": " + e.getMessage());
+        });
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -69,13 +101,13 @@ class ServerOptionsTest {
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h", "--http", "h:2"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:99999", "--http", "h:2"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--bogus", "x"),
-                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n2=h:1"),
-                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n1=h:3"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n2=h:1/h:2"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n1=h:3/h:2"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--cluster", "n1h:1"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--storage", "tape"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--election-timeout-ms", "5"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--snapshot-entries", "-1"),
-                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "h:8", "--cluster", "n1=h:1"),
+                List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "h:8", "--cluster", "n1=h:1/h:2"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--non-voter"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "nowhere"),
                 List.of("--id", "n1", "--data-dir", "d", "--raft", "h:1", "--http", "h:2", "--join", "h:8", "--non-voter=maybe"),
