@@ -14,8 +14,12 @@ import java.util.Objects;
  * @param maxBatch       events the Raft loop drains per batch before flushing output
  * @param maxApplyBatch  committed entries handed to the state machine per call
  * @param snapshots      when to take snapshots and how much log to keep
+ * @param maxPendingRequests requests (proposals, reads, changes) a node holds at once, from the call until its future
+ *                       completes; one more fails at once with {@link OverloadedException} (back-pressure)
+ * @param maxPendingBytes bytes of proposed commands a node holds at once, likewise
  */
-public record RaftConfig(Duration tickInterval, CoreConfig core, int maxBatch, int maxApplyBatch, SnapshotPolicy snapshots) {
+public record RaftConfig(Duration tickInterval, CoreConfig core, int maxBatch, int maxApplyBatch, SnapshotPolicy snapshots,
+                         int maxPendingRequests, long maxPendingBytes) {
 
     /**
      * Snapshot triggers and log compaction (Raft paper §7).
@@ -57,22 +61,35 @@ public record RaftConfig(Duration tickInterval, CoreConfig core, int maxBatch, i
             throw new IllegalArgumentException("batch sizes must be positive");
         }
         Objects.requireNonNull(snapshots, "snapshots");
+        if (maxPendingRequests < 1 || maxPendingBytes < 1) {
+            throw new IllegalArgumentException("maxPendingRequests and maxPendingBytes must be positive");
+        }
     }
 
+    /** Default bounds of {@link #maxPendingRequests()} and {@link #maxPendingBytes()}. */
+    public static final int DEFAULT_MAX_PENDING_REQUESTS = 16_384;
+    public static final long DEFAULT_MAX_PENDING_BYTES = 64L << 20;
+
     public static RaftConfig defaults() {
-        return new RaftConfig(Duration.ofMillis(10), CoreConfig.defaults(), 1024, 1024, SnapshotPolicy.defaults());
+        return new RaftConfig(Duration.ofMillis(10), CoreConfig.defaults(), 1024, 1024, SnapshotPolicy.defaults(),
+                DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_PENDING_BYTES);
     }
 
     public RaftConfig withCore(CoreConfig c) {
-        return new RaftConfig(tickInterval, c, maxBatch, maxApplyBatch, snapshots);
+        return new RaftConfig(tickInterval, c, maxBatch, maxApplyBatch, snapshots, maxPendingRequests, maxPendingBytes);
     }
 
     public RaftConfig withTickInterval(Duration d) {
-        return new RaftConfig(d, core, maxBatch, maxApplyBatch, snapshots);
+        return new RaftConfig(d, core, maxBatch, maxApplyBatch, snapshots, maxPendingRequests, maxPendingBytes);
     }
 
     public RaftConfig withSnapshots(SnapshotPolicy policy) {
-        return new RaftConfig(tickInterval, core, maxBatch, maxApplyBatch, policy);
+        return new RaftConfig(tickInterval, core, maxBatch, maxApplyBatch, policy, maxPendingRequests, maxPendingBytes);
+    }
+
+    /** At most {@code requests} requests and {@code bytes} bytes of commands outstanding at once. */
+    public RaftConfig withPendingLimits(int requests, long bytes) {
+        return new RaftConfig(tickInterval, core, maxBatch, maxApplyBatch, snapshots, requests, bytes);
     }
 
     /** The shortest election timeout as a duration. */

@@ -18,6 +18,7 @@ import io.tally.raft.node.Applier;
 import io.tally.raft.node.LogWriter;
 import io.tally.raft.node.NodeStatus;
 import io.tally.raft.node.PendingOp;
+import io.tally.raft.node.PendingRequests;
 import io.tally.raft.node.Recovery;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
@@ -92,6 +93,8 @@ public final class RaftNode<R> implements AutoCloseable {
     private final SnapshotReceiver snapshotReceiver;
 
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+    /** Every caller's future not yet completed: admission (back-pressure) and failure at close. */
+    private final PendingRequests requests;
     private final AtomicBoolean loopScheduled = new AtomicBoolean();
     private final CopyOnWriteArrayList<LeaderListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -141,6 +144,7 @@ public final class RaftNode<R> implements AutoCloseable {
         this.snapshotReceiver = new SnapshotReceiver(id, transferExecutor, snapshotStore, transport,
                 received -> enqueue(received), this::fail);
         this.status = NodeStatus.initial(id);
+        this.requests = new PendingRequests(config.maxPendingRequests(), config.maxPendingBytes());
     }
 
     public static <R> Builder<R> builder() {
@@ -232,6 +236,9 @@ public final class RaftNode<R> implements AutoCloseable {
         transferExecutor.close();
         applier.close();
         snapshotExecutor.close(); // after the applier: a write in progress still completes its callers
+        // Whatever is still outstanding — a confirmed read parked until the applier reached its index, a completion
+        // a closed executor dropped, a request the loop never saw — fails now, on this thread: every future completes.
+        requests.closeAll(reason);
         if (ownsRuntime && runtime instanceof ThreadRuntime t) {
             t.close();
         }
@@ -290,7 +297,7 @@ public final class RaftNode<R> implements AutoCloseable {
     public CompletableFuture<R> apply(byte[] command, Duration timeout) {
         Objects.requireNonNull(command, "command");
         CompletableFuture<R> f = new CompletableFuture<>();
-        submit(new Request<>(new PendingOp<>(EntryType.COMMAND, command.clone(), f)), f);
+        submit(new Request<>(new PendingOp<>(EntryType.COMMAND, command.clone(), f)), f, command.length);
         withTimeout(f, timeout);
         return f;
     }
@@ -361,7 +368,7 @@ public final class RaftNode<R> implements AutoCloseable {
             f.completeExceptionally(new NodeClosedException("node " + id + " is closed"));
         } else if (!started) {
             f.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
-        } else {
+        } else if (requests.admit(f, 0)) {
             applier.requestSnapshot(f);
         }
         return f;
@@ -500,6 +507,11 @@ public final class RaftNode<R> implements AutoCloseable {
     }
 
     private void submit(Object event, CompletableFuture<?> f) {
+        submit(event, f, 0);
+    }
+
+    /** Admits a request of {@code bytes} bytes of command ({@link PendingRequests}) and hands it to the loop. */
+    private void submit(Object event, CompletableFuture<?> f, long bytes) {
         if (closed) {
             f.completeExceptionally(new NodeClosedException("node " + id + " is closed"));
             return;
@@ -507,6 +519,9 @@ public final class RaftNode<R> implements AutoCloseable {
         if (!started) {
             f.completeExceptionally(new IllegalStateException("node " + id + " is not started"));
             return;
+        }
+        if (!requests.admit(f, bytes)) {
+            return; // overloaded or closed: failed at once, nothing queued
         }
         enqueue(event);
         // close() may have drained the inbox between the check above and the enqueue: then nobody else

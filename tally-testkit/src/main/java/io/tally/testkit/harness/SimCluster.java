@@ -27,6 +27,7 @@ public final class SimCluster extends Cluster {
     private final NodeIncarnation[] incarnations;
     private final RandomGenerator scenarioRandom;
     private final HarnessClock clock;
+    private LatencyModel latency = LatencyModel.DEFAULT;
 
     private SimCluster(int n, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
         this(n, n, sim, config, trace, disks);
@@ -51,6 +52,13 @@ public final class SimCluster extends Cluster {
 
     public static SimCluster create(int n, long seed, RaftConfig config, boolean trace) {
         return started(new SimCluster(n, new Simulation(seed), config, trace, i -> new InMemoryDisk()));
+    }
+
+    /** Like {@link #create(int, long, RaftConfig, boolean)}, with the nodes' executors delayed per {@code latency}. */
+    public static SimCluster create(int n, long seed, RaftConfig config, LatencyModel latency) {
+        SimCluster c = new SimCluster(n, new Simulation(seed), config, false, i -> new InMemoryDisk());
+        c.latency = latency;
+        return started(c);
     }
 
     /**
@@ -179,7 +187,7 @@ public final class SimCluster extends Cluster {
 
     @Override
     protected RaftRuntime newRuntime(int i) {
-        return new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT);
+        return new SimRuntime(sim, incarnations[i], latency);
     }
 
     @Override
