@@ -8,6 +8,6 @@ package io.tally.raft;
 public class OverloadedException extends RaftException {
 
     public OverloadedException(String message) {
-        super(message);
+        super(message, false); // refusals come by the thousand under overload: no stack trace to fill
     }
 }

@@ -10,4 +10,9 @@ public class RaftException extends RuntimeException {
     public RaftException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** For errors raised often on a hot path (an overloaded node), without the cost of a stack trace. */
+    protected RaftException(String message, boolean withStackTrace) {
+        super(message, null, false, withStackTrace);
+    }
 }

@@ -184,7 +184,8 @@ class RuntimeContractScenariosTest {
     }
 
     @TestFactory Stream<DynamicTest> ProposalFlood() {
-        return scenario("ProposalFlood", s -> proposalFlood(s, floodConfig()).check(floodConfig().maxPendingRequests()));
+        return Seeds.each(RuntimeContractScenariosTest.class, "ProposalFlood", Seeds.heavyCount(),
+                s -> proposalFlood(s, floodConfig()).check(floodConfig().maxPendingRequests()));
     }
 
     /** The control run: without a bound (limits as large as they go) the same flood holds far more than the bound. */

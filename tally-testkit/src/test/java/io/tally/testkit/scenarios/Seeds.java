@@ -49,6 +49,14 @@ final class Seeds {
         return Integer.getInteger("tally.membership.kv.seeds", 3);
     }
 
+    /**
+     * Scenarios whose one seed is many runs or a long one (every crash point of a snapshot, a proposal flood) have
+     * their own seed count, {@code -Dtally.heavy.seeds=N} (default 3; CI gives them 20).
+     */
+    static int heavyCount() {
+        return Integer.getInteger("tally.heavy.seeds", 3);
+    }
+
     static Stream<DynamicTest> each(Class<?> testClass, String scenario, int count, Body body) {
         return LongStream.range(start(), start() + count).mapToObj(seed -> DynamicTest.dynamicTest(scenario + " seed " + seed, () -> {
             try {
@@ -63,6 +71,6 @@ final class Seeds {
     static String replayCommand(Class<?> testClass, String scenario, long seed) {
         return "mvn -B -pl tally-testkit -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest='"
                 + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1 -Dtally.kv.seeds=1"
-                + " -Dtally.membership.kv.seeds=1";
+                + " -Dtally.membership.kv.seeds=1 -Dtally.heavy.seeds=1";
     }
 }

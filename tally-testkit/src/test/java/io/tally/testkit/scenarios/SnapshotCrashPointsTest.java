@@ -242,7 +242,7 @@ class SnapshotCrashPointsTest {
     }
 
     private static Stream<DynamicTest> scenario(String name, Seeds.Body body) {
-        return Seeds.each(SnapshotCrashPointsTest.class, name, body);
+        return Seeds.each(SnapshotCrashPointsTest.class, name, Seeds.heavyCount(), body);
     }
 
     @TestFactory Stream<DynamicTest> InstallSnapshotCrashPoints() {
