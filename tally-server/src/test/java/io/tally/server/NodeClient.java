@@ -41,6 +41,25 @@ final class NodeClient {
                 .PUT(HttpRequest.BodyPublishers.ofString(value, StandardCharsets.UTF_8)).build());
     }
 
+    /** A value as read: the status and, on 200, the raw value (else the error body as text). */
+    record Value(int status, String body) {
+    }
+
+    /** GET of one key at {@code consistency} (linearizable, lease or stale). */
+    Value get(String hostPort, String key, String consistency, Duration timeout) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv/" + key + "?consistency="
+                + consistency + "&timeout=" + timeout.toMillis() + "ms")).timeout(timeout.plusSeconds(2)).GET().build();
+        try {
+            HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return new Value(resp.statusCode(), new String(resp.body(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return new Value(0, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Value(0, "interrupted");
+        }
+    }
+
     /** Every key on the node under {@code prefix}, from its local state (consistency=stale). */
     List<Item> scanLocal(String hostPort, String prefix) {
         Reply r = call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv?prefix=" + prefix
