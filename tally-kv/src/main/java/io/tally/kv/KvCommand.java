@@ -32,10 +32,12 @@ public record KvCommand(Op op, long stampMillis, String clientId, long seq, Stri
     public static final int MAX_KEY_BYTES = 4096;
     public static final long ANY_VERSION = -1;
 
+    /**
+     * Code 4 is retired: it was the member directory (member HTTP addresses now live in the Raft configuration's
+     * member metadata).
+     */
     public enum Op {
-        PUT(1), DELETE(2), APPEND(3),
-        /** Records a member's HTTP address (key: member id, value: HOST:PORT) in the cluster's own directory. */
-        MEMBER(4);
+        PUT(1), DELETE(2), APPEND(3);
 
         final int code;
 
@@ -65,7 +67,7 @@ public record KvCommand(Op op, long stampMillis, String clientId, long seq, Stri
         if (clientId.getBytes(StandardCharsets.UTF_8).length > 255) {
             throw new IllegalArgumentException("client id must be at most 255 bytes");
         }
-        if (expectedVersion < ANY_VERSION || ((op == Op.APPEND || op == Op.MEMBER) && expectedVersion != ANY_VERSION)) {
+        if (expectedVersion < ANY_VERSION || (op == Op.APPEND && expectedVersion != ANY_VERSION)) {
             throw new IllegalArgumentException("invalid expected version " + expectedVersion + " for " + op);
         }
         if (!clientId.isEmpty() && seq < 1) {
@@ -79,11 +81,6 @@ public record KvCommand(Op op, long stampMillis, String clientId, long seq, Stri
 
     public static KvCommand append(String key, byte[] value) {
         return new KvCommand(Op.APPEND, 0, "", 0, key, ANY_VERSION, value);
-    }
-
-    /** Publishes member {@code id}'s HTTP address to every node. */
-    public static KvCommand member(String id, String httpAddress) {
-        return new KvCommand(Op.MEMBER, 0, "", 0, id, ANY_VERSION, httpAddress.getBytes(StandardCharsets.UTF_8));
     }
 
     public static KvCommand delete(String key) {

@@ -34,13 +34,12 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 public final class KvStateMachine implements StateMachine<KvResult> {
 
-    private static final int SNAPSHOT_MAGIC = 0x544b5632; // "TKV2"
+    /** "TKV2": keys, sessions, and a member directory section that is written empty and skipped on restore. */
+    private static final int SNAPSHOT_MAGIC = 0x544b5632;
     private static final long SWEEP_EVERY_MILLIS = 1000;
 
     private final ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
     private final Map<String, Session> sessions = new HashMap<>(); // apply thread only
-    /** The cluster's directory: member id -> HTTP address, published through the log. */
-    private final Map<String, String> memberHttp = new java.util.concurrent.ConcurrentHashMap<>();
     private final long sessionTtlMillis;
     private long newestStamp;
     private long lastSweepStamp;
@@ -104,10 +103,6 @@ public final class KvStateMachine implements StateMachine<KvResult> {
             return KvResult.casFailed(currentVersion);
         }
         return switch (cmd.op()) {
-            case MEMBER -> {
-                memberHttp.put(cmd.key(), new String(cmd.value(), StandardCharsets.UTF_8));
-                yield KvResult.written(index);
-            }
             case PUT -> {
                 data.put(cmd.key(), new Versioned(cmd.value(), index));
                 yield KvResult.written(index);
@@ -155,11 +150,6 @@ public final class KvStateMachine implements StateMachine<KvResult> {
         return out;
     }
 
-    /** Member id -> HTTP address, as published by the members themselves. */
-    public Map<String, String> memberHttp() {
-        return Map.copyOf(memberHttp);
-    }
-
     public int size() {
         return data.size();
     }
@@ -179,12 +169,11 @@ public final class KvStateMachine implements StateMachine<KvResult> {
         long stamp = newestStamp;
         long sweep = lastSweepStamp;
         long applied = appliedIndex;
-        Map<String, String> members = Map.copyOf(memberHttp);
-        return out -> write(out, applied, stamp, sweep, keys, sess, members);
+        return out -> write(out, applied, stamp, sweep, keys, sess);
     }
 
     private static void write(OutputStream os, long applied, long stamp, long sweep, List<Map.Entry<String, Versioned>> keys,
-                              List<Map.Entry<String, Session>> sess, Map<String, String> members) throws IOException {
+                              List<Map.Entry<String, Session>> sess) throws IOException {
         DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(os, 1 << 16));
         out.writeInt(SNAPSHOT_MAGIC);
         out.writeLong(applied);
@@ -207,11 +196,7 @@ public final class KvStateMachine implements StateMachine<KvResult> {
             out.writeLong(s.lastResult().version());
             out.writeBoolean(s.lastResult().deleted());
         }
-        out.writeInt(members.size());
-        for (Map.Entry<String, String> e : members.entrySet()) {
-            KvCommand.writeString(out, e.getKey());
-            KvCommand.writeString(out, e.getValue());
-        }
+        out.writeInt(0); // the member directory, retired: member HTTP addresses are in the Raft configuration
         out.flush();
     }
 
@@ -260,14 +245,12 @@ public final class KvStateMachine implements StateMachine<KvResult> {
         if (k < 0) {
             throw new IOException("snapshot claims " + k + " members");
         }
-        Map<String, String> members = new HashMap<>();
         for (int i = 0; i < k; i++) {
-            members.put(readString(in), readString(in));
+            readString(in); // a member id and its HTTP address, from before the directory was retired: skipped
+            readString(in);
         }
         data.clear();
         data.putAll(keys);
-        memberHttp.clear();
-        memberHttp.putAll(members);
         sessions.clear();
         sessions.putAll(sess);
         newestStamp = stamp;

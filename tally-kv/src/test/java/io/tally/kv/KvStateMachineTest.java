@@ -103,27 +103,59 @@ class KvStateMachineTest {
     }
 
     @Test
-    void aSnapshotCarriesKeysVersionsAndSessions() throws IOException {
+    void aSnapshotCarriesKeysVersionsAndSessionsAndAnEmptyMemberDirectory() throws IOException {
         run(KvCommand.put("a", b("1")));
         run(KvCommand.append("b", b("x")).withSession("c", 1).withStamp(100));
-        run(KvCommand.member("n1", "127.0.0.1:8001"));
-        index--; // the directory entry is not a key: keep the numbering below
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         var snap = kv.snapshot();
         run(KvCommand.put("after", b("not in the snapshot")));
         snap.writeTo(out);
         KvStateMachine restored = new KvStateMachine(Duration.ofSeconds(10));
         restored.restore(new ByteArrayInputStream(out.toByteArray()));
-        assertEquals(java.util.Map.of("n1", "127.0.0.1:8001"), restored.memberHttp());
-        assertEquals(3, restored.appliedIndex());
+        assertEquals(2, restored.appliedIndex());
         assertEquals(2, restored.size());
         assertArrayEquals(b("1"), restored.get("a").orElseThrow().value());
         assertEquals(2, restored.get("b").orElseThrow().version());
         assertTrue(restored.get("after").isEmpty());
         // The session came along: a retry of c#1 is answered from it, not applied again.
-        KvResult retry = restored.apply(List.of(new Command(5, 1, KvCommand.append("b", b("x")).withSession("c", 1).encode()))).get(0);
+        KvResult retry = restored.apply(List.of(new Command(4, 1, KvCommand.append("b", b("x")).withSession("c", 1).encode()))).get(0);
         assertEquals(KvResult.written(2), retry);
         assertArrayEquals(b("x"), restored.get("b").orElseThrow().value());
+    }
+
+    @Test
+    void aSnapshotWithAMemberDirectoryFromBeforeItWasRetiredIsRestoredWithoutIt() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeInt(0x544b5632); // TKV2
+        out.writeLong(7);         // applied index
+        out.writeLong(5_000);     // newest stamp
+        out.writeLong(4_500);     // last sweep
+        out.writeInt(1);
+        out.writeUTF("k");
+        out.writeLong(6);
+        out.writeInt(2);
+        out.write(b("v1"));
+        out.writeInt(1);          // one session
+        out.writeUTF("client-a");
+        out.writeLong(3);
+        out.writeLong(4_900);
+        out.writeByte(KvResult.Status.OK.ordinal());
+        out.writeLong(6);
+        out.writeBoolean(false);
+        out.writeInt(2);          // the member directory
+        out.writeUTF("n1");
+        out.writeUTF("127.0.0.1:8001");
+        out.writeUTF("n2");
+        out.writeUTF("127.0.0.1:8002");
+        out.flush();
+        KvStateMachine m = new KvStateMachine(Duration.ofSeconds(10));
+        m.restore(new ByteArrayInputStream(bytes.toByteArray()));
+        assertEquals(7, m.appliedIndex());
+        assertArrayEquals(b("v1"), m.get("k").orElseThrow().value());
+        assertEquals(1, m.size(), "no member became a key");
+        assertEquals(KvResult.written(6), m.apply(List.of(new Command(8, 1,
+                KvCommand.append("k", b("again")).withSession("client-a", 3).encode()))).get(0));
     }
 
     @Test

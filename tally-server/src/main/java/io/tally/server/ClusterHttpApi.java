@@ -1,7 +1,6 @@
 package io.tally.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tally.kv.KvCommand;
 import io.tally.kv.KvService;
 import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
@@ -66,12 +65,10 @@ final class ClusterHttpApi {
         checkAddress("raft", raft);
         checkAddress("http", http);
         long cas = ex.longParam("cas", -1, 0);
-        // Record its HTTP address first, so that every node can forward to it as soon as it is a member.
-        if (!http.equals(kv.store().memberHttp().get(id))) {
-            await(ex, kv.write(KvCommand.member(id, http), ex.remaining()), "recording the member's HTTP address");
-        }
-        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(new Member(id, raft, voter)), cas,
-                ex.remaining()), "the membership change");
+        // Its HTTP address travels in the configuration entry itself, so every node can forward to it once it is a member.
+        Member member = new Member(id, raft, voter).withMetadata(MemberHttp.KEY, http);
+        Membership m = await(ex, kv.node().changeMembership(new ConfigChange.AddMember(member), cas, ex.remaining()),
+                "the membership change");
         ex.json(200, describe(m));
     }
 
@@ -93,7 +90,7 @@ final class ClusterHttpApi {
         String leader = await(ex, kv.node().transferLeadership(target), "the leadership transfer");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("leader", leader);
-        out.put("http", kv.store().memberHttp().get(leader));
+        out.put("http", MemberHttp.of(kv.node(), leader).orElse(null));
         ex.json(200, out);
     }
 
@@ -122,13 +119,12 @@ final class ClusterHttpApi {
 
     private Map<String, Object> describe(Membership m) {
         Configuration c = m.configuration();
-        Map<String, String> http = kv.store().memberHttp();
         List<Map<String, Object>> members = new ArrayList<>();
         for (Member member : c.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", member.id());
             mm.put("raft", member.address());
-            mm.put("http", http.get(member.id()));
+            mm.put("http", member.metadata().get(MemberHttp.KEY));
             mm.put("voter", member.voter());
             members.add(mm);
         }

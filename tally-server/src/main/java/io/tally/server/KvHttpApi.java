@@ -142,7 +142,7 @@ final class KvHttpApi implements AutoCloseable {
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
             case "/metrics" -> "metrics";
-            default -> path.startsWith("/v1/internal/") ? "internal" : path.startsWith("/v1/cluster/") ? "cluster" : "other";
+            default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
         };
     }
 
@@ -212,9 +212,6 @@ final class KvHttpApi implements AutoCloseable {
             requireMethod(method, "POST");
             byte[] body = ex.body(ClusterHttpApi.MAX_BODY);
             viaLeader(ex, true, () -> cluster.transfer(ex, body));
-        } else if (rawPath.startsWith("/v1/internal/members/")) {
-            requireMethod(method, "PUT");
-            publishMember(ex, rawPath.substring("/v1/internal/members/".length()));
         } else {
             throw new HttpError(404, "not-found", "no such endpoint: " + rawPath);
         }
@@ -248,13 +245,12 @@ final class KvHttpApi implements AutoCloseable {
     private void status(Exchange ex) throws IOException {
         NodeStatus s = kv.node().status();
         Configuration c = s.configuration();
-        Map<String, String> http = kv.store().memberHttp();
         List<Map<String, Object>> members = new ArrayList<>();
         for (Member m : c.members()) {
             Map<String, Object> mm = new LinkedHashMap<>();
             mm.put("id", m.id());
             mm.put("raft", m.address());
-            mm.put("http", http.get(m.id()));
+            mm.put("http", m.metadata().get(MemberHttp.KEY));
             mm.put("voter", m.voter());
             members.add(mm);
         }
@@ -389,14 +385,6 @@ final class KvHttpApi implements AutoCloseable {
         write(ex, withSession(ex, cmd), true);
     }
 
-    private void publishMember(Exchange ex, String id) throws HttpError, IOException, InterruptedException {
-        String address = new String(ex.body(1024), StandardCharsets.UTF_8).trim();
-        if (id.isEmpty() || address.isEmpty()) {
-            throw HttpError.badRequest("a member needs an id and an address");
-        }
-        write(ex, KvCommand.member(id, address), false);
-    }
-
     private static KvCommand withSession(Exchange ex, KvCommand cmd) throws HttpError {
         String client = ex.header(CLIENT_ID_HEADER);
         String seq = ex.header(SEQ_HEADER);
@@ -482,7 +470,7 @@ final class KvHttpApi implements AutoCloseable {
                 }
             } else if (!forwarded) {
                 Optional<String> leader = kv.node().leader();
-                String http = leader.map(id -> kv.store().memberHttp().get(id)).orElse(null);
+                String http = leader.flatMap(id -> MemberHttp.of(kv.node(), id)).orElse(null);
                 if (http != null) {
                     if (body == null) {
                         body = ex.body(maxValueBytes);

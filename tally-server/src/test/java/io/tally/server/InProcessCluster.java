@@ -37,12 +37,12 @@ final class InProcessCluster implements AutoCloseable {
         return "127.0.0.1:" + nodes.get(i).httpAddress().getPort();
     }
 
-    /** The leader's index, once one is elected and every node's HTTP address is published. */
+    /** The leader's index, once one is elected and every node's HTTP address is in its configuration. */
     int awaitLeader() {
-        return Poll.until("a leader with a complete member directory", Duration.ofSeconds(20), () -> {
+        return Poll.until("a leader whose configuration has every member's HTTP address", Duration.ofSeconds(20), () -> {
             for (int i = 0; i < nodes.size(); i++) {
                 if (nodes.get(i).raft().state() == RaftState.LEADER
-                        && nodes.get(i).kv().store().memberHttp().size() == nodes.size()) {
+                        && MemberHttp.allPublished(nodes.get(i).raft().configuration())) {
                     return java.util.Optional.of(i);
                 }
             }

@@ -1,6 +1,7 @@
 package io.tally.server.cli;
 
 import io.tally.raft.RaftState;
+import io.tally.server.MemberHttp;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
 import io.tally.server.UsageException;
@@ -77,7 +78,8 @@ final class DevCluster {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             for (TallyNode n : nodes) {
-                if (n.raft().state() == RaftState.LEADER && n.kv().store().memberHttp().size() == nodes.size()) {
+                if (n.raft().state() == RaftState.LEADER
+                        && MemberHttp.allPublished(n.raft().configuration())) {
                     return n.raft().id();
                 }
             }
