@@ -28,9 +28,11 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <p>Sessions: a write with a client id and sequence number {@code seq} is applied only if {@code seq} is
  * above the session's last; a repeat of the last one returns the recorded result without applying again;
  * an older one, or a {@code seq > 1} from an unknown (new or expired) session, is {@code STALE_REQUEST}.
- * Sessions expire when no write of theirs was stamped within {@code sessionTtl} of the newest stamp in the
- * log. The stamps are the leaders' clocks written into the entries, so expiry is a function of the log alone:
- * every replica expires the same sessions at the same index.
+ * Sessions expire when they have been idle for more than {@code sessionTtl} by the log clock: the newest stamp
+ * of any entry applied. Leaders stamp entries from the monotonic {@link ClusterClock}, never a wall clock, and the
+ * state machine takes the maximum, so the log clock never goes backwards across leaders, does not jump with a
+ * leader's wall clock, and expiry is a function of the log alone: every replica expires the same sessions at the
+ * same index. A session's activity is recorded at the log clock, not at its entry's own (possibly lagging) stamp.
  */
 public final class KvStateMachine implements StateMachine<KvResult> {
 
@@ -41,7 +43,7 @@ public final class KvStateMachine implements StateMachine<KvResult> {
     private final ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
     private final Map<String, Session> sessions = new HashMap<>(); // apply thread only
     private final long sessionTtlMillis;
-    private long newestStamp;
+    private volatile long newestStamp; // written on the apply thread only
     private long lastSweepStamp;
     private volatile long appliedIndex;
 
@@ -92,7 +94,7 @@ public final class KvStateMachine implements StateMachine<KvResult> {
             return new KvResult(KvResult.Status.STALE_REQUEST, 0, false);
         }
         KvResult r = execute(cmd, c.index());
-        sessions.put(cmd.clientId(), new Session(cmd.seq(), r, Math.max(cmd.stampMillis(), s == null ? 0 : s.lastStampMillis())));
+        sessions.put(cmd.clientId(), new Session(cmd.seq(), r, newestStamp));
         return r;
     }
 
@@ -125,6 +127,11 @@ public final class KvStateMachine implements StateMachine<KvResult> {
     private void expireSessions() {
         long cutoff = newestStamp - sessionTtlMillis;
         sessions.values().removeIf(s -> s.lastStampMillis() < cutoff);
+    }
+
+    /** The log clock: the newest stamp of any entry applied (or restored), in milliseconds of cluster time. */
+    public long newestStamp() {
+        return newestStamp;
     }
 
     /** The index of the last command applied (or restored). */

@@ -102,6 +102,20 @@ class KvStateMachineTest {
         assertEquals("4", value("k"));
     }
 
+    /**
+     * A new leader whose stamps lag its predecessor's does not move the log clock back: activity is recorded at
+     * the log clock, so a session used under the lagging leader is not any older for it.
+     */
+    @Test
+    void aLaggingLeaderNeverMovesTheLogClockBack() {
+        run(KvCommand.put("k", b("1")).withSession("s", 1).withStamp(60_000)); // old leader
+        run(KvCommand.put("k", b("2")).withSession("s", 2).withStamp(30_000)); // new leader, 30 s behind
+        assertEquals(60_000, kv.newestStamp());
+        run(KvCommand.put("x", b("1")).withStamp(69_000));
+        assertEquals(KvResult.Status.OK, run(KvCommand.put("k", b("3")).withSession("s", 3).withStamp(69_500)).status(),
+                "last active at log time 60 s (not 30 s): 9.5 s idle");
+    }
+
     @Test
     void aSnapshotCarriesKeysVersionsAndSessionsAndAnEmptyMemberDirectory() throws IOException {
         run(KvCommand.put("a", b("1")));

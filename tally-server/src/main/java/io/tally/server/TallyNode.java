@@ -114,7 +114,7 @@ public final class TallyNode implements AutoCloseable {
             resources.add(node);
             metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
-            kv = new KvService(node, stateMachine, System::currentTimeMillis);
+            kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
             http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
             resources.add(http);
             resources.add(new MemberPublisher(kv, options.id(), advertisedHttp(), http.forwarder()));

@@ -28,7 +28,8 @@ import java.util.random.RandomGenerator;
  * The key/value store on simulated nodes: each node a real {@link RaftNode} with a {@link KvStateMachine},
  * run by the simulator in virtual time over the simulated network, with crash-consistent in-memory disks.
  * Clients ({@link SimKvClient}) talk to the nodes' {@link KvService}s directly, as the course's clerks do.
- * Sessions are stamped with virtual time, so expiry is deterministic too.
+ * Each node incarnation's monotonic clock is virtual time from an origin of its own (as {@code System.nanoTime}'s
+ * is per process), and leaders stamp entries from it, so session expiry is deterministic too.
  *
  * <p>A growable cluster ({@link #createGrowable}) has spare node slots: every slot runs a node, but only the
  * first {@code initial} are bootstrapped; the others start empty and wait to be added as members
@@ -44,6 +45,7 @@ public final class KvSimCluster implements AutoCloseable {
     private final InMemoryDisk[] disks;
     private final KvService[] services;
     private final RandomGenerator random;
+    private final RandomGenerator clockOrigins;
     private boolean unreliable;
 
     private KvSimCluster(int n, long seed, RaftConfig config) {
@@ -55,6 +57,7 @@ public final class KvSimCluster implements AutoCloseable {
         this.disks = new InMemoryDisk[n];
         this.services = new KvService[n];
         this.random = sim.newRandom();
+        this.clockOrigins = sim.newRandom();
         for (int i = 0; i < n; i++) {
             disks[i] = new InMemoryDisk();
         }
@@ -120,7 +123,8 @@ public final class KvSimCluster implements AutoCloseable {
                 .transport(net.transport(incarnations[i]))
                 .runtime(new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT)).build();
         node.start();
-        services[i] = new KvService(node, store, sim::nowMillis);
+        long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50); // a fresh monotonic clock per incarnation
+        services[i] = new KvService(node, store, () -> sim.nowNanos() + origin);
     }
 
     /** Kills node {@code i}: it never runs again; only what its disk had made durable survives. */
