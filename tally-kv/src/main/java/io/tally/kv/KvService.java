@@ -51,6 +51,20 @@ public final class KvService {
         return node.apply(command.withStamp(clock.stamp()).encode(), timeout);
     }
 
+    /**
+     * Opens a client session through the log (Raft thesis §6.3, RegisterClient); completes with its id, the Raft
+     * index of the registration. Errors as for {@link #write}; a registration whose outcome is unknown may have
+     * opened a session nobody uses, which simply expires.
+     */
+    public CompletableFuture<Long> openSession(Duration timeout) {
+        return write(KvCommand.register(), timeout).thenApply(r -> {
+            if (r.status() != KvResult.Status.OK) {
+                throw new IllegalStateException("the state machine refused a session registration: " + r);
+            }
+            return r.version();
+        });
+    }
+
     public CompletableFuture<Optional<Versioned>> get(String key, Consistency consistency, Duration timeout) {
         return read(consistency, timeout).thenApply(i -> store.get(key));
     }

@@ -3,6 +3,7 @@ package io.tally.testkit.kv;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
 import io.tally.kv.KvStateMachine;
+import io.tally.kv.SessionRule;
 import io.tally.raft.Membership;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
@@ -46,9 +47,14 @@ public final class KvSimCluster implements AutoCloseable {
     private final KvService[] services;
     private final RandomGenerator random;
     private final RandomGenerator clockOrigins;
+    private final Duration sessionTtl;
+    private final SessionRule sessionRule;
     private boolean unreliable;
 
-    private KvSimCluster(int n, long seed, RaftConfig config) {
+    /** Sessions of the simulated clusters expire after 10 minutes idle unless a scenario says otherwise. */
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(10);
+
+    private KvSimCluster(int n, long seed, RaftConfig config, Duration sessionTtl, SessionRule sessionRule) {
         this.sim = new Simulation(seed);
         this.net = new SimNetwork(sim);
         this.config = config;
@@ -58,6 +64,8 @@ public final class KvSimCluster implements AutoCloseable {
         this.services = new KvService[n];
         this.random = sim.newRandom();
         this.clockOrigins = sim.newRandom();
+        this.sessionTtl = sessionTtl;
+        this.sessionRule = sessionRule;
         for (int i = 0; i < n; i++) {
             disks[i] = new InMemoryDisk();
         }
@@ -69,14 +77,27 @@ public final class KvSimCluster implements AutoCloseable {
     }
 
     /**
+     * A started, bootstrapped cluster of {@code n} nodes whose state machines expire sessions after {@code sessionTtl}
+     * idle, under {@code sessionRule} ({@link SessionRule#IMPLICIT_UNSAFE} only for control runs).
+     */
+    public static KvSimCluster create(int n, long seed, RaftConfig config, Duration sessionTtl, SessionRule sessionRule) {
+        return createGrowable(n, n, seed, config, sessionTtl, sessionRule);
+    }
+
+    /**
      * {@code slots} running nodes, of which only the first {@code initial} are bootstrapped as voters; the others
      * start empty (no configuration, never campaigning) and wait to be added by a membership change.
      */
     public static KvSimCluster createGrowable(int slots, int initial, long seed, RaftConfig config) {
+        return createGrowable(slots, initial, seed, config, DEFAULT_SESSION_TTL, SessionRule.REGISTERED);
+    }
+
+    private static KvSimCluster createGrowable(int slots, int initial, long seed, RaftConfig config, Duration sessionTtl,
+                                               SessionRule sessionRule) {
         if (slots < 1 || initial < 1 || initial > slots) {
             throw new IllegalArgumentException("a cluster needs at least one node, and 1..slots initial members");
         }
-        KvSimCluster c = new KvSimCluster(slots, seed, config);
+        KvSimCluster c = new KvSimCluster(slots, seed, config, sessionTtl, sessionRule);
         String[] ids = new String[initial];
         for (int i = 0; i < initial; i++) {
             ids[i] = id(i);
@@ -106,6 +127,15 @@ public final class KvSimCluster implements AutoCloseable {
         return random;
     }
 
+    /** How the nodes' state machines come to hold a session; clients follow it. */
+    public SessionRule sessionRule() {
+        return sessionRule;
+    }
+
+    public Duration sessionTtl() {
+        return sessionTtl;
+    }
+
     /** Node {@code i}'s service, or null while it is down. */
     public KvService service(int i) {
         return services[i];
@@ -117,7 +147,7 @@ public final class KvSimCluster implements AutoCloseable {
             crash(i);
         }
         incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
-        KvStateMachine store = new KvStateMachine(Duration.ofMinutes(10));
+        KvStateMachine store = new KvStateMachine(sessionTtl, sessionRule);
         RaftNode<KvResult> node = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
                 .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
                 .transport(net.transport(incarnations[i]))
