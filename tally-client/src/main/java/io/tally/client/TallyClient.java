@@ -18,14 +18,13 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Java client of a Tally cluster's HTTP API. Thread-safe; every operation has a synchronous form and an
@@ -35,10 +34,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>Leader tracking</b>: requests go to the node that answered last; any node forwards to the leader,
  *       and an unreachable or leaderless node makes the client try the next endpoint, until the call's
  *       timeout.</li>
- *   <li><b>Exactly-once writes</b>: the client is one session ({@link #clientId()}); every write carries the
- *       next sequence number and keeps it across retries, so a write retried after a lost answer or an
- *       outcome-unknown reply is applied at most once and the retry returns the original result. Writes of
- *       one client are therefore issued one at a time, in call order (use several clients for concurrency).</li>
+ *   <li><b>Exactly-once writes</b> (Raft thesis §6.3): before its first write the client opens a session through
+ *       the log ({@code POST /v1/sessions}, {@link #sessionId()}); every write carries the next sequence number of
+ *       that session and keeps it across retries, so a write retried after a lost answer or an outcome-unknown
+ *       reply is applied at most once and the retry returns the original result. Writes of one client are
+ *       therefore issued one at a time, in call order (use several clients for concurrency).</li>
+ *   <li><b>Expired sessions</b>: a write the cluster refuses with {@code session-expired} applied nothing, and the
+ *       client opens a new session for the next writes. If an earlier try of that write may have applied (it was
+ *       sent and no definite answer came back), no session remembers it any more: the write fails with
+ *       {@link OutcomeUnknownException}. If no try can have applied, the client retries it on the new session,
+ *       unseen by the caller.</li>
  *   <li><b>Errors</b>: {@link ClusterUnavailableException} (not applied), {@link OutcomeUnknownException}
  *       (maybe applied — never silently retried into a duplicate, never reported as a plain failure),
  *       {@link CasFailedException}, and {@link TallyException} for refused requests (bad input).</li>
@@ -60,37 +65,41 @@ public final class TallyClient implements AutoCloseable {
 
     private final List<String> endpoints;
     private final Duration timeout;
-    private final String clientId;
-    private final AtomicLong seq = new AtomicLong();
+    /** The open session (0: none) and the last sequence number used in it; touched only by the write chain. */
+    private volatile long session;
+    private long seq;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
     private volatile int preferred;
     private final Object writeLock = new Object();
     private CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
 
-    private TallyClient(List<String> endpoints, Duration timeout, String clientId) {
+    private TallyClient(List<String> endpoints, Duration timeout) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("at least one endpoint (HOST:PORT) is needed");
         }
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
-        this.clientId = clientId;
         this.timer = SHARED_TIMER;
         this.http = SHARED_HTTP;
     }
 
     /** A client of the cluster at these HTTP endpoints ({@code HOST:PORT}), with a 5 s default timeout. */
     public static TallyClient connect(List<String> endpoints) {
-        return new TallyClient(endpoints, Duration.ofSeconds(5), UUID.randomUUID().toString());
+        return new TallyClient(endpoints, Duration.ofSeconds(5));
     }
 
     public static TallyClient connect(List<String> endpoints, Duration timeout) {
-        return new TallyClient(endpoints, timeout, UUID.randomUUID().toString());
+        return new TallyClient(endpoints, timeout);
     }
 
-    /** This client's session id (sent as {@code Tally-Client-Id} with every write). */
-    public String clientId() {
-        return clientId;
+    /**
+     * The session this client's writes carry (as {@code Tally-Client-Id}); empty before its first write, and after
+     * the cluster said the session expired, until the next write opens a new one.
+     */
+    public OptionalLong sessionId() {
+        long s = session;
+        return s == 0 ? OptionalLong.empty() : OptionalLong.of(s);
     }
 
     // ------------------------------------------------------------------ reads
@@ -203,33 +212,117 @@ public final class TallyClient implements AutoCloseable {
         return write("DELETE", key, query, null, timeout).thenApply(r -> json(r).get("deleted").asBoolean());
     }
 
-    /** Issues writes one at a time in call order, each with the next sequence number of this session. */
+    /** Issues writes one at a time in call order, each with the next sequence number of this client's session. */
     private CompletableFuture<HttpResponse<byte[]>> write(String method, String key, String query, byte[] body, Duration timeout) {
         CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
         synchronized (writeLock) {
             CompletableFuture<?> previous = lastWrite;
             lastWrite = result.handle((r, e) -> null);
             previous.whenComplete((r, e) -> {
-                long n = seq.incrementAndGet();
-                send(method, "/v1/kv/" + encodeKey(key), query, body, true, timeout, n).whenComplete((resp, err) -> {
-                    if (err != null) {
-                        result.completeExceptionally(unwrap(err));
-                        return;
-                    }
-                    try {
-                        if (resp.statusCode() == 409 && "cas-failed".equals(code(resp))) {
-                            throw new CasFailedException(json(resp).get("version").asLong(), "compare-and-set failed on '" + key
-                                    + "': its version is " + json(resp).get("version").asLong());
-                        }
-                        expect(resp, 200);
-                        result.complete(resp);
-                    } catch (RuntimeException ex) {
-                        result.completeExceptionally(ex);
-                    }
-                });
+                Write w = new Write(method, "/v1/kv/" + encodeKey(key), query, body, System.nanoTime() + timeout.toNanos());
+                runWrite(w, result);
             });
         }
-        return result;
+        return result.thenApply(resp -> {
+            if (resp.statusCode() == 409 && "cas-failed".equals(code(resp))) {
+                throw new CasFailedException(json(resp).get("version").asLong(), "compare-and-set failed on '" + key
+                        + "': its version is " + json(resp).get("version").asLong());
+            }
+            expect(resp, 200);
+            return resp;
+        });
+    }
+
+    /** One write of the chain: its request, its deadline, and its place in a session once it has one. */
+    private static final class Write {
+        final String method;
+        final String path;
+        final String query;
+        final byte[] body;
+        final long deadline;
+        long session;
+        long sequence;
+
+        Write(String method, String path, String query, byte[] body, long deadline) {
+            this.method = method;
+            this.path = path;
+            this.query = query;
+            this.body = body;
+            this.deadline = deadline;
+        }
+    }
+
+    /** Sends {@code w} on the open session, opening one first if none is; runs only in the write chain. */
+    private void runWrite(Write w, CompletableFuture<HttpResponse<byte[]>> result) {
+        if (session == 0) {
+            openSession(w.deadline).whenComplete((id, err) -> {
+                if (err != null) {
+                    result.completeExceptionally(unwrap(err));
+                    return;
+                }
+                session = id;
+                seq = 0;
+                runWrite(w, result);
+            });
+            return;
+        }
+        if (w.session != session) {
+            w.session = session; // its number in this session, kept across retries
+            w.sequence = ++seq;
+        }
+        CompletableFuture<HttpResponse<byte[]>> sent = new CompletableFuture<>();
+        attempt(new Call(w.method, w.path, w.query, w.body, true, w.session, w.sequence, w.deadline, false), preferred, 0,
+                false, null, sent);
+        sent.whenComplete((resp, err) -> {
+            if (err == null) {
+                result.complete(resp);
+                return;
+            }
+            Throwable cause = unwrap(err);
+            if (!(cause instanceof SessionExpired expired)) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            if (session == w.session) {
+                session = 0; // the next write opens a new session
+            }
+            if (expired.maybeApplied) {
+                result.completeExceptionally(new OutcomeUnknownException("the session expired after an earlier try of "
+                        + "this write may have applied; whether it did can no longer be learned", null));
+            } else {
+                runWrite(w, result); // no try can have applied: the same write on a new session
+            }
+        });
+    }
+
+    /**
+     * Opens a session through the log. Fails with {@link ClusterUnavailableException} whatever became of the
+     * registration: the write waiting for it was not sent, so it certainly did not apply (a registration whose
+     * outcome is unknown at worst leaves an unused session, which expires).
+     */
+    private CompletableFuture<Long> openSession(long deadline) {
+        CompletableFuture<HttpResponse<byte[]>> r = new CompletableFuture<>();
+        attempt(new Call("POST", "/v1/sessions", "", null, true, 0, 0, deadline, false), preferred, 0, false, null, r);
+        return r.handle((resp, err) -> {
+            if (err != null) {
+                Throwable c = unwrap(err);
+                throw c instanceof ClusterUnavailableException u ? u
+                        : new ClusterUnavailableException("could not open a session: " + c.getMessage(), c);
+            }
+            expect(resp, 200);
+            return Long.parseLong(json(resp).get("session").asText());
+        });
+    }
+
+    /** A write the cluster refused with {@code session-expired}: nothing applied now. Internal to the write chain. */
+    private static final class SessionExpired extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final boolean maybeApplied;
+
+        SessionExpired(boolean maybeApplied) {
+            super("session expired", null, false, false);
+            this.maybeApplied = maybeApplied;
+        }
     }
 
     // ------------------------------------------------------------------ cluster administration
@@ -282,7 +375,7 @@ public final class TallyClient implements AutoCloseable {
     private JsonNode admin(String method, String path, byte[] body, Duration timeout) {
         CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        attempt(new Call(method, path, "", body, true, 0, deadline, true), preferred, 0, false, null, result);
+        attempt(new Call(method, path, "", body, true, 0, 0, deadline, true), preferred, 0, false, null, result);
         return join(result.thenApply(r -> {
             expect(r, 200);
             return json(r);
@@ -301,23 +394,19 @@ public final class TallyClient implements AutoCloseable {
 
     private CompletableFuture<HttpResponse<byte[]>> send(String method, String path, String query, byte[] body,
                                                          boolean isWrite, Duration timeout) {
-        return send(method, path, query, body, isWrite, timeout, 0);
-    }
-
-    private CompletableFuture<HttpResponse<byte[]>> send(String method, String path, String query, byte[] body,
-                                                         boolean isWrite, Duration timeout, long sequence) {
         CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        attempt(new Call(method, path, query, body, isWrite, sequence, deadline, false), preferred, 0, false, null, result);
+        attempt(new Call(method, path, query, body, isWrite, 0, 0, deadline, false), preferred, 0, false, null, result);
         return result;
     }
 
     /**
-     * @param admin a cluster change: one try gets all the time left (catch-up can take long), the session headers
-     *              are not sent, and once it may have been applied it is never retried
+     * @param session  the session a write carries with {@code sequence} (0: none, no session headers)
+     * @param admin    a cluster change: one try gets all the time left (catch-up can take long), and once it may
+     *                 have been applied it is never retried
      */
-    private record Call(String method, String path, String query, byte[] body, boolean isWrite, long sequence, long deadline,
-                        boolean admin) {
+    private record Call(String method, String path, String query, byte[] body, boolean isWrite, long session, long sequence,
+                        long deadline, boolean admin) {
     }
 
     /**
@@ -341,8 +430,8 @@ public final class TallyClient implements AutoCloseable {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://" + endpoint + c.path() + "?" + q))
                 .timeout(Duration.ofMillis(tryMillis + 1000))
                 .method(c.method(), c.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(c.body()));
-        if (c.isWrite() && !c.admin()) {
-            req.header("Tally-Client-Id", clientId).header("Tally-Request-Seq", Long.toString(c.sequence()));
+        if (c.session() > 0) {
+            req.header("Tally-Client-Id", Long.toString(c.session())).header("Tally-Request-Seq", Long.toString(c.sequence()));
         }
         http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, err) -> {
             int next = (ep + 1) % endpoints.size();
@@ -365,6 +454,9 @@ public final class TallyClient implements AutoCloseable {
             } else if (resp.statusCode() == 504 && "outcome-unknown".equals(code)) {
                 // Proposed, outcome unknown: retry with the same sequence number; the session answers the truth.
                 retryLater(c, ep, tried + 1, true, new OutcomeUnknownException(body(resp), null), result);
+            } else if (resp.statusCode() == 409 && c.session() > 0 && "session-expired".equals(code(resp))) {
+                // Nothing applied now; whether an earlier try did, only maybeApplied can say (the chain decides).
+                result.completeExceptionally(new SessionExpired(maybeApplied));
             } else if (resp.statusCode() == 409 && c.isWrite() && maybeApplied && "stale-request".equals(code(resp))) {
                 result.completeExceptionally(new OutcomeUnknownException("the session no longer knows the outcome", null));
             } else {

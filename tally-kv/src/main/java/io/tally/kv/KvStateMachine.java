@@ -2,15 +2,10 @@ package io.tally.kv;
 
 import io.tally.raft.StateMachine;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -25,34 +20,49 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * {@link #scan}) may come from any thread at any time and see a consistent value per key; linearizable
  * reads are the caller's job (ReadIndex: read once the applied index has reached the read index).
  *
- * <p>Sessions: a write with a client id and sequence number {@code seq} is applied only if {@code seq} is
- * above the session's last; a repeat of the last one returns the recorded result without applying again;
- * an older one, or a {@code seq > 1} from an unknown (new or expired) session, is {@code STALE_REQUEST}.
- * Sessions expire when no write of theirs was stamped within {@code sessionTtl} of the newest stamp in the
- * log. The stamps are the leaders' clocks written into the entries, so expiry is a function of the log alone:
- * every replica expires the same sessions at the same index.
+ * <p>Sessions (Raft thesis §6.3), kept in {@link SessionTable}:
+ * <ul>
+ *   <li>A client opens a session with a {@link KvCommand.Op#REGISTER} entry; the session's id is that entry's
+ *       Raft index, so the log chooses it and it is unique.</li>
+ *   <li>A write with session {@code s} and sequence number {@code seq} applies only if {@code s} is live and
+ *       {@code seq} is above its last; a repeat of the last gets the recorded result without applying again; an
+ *       older one is {@code STALE_REQUEST}.</li>
+ *   <li>A write on a session the state machine does not hold (never registered, or expired) is
+ *       {@code SESSION_EXPIRED} and changes nothing: a retry that arrives after its session expired can never
+ *       apply a second time, because nothing but a REGISTER entry creates a session. (The old rule, a session
+ *       created by its first write, is kept only as {@link SessionRule#IMPLICIT_UNSAFE} for control runs.)</li>
+ *   <li>A session expires when it has been idle for more than the TTL by the log clock: the largest stamp of any
+ *       entry applied. Leaders stamp entries from the monotonic {@link ClusterClock}, never the wall clock, and
+ *       the state machine takes the maximum, so time here never goes backwards across leaders, does not jump
+ *       with a leader's wall clock, and every replica expires the same sessions at the same entry.</li>
+ * </ul>
+ * Writes without a session (plain HTTP clients) apply without exactly-once protection.
  */
 public final class KvStateMachine implements StateMachine<KvResult> {
 
-    private static final int SNAPSHOT_MAGIC = 0x544b5632; // "TKV2"
-    private static final long SWEEP_EVERY_MILLIS = 1000;
-
     private final ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
-    private final Map<String, Session> sessions = new HashMap<>(); // apply thread only
-    /** The cluster's directory: member id -> HTTP address, published through the log. */
-    private final Map<String, String> memberHttp = new java.util.concurrent.ConcurrentHashMap<>();
-    private final long sessionTtlMillis;
-    private long newestStamp;
-    private long lastSweepStamp;
+    private final SessionTable sessions;
+    private final Duration sessionTtl;
     private volatile long appliedIndex;
 
-    public KvStateMachine(Duration sessionTtl) {
+    /**
+     * @param sessionTtl how long a session may stay idle, by the log clock, before it expires; it must be the same
+     *                   on every replica (it is part of the state machine's rules)
+     * @param rule       {@link SessionRule#REGISTERED}; anything else only in control runs
+     */
+    public KvStateMachine(Duration sessionTtl, SessionRule rule) {
         if (sessionTtl.isNegative() || sessionTtl.isZero()) {
             throw new IllegalArgumentException("session TTL must be positive");
         }
-        this.sessionTtlMillis = sessionTtl.toMillis();
+        this.sessionTtl = sessionTtl;
+        this.sessions = new SessionTable(sessionTtl.toMillis(), java.util.Objects.requireNonNull(rule, "rule"));
     }
 
+    public KvStateMachine(Duration sessionTtl) {
+        this(sessionTtl, SessionRule.REGISTERED);
+    }
+
+    /** Sessions expire after an hour idle. */
     public KvStateMachine() {
         this(Duration.ofHours(1));
     }
@@ -68,33 +78,40 @@ public final class KvStateMachine implements StateMachine<KvResult> {
     }
 
     private KvResult applyOne(Command c) {
+        if (KvCommand.versionOf(c.data()) == LegacyCommand.VERSION) {
+            LegacyCommand legacy;
+            try {
+                legacy = LegacyCommand.decode(c.data());
+            } catch (IllegalArgumentException e) {
+                return KvResult.MALFORMED_COMMAND;
+            }
+            return applyLegacy(legacy, c.index());
+        }
         KvCommand cmd;
         try {
             cmd = KvCommand.decode(c.data());
         } catch (IllegalArgumentException e) {
-            return new KvResult(KvResult.Status.MALFORMED, 0, false);
+            return KvResult.MALFORMED_COMMAND;
         }
-        if (cmd.stampMillis() > newestStamp) {
-            newestStamp = cmd.stampMillis();
-            if (newestStamp - lastSweepStamp >= SWEEP_EVERY_MILLIS) {
-                expireSessions();
-                lastSweepStamp = newestStamp;
-            }
+        sessions.advance(cmd.stampMillis());
+        if (cmd.op() == KvCommand.Op.REGISTER) {
+            return sessions.register(c.index());
         }
-        if (cmd.clientId().isEmpty()) {
+        if (cmd.session() == 0) {
             return execute(cmd, c.index());
         }
-        Session s = sessions.get(cmd.clientId());
-        long last = s == null ? 0 : s.lastSeq();
-        if (s != null && cmd.seq() == last) {
-            return s.lastResult(); // a retry of what was applied: the same answer, no second effect
+        return sessions.apply(cmd.session(), cmd.seq(), () -> execute(cmd, c.index()));
+    }
+
+    private KvResult applyLegacy(LegacyCommand cmd, long index) {
+        sessions.advance(cmd.stampMillis());
+        if (cmd.write() == null) {
+            return KvResult.written(index); // a retired member-directory entry: only its stamp counts
         }
-        if (cmd.seq() <= last || (s == null && cmd.seq() > 1)) {
-            return new KvResult(KvResult.Status.STALE_REQUEST, 0, false);
+        if (cmd.clientId().isEmpty()) {
+            return execute(cmd.write(), index);
         }
-        KvResult r = execute(cmd, c.index());
-        sessions.put(cmd.clientId(), new Session(cmd.seq(), r, Math.max(cmd.stampMillis(), s == null ? 0 : s.lastStampMillis())));
-        return r;
+        return sessions.applyLegacy(cmd.clientId(), cmd.seq(), cmd.stampMillis(), () -> execute(cmd.write(), index));
     }
 
     private KvResult execute(KvCommand cmd, long index) {
@@ -104,10 +121,6 @@ public final class KvStateMachine implements StateMachine<KvResult> {
             return KvResult.casFailed(currentVersion);
         }
         return switch (cmd.op()) {
-            case MEMBER -> {
-                memberHttp.put(cmd.key(), new String(cmd.value(), StandardCharsets.UTF_8));
-                yield KvResult.written(index);
-            }
             case PUT -> {
                 data.put(cmd.key(), new Versioned(cmd.value(), index));
                 yield KvResult.written(index);
@@ -124,17 +137,27 @@ public final class KvStateMachine implements StateMachine<KvResult> {
                 data.remove(cmd.key());
                 yield KvResult.deleted(currentVersion);
             }
+            case REGISTER -> throw new IllegalStateException("a registration is not a write");
         };
-    }
-
-    private void expireSessions() {
-        long cutoff = newestStamp - sessionTtlMillis;
-        sessions.values().removeIf(s -> s.lastStampMillis() < cutoff);
     }
 
     /** The index of the last command applied (or restored). */
     public long appliedIndex() {
         return appliedIndex;
+    }
+
+    /** The log clock: the newest stamp of any entry applied (or restored), in milliseconds of cluster time. */
+    public long newestStamp() {
+        return sessions.now();
+    }
+
+    public Duration sessionTtl() {
+        return sessionTtl;
+    }
+
+    /** Whether session {@code id} is open and not expired by the log clock, as of the last applied entry. */
+    public boolean holdsSession(long id) {
+        return sessions.holds(id);
     }
 
     public Optional<Versioned> get(String key) {
@@ -155,11 +178,6 @@ public final class KvStateMachine implements StateMachine<KvResult> {
         return out;
     }
 
-    /** Member id -> HTTP address, as published by the members themselves. */
-    public Map<String, String> memberHttp() {
-        return Map.copyOf(memberHttp);
-    }
-
     public int size() {
         return data.size();
     }
@@ -170,114 +188,24 @@ public final class KvStateMachine implements StateMachine<KvResult> {
 
     /**
      * A point-in-time copy of keys and sessions, made on the apply thread (O(keys): the values themselves are
-     * shared, not copied) and written out later on the snapshot thread.
+     * shared, not copied) and written out later on the snapshot thread ({@link KvSnapshotFormat}).
      */
     @Override
     public Snapshot snapshot() {
-        List<Map.Entry<String, Versioned>> keys = new ArrayList<>(data.entrySet());
-        List<Map.Entry<String, Session>> sess = new ArrayList<>(sessions.entrySet());
-        long stamp = newestStamp;
-        long sweep = lastSweepStamp;
-        long applied = appliedIndex;
-        Map<String, String> members = Map.copyOf(memberHttp);
-        return out -> write(out, applied, stamp, sweep, keys, sess, members);
+        KvSnapshotFormat.State state = new KvSnapshotFormat.State(appliedIndex, new ArrayList<>(data.entrySet()),
+                sessions.image());
+        return out -> KvSnapshotFormat.write(out, state);
     }
 
-    private static void write(OutputStream os, long applied, long stamp, long sweep, List<Map.Entry<String, Versioned>> keys,
-                              List<Map.Entry<String, Session>> sess, Map<String, String> members) throws IOException {
-        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(os, 1 << 16));
-        out.writeInt(SNAPSHOT_MAGIC);
-        out.writeLong(applied);
-        out.writeLong(stamp);
-        out.writeLong(sweep);
-        out.writeInt(keys.size());
-        for (Map.Entry<String, Versioned> e : keys) {
-            KvCommand.writeString(out, e.getKey());
-            out.writeLong(e.getValue().version());
-            out.writeInt(e.getValue().value().length);
-            out.write(e.getValue().value());
-        }
-        out.writeInt(sess.size());
-        for (Map.Entry<String, Session> e : sess) {
-            KvCommand.writeString(out, e.getKey());
-            Session s = e.getValue();
-            out.writeLong(s.lastSeq());
-            out.writeLong(s.lastStampMillis());
-            out.writeByte(s.lastResult().status().ordinal());
-            out.writeLong(s.lastResult().version());
-            out.writeBoolean(s.lastResult().deleted());
-        }
-        out.writeInt(members.size());
-        for (Map.Entry<String, String> e : members.entrySet()) {
-            KvCommand.writeString(out, e.getKey());
-            KvCommand.writeString(out, e.getValue());
-        }
-        out.flush();
-    }
-
+    /** Restores a TKV3 snapshot, or a TKV2 one from before sessions were registered. */
     @Override
     public void restore(InputStream is) throws IOException {
-        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(is, 1 << 16));
-        if (in.readInt() != SNAPSHOT_MAGIC) {
-            throw new IOException("not a key/value snapshot (bad magic)");
-        }
-        long applied = in.readLong();
-        long stamp = in.readLong();
-        long sweep = in.readLong();
-        int n = in.readInt();
-        if (n < 0) {
-            throw new IOException("snapshot claims " + n + " keys");
-        }
-        ConcurrentSkipListMap<String, Versioned> keys = new ConcurrentSkipListMap<>();
-        for (int i = 0; i < n; i++) {
-            String key = readString(in);
-            long version = in.readLong();
-            int len = in.readInt();
-            if (len < 0 || len > (256 << 20)) {
-                throw new IOException("snapshot value of " + len + " bytes for key " + key);
-            }
-            byte[] v = new byte[len];
-            in.readFully(v);
-            keys.put(key, new Versioned(v, version));
-        }
-        int m = in.readInt();
-        if (m < 0) {
-            throw new IOException("snapshot claims " + m + " sessions");
-        }
-        Map<String, Session> sess = new HashMap<>();
-        KvResult.Status[] statuses = KvResult.Status.values();
-        for (int i = 0; i < m; i++) {
-            String id = readString(in);
-            long seq = in.readLong();
-            long last = in.readLong();
-            int status = in.readUnsignedByte();
-            if (status >= statuses.length) {
-                throw new IOException("snapshot session " + id + " has result status " + status);
-            }
-            sess.put(id, new Session(seq, new KvResult(statuses[status], in.readLong(), in.readBoolean()), last));
-        }
-        int k = in.readInt();
-        if (k < 0) {
-            throw new IOException("snapshot claims " + k + " members");
-        }
-        Map<String, String> members = new HashMap<>();
-        for (int i = 0; i < k; i++) {
-            members.put(readString(in), readString(in));
-        }
+        KvSnapshotFormat.State s = KvSnapshotFormat.read(is);
         data.clear();
-        data.putAll(keys);
-        memberHttp.clear();
-        memberHttp.putAll(members);
-        sessions.clear();
-        sessions.putAll(sess);
-        newestStamp = stamp;
-        lastSweepStamp = sweep;
-        appliedIndex = applied;
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        byte[] b = new byte[in.readUnsignedShort()];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        for (Map.Entry<String, Versioned> e : s.keys()) {
+            data.put(e.getKey(), e.getValue());
+        }
+        sessions.restore(s.sessions());
+        appliedIndex = s.appliedIndex();
     }
 }

@@ -146,6 +146,7 @@ final class KvHttpApi implements AutoCloseable {
             };
         }
         return switch (path) {
+            case "/v1/sessions" -> "session";
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
             case "/metrics" -> "metrics";
@@ -219,6 +220,9 @@ final class KvHttpApi implements AutoCloseable {
             requireMethod(method, "POST");
             byte[] body = ex.body(ClusterHttpApi.MAX_BODY);
             viaLeader(ex, true, () -> cluster.transfer(ex, body));
+        } else if (rawPath.equals("/v1/sessions")) {
+            requireMethod(method, "POST");
+            openSession(ex);
         } else {
             throw new HttpError(404, "not-found", "no such endpoint: " + rawPath);
         }
@@ -395,25 +399,58 @@ final class KvHttpApi implements AutoCloseable {
         write(ex, withSession(ex, cmd), true);
     }
 
+    /**
+     * POST /v1/sessions: opens a session through the log (Raft thesis §6.3); its id is the Raft index of the
+     * registration. An outcome-unknown registration at worst leaves an unused session, which expires.
+     */
+    private void openSession(Exchange ex) throws HttpError, IOException, InterruptedException {
+        viaLeader(ex, true, () -> {
+            long id;
+            ex.inDoubt(true); // from here on the registration may be in the log
+            try {
+                id = kv.openSession(ex.remaining()).get(ex.remaining().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof NotLeaderException) {
+                    throw new NotLeaderRetry();
+                }
+                throw HttpError.outcomeUnknown("the session registration was proposed but its outcome is unknown: "
+                        + e.getCause().getMessage());
+            } catch (TimeoutException e) {
+                throw HttpError.outcomeUnknown("the session registration did not apply within " + ex.timeout.toMillis() + " ms");
+            }
+            ex.json(200, Map.of("session", Long.toString(id)));
+        });
+    }
+
+    /**
+     * The session headers: both or neither. The session id is one that {@code POST /v1/sessions} returned (a
+     * positive integer); whether the cluster still holds it is the state machine's answer, not this parser's.
+     */
     private static KvCommand withSession(Exchange ex, KvCommand cmd) throws HttpError {
         String client = ex.header(CLIENT_ID_HEADER);
         String seq = ex.header(SEQ_HEADER);
         if (client == null && seq == null) {
             return cmd;
         }
-        if (client == null || seq == null || client.isEmpty()) {
+        if (client == null || seq == null) {
             throw HttpError.badRequest(CLIENT_ID_HEADER + " and " + SEQ_HEADER + " go together");
         }
+        long session = positive(CLIENT_ID_HEADER, client, "a session id from POST /v1/sessions");
+        long n = positive(SEQ_HEADER, seq, "the request's sequence number, from 1");
+        return cmd.withSession(session, n);
+    }
+
+    private static long positive(String header, String value, String what) throws HttpError {
         long n;
         try {
-            n = Long.parseLong(seq);
+            n = Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw HttpError.badRequest(SEQ_HEADER + " must be an integer, not '" + seq + "'");
+            n = 0;
         }
-        if (n < 1 || client.getBytes(StandardCharsets.UTF_8).length > 255) {
-            throw HttpError.badRequest("the request sequence starts at 1 and the client id is at most 255 bytes");
+        if (n < 1) {
+            throw HttpError.badRequest(header + " must be " + what + ", not '" + value + "'");
         }
-        return cmd.withSession(client, n);
+        return n;
     }
 
     private void write(Exchange ex, KvCommand cmd, boolean isDelete) throws HttpError, IOException, InterruptedException {
@@ -444,7 +481,10 @@ final class KvHttpApi implements AutoCloseable {
                 case CAS_FAILED -> throw new HttpError(409, "cas-failed", "the key's version is " + r.version(),
                         Map.of("version", r.version()));
                 case STALE_REQUEST -> throw new HttpError(409, "stale-request", "this session already applied a later "
-                        + "request, or expired; the outcome of this one is no longer known");
+                        + "request; the outcome of this one is no longer known");
+                case SESSION_EXPIRED -> throw new HttpError(409, "session-expired", "the cluster holds no session "
+                        + cmd.session() + " (never opened, or expired): nothing was applied; if an earlier try of this "
+                        + "request was sent, its outcome is unknown; open a new session with POST /v1/sessions");
                 default -> throw new HttpError(500, "internal", "the state machine could not decode the write");
             }
         });

@@ -52,7 +52,7 @@ public final class TallyNode implements AutoCloseable {
 
     private final ServerOptions options;
     private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse
-    private final KvStateMachine stateMachine = new KvStateMachine();
+    private final KvStateMachine stateMachine;
     private final RaftNode<KvResult> node;
     private final KvService kv;
     private final NettyTransport transport;
@@ -67,7 +67,16 @@ public final class TallyNode implements AutoCloseable {
      *                                of a voter
      */
     public TallyNode(ServerOptions options) throws DataDirectoryException {
+        this(options, Duration.ofHours(1));
+    }
+
+    /**
+     * @param sessionTtl how long a client session may stay idle (by the log clock) before it expires; part of the
+     *                   state machine's rules, so the same on every node: not a flag, only tests choose another
+     */
+    TallyNode(ServerOptions options, Duration sessionTtl) throws DataDirectoryException {
         this.options = options;
+        this.stateMachine = new KvStateMachine(sessionTtl);
         try {
             boolean fresh;
             LogStore log;
@@ -120,7 +129,7 @@ public final class TallyNode implements AutoCloseable {
             resources.add(node);
             metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
-            kv = new KvService(node, stateMachine, System::currentTimeMillis);
+            kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
             http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
             resources.add(http);
             if (!options.join().isEmpty()) {

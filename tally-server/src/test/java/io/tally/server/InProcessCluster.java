@@ -17,6 +17,11 @@ final class InProcessCluster implements AutoCloseable {
     private final Path dir;
 
     InProcessCluster(int n, String... extraFlags) throws Exception {
+        this(n, Duration.ofHours(1), extraFlags);
+    }
+
+    /** With client sessions that expire after {@code sessionTtl} idle (by the log clock). */
+    InProcessCluster(int n, Duration sessionTtl, String... extraFlags) throws Exception {
         dir = Files.createTempDirectory("tally-http-test");
         int[] raft = new int[n];
         int[] http = new int[n];
@@ -32,7 +37,7 @@ final class InProcessCluster implements AutoCloseable {
                     "--raft", "127.0.0.1:" + raft[i], "--http", "127.0.0.1:" + http[i],
                     "--cluster", cluster.toString(), "--storage", "memory"));
             args.addAll(List.of(extraFlags));
-            nodes.add(new TallyNode(ServerOptions.parse(args.toArray(String[]::new))));
+            nodes.add(new TallyNode(ServerOptions.parse(args.toArray(String[]::new)), sessionTtl));
         }
     }
 

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -152,20 +153,62 @@ class KvHttpApiTest {
         assertError(call(leader, "GET", "/v1/kv?prefix=scan/&limit=0", null), 400, "bad-request");
     }
 
+    /** Opens a session through {@code node} (a follower forwards it); returns its id. */
+    static String openSession(int node) throws Exception {
+        Resp r = call(node, "POST", "/v1/sessions", null);
+        assertEquals(200, r.status(), r.text());
+        String id = r.json().get("session").asText();
+        assertTrue(Long.parseLong(id) > 0, r.text());
+        return id;
+    }
+
+    private static Map<String, String> session(String id, long seq) {
+        return Map.of("Tally-Client-Id", id, "Tally-Request-Seq", Long.toString(seq));
+    }
+
+    @Test
+    void sessionsAreOpenedThroughTheLogWithIdsTheLogChooses() throws Exception {
+        long first = Long.parseLong(openSession(leader));
+        long second = Long.parseLong(openSession(follower));
+        assertTrue(second > first, "each registration is a new log entry: " + first + ", " + second);
+        assertError(call(leader, "GET", "/v1/sessions", null), 405, "method-not-allowed");
+        assertError(call(follower, "PUT", "/v1/sessions", ""), 405, "method-not-allowed");
+    }
+
     @Test
     void sessionsMakeRetriesExactlyOnce() throws Exception {
-        Map<String, String> s1 = Map.of("Tally-Client-Id", "client-7", "Tally-Request-Seq", "1");
-        Resp first = call(leader, "POST", "/v1/kv/once?append", "x", s1);
-        Resp retry = call(follower, "POST", "/v1/kv/once?append", "x", s1);
+        String id = openSession(follower);
+        Resp first = call(leader, "POST", "/v1/kv/once?append", "x", session(id, 1));
+        assertEquals(200, first.status(), first.text());
+        Resp retry = call(follower, "POST", "/v1/kv/once?append", "x", session(id, 1));
         assertEquals(first.json(), retry.json(), "a retry gets the original answer");
         assertEquals("x", call(leader, "GET", "/v1/kv/once", null).text());
-        assertEquals(200, call(leader, "POST", "/v1/kv/once?append", "y",
-                Map.of("Tally-Client-Id", "client-7", "Tally-Request-Seq", "2")).status());
-        assertError(call(leader, "POST", "/v1/kv/once?append", "z", s1), 409, "stale-request");
+        assertEquals(200, call(leader, "POST", "/v1/kv/once?append", "y", session(id, 2)).status());
+        assertError(call(leader, "POST", "/v1/kv/once?append", "z", session(id, 1)), 409, "stale-request");
         assertEquals("xy", call(leader, "GET", "/v1/kv/once", null).text());
-        assertError(call(leader, "PUT", "/v1/kv/once", "z", Map.of("Tally-Client-Id", "c")), 400, "bad-request");
-        assertError(call(leader, "PUT", "/v1/kv/once", "z", Map.of("Tally-Client-Id", "c", "Tally-Request-Seq", "0")), 400, "bad-request");
-        assertError(call(leader, "PUT", "/v1/kv/once", "z", Map.of("Tally-Client-Id", "c", "Tally-Request-Seq", "one")), 400, "bad-request");
+    }
+
+    @Test
+    void aWriteOnASessionTheClusterDoesNotHoldIsRefusedAndAppliesNothing() throws Exception {
+        // Never opened (ids are log indexes; this one is far beyond the log): refused on the leader and via a follower.
+        for (int node : new int[] {leader, follower}) {
+            assertError(call(node, "PUT", "/v1/kv/nosession", "v", session("999999999", 1)), 409, "session-expired");
+            assertError(call(node, "POST", "/v1/kv/nosession?append", "v", session("999999999", 2)), 409, "session-expired");
+            assertError(call(node, "DELETE", "/v1/kv/nosession", null, session("999999998", 1)), 409, "session-expired");
+        }
+        assertError(call(leader, "GET", "/v1/kv/nosession", null), 404, "not-found");
+    }
+
+    @Test
+    void malformedSessionHeadersAreBadRequests() throws Exception {
+        String id = openSession(leader);
+        for (Map<String, String> h : List.of(Map.of("Tally-Client-Id", id), Map.of("Tally-Request-Seq", "1"),
+                session(id, 0), Map.of("Tally-Client-Id", id, "Tally-Request-Seq", "one"),
+                Map.of("Tally-Client-Id", "client-7", "Tally-Request-Seq", "1"), session("0", 1), session("-3", 1))) {
+            assertError(call(leader, "PUT", "/v1/kv/badsession", "z", h), 400, "bad-request");
+            assertError(call(follower, "PUT", "/v1/kv/badsession", "z", h), 400, "bad-request");
+        }
+        assertError(call(leader, "GET", "/v1/kv/badsession", null), 404, "not-found");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.tally.server.cli;
 
 import io.tally.raft.RaftState;
+import io.tally.server.MemberHttp;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
 import io.tally.server.UsageException;

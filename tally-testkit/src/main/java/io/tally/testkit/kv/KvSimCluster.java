@@ -3,6 +3,7 @@ package io.tally.testkit.kv;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
 import io.tally.kv.KvStateMachine;
+import io.tally.kv.SessionRule;
 import io.tally.raft.Membership;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.RaftNode;
@@ -32,7 +33,8 @@ import java.util.random.RandomGenerator;
  * The key/value store on simulated nodes: each node a real {@link RaftNode} with a {@link KvStateMachine},
  * run by the simulator in virtual time over the simulated network, with crash-consistent in-memory disks.
  * Clients ({@link SimKvClient}) talk to the nodes' {@link KvService}s directly, as the course's clerks do.
- * Sessions are stamped with virtual time, so expiry is deterministic too.
+ * Each node incarnation's monotonic clock is virtual time from an origin of its own (as {@code System.nanoTime}'s
+ * is per process), and leaders stamp entries from it, so session expiry is deterministic too.
  *
  * <p>A growable cluster ({@link #createGrowable}) has spare node slots: every slot runs a node, but only the
  * first {@code initial} are bootstrapped; the others start empty and wait to be added as members
@@ -51,16 +53,23 @@ public final class KvSimCluster implements AutoCloseable {
     private final Setup setup;
     /** Draws each incarnation's clock; null without clock faults (so that they draw nothing from the seed). */
     private final RandomGenerator clockRandom;
+    private final RandomGenerator clockOrigins;
     private boolean unreliable;
+
+    /** Sessions of the simulated clusters expire after 10 minutes idle unless a scenario says otherwise. */
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(10);
 
     /**
      * Faults and switches a cluster's nodes get at every start: clock and timer faults ({@link ClockFaults}, and
-     * per-node timer models that override them), and safeguards switched off for a control run.
+     * per-node timer models that override them), safeguards switched off for a control run, and the state
+     * machines' session TTL and rule.
      */
     public static final class Setup {
         private ClockFaults clocks = ClockFaults.NONE;
         private final java.util.Map<Integer, TimerModel> timers = new java.util.HashMap<>();
         private final java.util.EnumSet<Safeguard> disabled = java.util.EnumSet.noneOf(Safeguard.class);
+        private Duration sessionTtl = DEFAULT_SESSION_TTL;
+        private SessionRule sessionRule = SessionRule.REGISTERED;
 
         public Setup clocks(ClockFaults faults) {
             this.clocks = java.util.Objects.requireNonNull(faults, "faults");
@@ -78,6 +87,16 @@ public final class KvSimCluster implements AutoCloseable {
             disabled.add(safeguard);
             return this;
         }
+
+        /**
+         * Sessions expire after {@code ttl} idle, under {@code rule} ({@link SessionRule#IMPLICIT_UNSAFE} only for
+         * control runs).
+         */
+        public Setup sessions(Duration ttl, SessionRule rule) {
+            this.sessionTtl = java.util.Objects.requireNonNull(ttl, "ttl");
+            this.sessionRule = java.util.Objects.requireNonNull(rule, "rule");
+            return this;
+        }
     }
 
     private KvSimCluster(int n, long seed, RaftConfig config, Setup setup) {
@@ -91,6 +110,7 @@ public final class KvSimCluster implements AutoCloseable {
         this.services = new KvService[n];
         this.random = sim.newRandom();
         this.clockRandom = setup.clocks.equals(ClockFaults.NONE) ? null : sim.newRandom();
+        this.clockOrigins = sim.newRandom();
         for (int i = 0; i < n; i++) {
             disks[i] = new InMemoryDisk();
         }
@@ -104,6 +124,14 @@ public final class KvSimCluster implements AutoCloseable {
     /** A started, bootstrapped cluster of {@code n} nodes with these faults and switches. */
     public static KvSimCluster create(int n, long seed, RaftConfig config, Setup setup) {
         return createGrowable(n, n, seed, config, setup);
+    }
+
+    /**
+     * A started, bootstrapped cluster of {@code n} nodes whose state machines expire sessions after {@code sessionTtl}
+     * idle, under {@code sessionRule} ({@link SessionRule#IMPLICIT_UNSAFE} only for control runs).
+     */
+    public static KvSimCluster create(int n, long seed, RaftConfig config, Duration sessionTtl, SessionRule sessionRule) {
+        return createGrowable(n, n, seed, config, new Setup().sessions(sessionTtl, sessionRule));
     }
 
     /**
@@ -148,6 +176,15 @@ public final class KvSimCluster implements AutoCloseable {
         return random;
     }
 
+    /** How the nodes' state machines come to hold a session; clients follow it. */
+    public SessionRule sessionRule() {
+        return setup.sessionRule;
+    }
+
+    public Duration sessionTtl() {
+        return setup.sessionTtl;
+    }
+
     /** Node {@code i}'s service, or null while it is down. */
     public KvService service(int i) {
         return services[i];
@@ -159,17 +196,21 @@ public final class KvSimCluster implements AutoCloseable {
             crash(i);
         }
         incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
-        KvStateMachine store = new KvStateMachine(Duration.ofMinutes(10));
+        KvStateMachine store = new KvStateMachine(setup.sessionTtl, setup.sessionRule);
         ClockModel clock = clockRandom == null ? ClockModel.exact() : setup.clocks.drawClock(clockRandom);
         TimerModel timers = setup.timers.getOrDefault(i, setup.clocks.timers());
+        SimRuntime runtime = new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers);
         RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
                 .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
                 .transport(net.transport(incarnations[i]))
-                .runtime(new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers));
+                .runtime(runtime);
         setup.disabled.forEach(b::withoutSafeguard);
         RaftNode<KvResult> node = b.build();
         node.start();
-        services[i] = new KvService(node, store, sim::nowMillis);
+        // The node's own clock (drifting, or timer-driven, with the clock faults), from an origin of its own: a leader
+        // stamps entries from its monotonic clock, whose readings mean nothing on another node.
+        long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50);
+        services[i] = new KvService(node, store, () -> runtime.nanoTime() + origin);
     }
 
     /**
