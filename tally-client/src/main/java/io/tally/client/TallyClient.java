@@ -447,7 +447,8 @@ public final class TallyClient implements AutoCloseable {
                 return;
             }
             String code = resp.statusCode() >= 500 ? code(resp) : "";
-            if (resp.statusCode() == 503 && ("no-leader".equals(code) || "shutting-down".equals(code))) {
+            // Not done, and safe to retry: no leader, a node stopping, or an overloaded node that refused it at once.
+            if (resp.statusCode() == 503 && ("no-leader".equals(code) || "shutting-down".equals(code) || "overloaded".equals(code))) {
                 retryLater(c, next, tried + 1, maybeApplied, new TallyException(503, code, body(resp)), result);
             } else if (resp.statusCode() == 504 && "outcome-unknown".equals(code) && c.admin()) {
                 result.completeExceptionally(new OutcomeUnknownException(body(resp), null));

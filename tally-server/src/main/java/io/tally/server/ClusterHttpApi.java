@@ -130,6 +130,10 @@ final class ClusterHttpApi {
                 ex.inDoubt(false);
                 throw new KvHttpApi.NotLeaderRetry(); // not started: find the leader (or wait out a transfer)
             }
+            if (HttpError.ifOverloaded(c).isPresent()) {
+                ex.inDoubt(false);
+                throw HttpError.ifOverloaded(c).get();
+            }
             if (c instanceof ClusterChangeException x) {
                 throw switch (x.kind()) {
                     case INVALID -> new HttpError(400, "invalid-change", x.getMessage());

@@ -95,7 +95,7 @@ final class Exchange {
         if (e.extra instanceof Map<?, ?> m) {
             m.forEach((k, v) -> body.put(String.valueOf(k), v));
         }
-        json(e.status, body);
+        send(e.status, "application/json", JSON.writeValueAsBytes(body), e.headers());
     }
 
     void send(int status, String contentType, byte[] body, Map<String, String> headers) throws IOException {

@@ -36,4 +36,27 @@ final class HttpError extends Exception {
     static HttpError outcomeUnknown(String message) {
         return new HttpError(504, "outcome-unknown", message);
     }
+
+    /** Seconds a client should wait before retrying an overloaded node. */
+    static final int OVERLOADED_RETRY_AFTER_SECONDS = 1;
+
+    /** The node refused the request at once: it holds as many as it may. Nothing was done; retry after a pause. */
+    static HttpError overloaded(String message) {
+        return new HttpError(503, "overloaded", message);
+    }
+
+    /**
+     * {@link #overloaded} when {@code cause} is the node's refusal ({@link io.tally.raft.OverloadedException}):
+     * nothing of the request happened, whatever kind it was.
+     */
+    static java.util.Optional<HttpError> ifOverloaded(Throwable cause) {
+        return cause instanceof io.tally.raft.OverloadedException
+                ? java.util.Optional.of(overloaded(cause.getMessage())) : java.util.Optional.empty();
+    }
+
+    /** Headers the error response carries: {@code Retry-After} on {@code overloaded}. */
+    java.util.Map<String, String> headers() {
+        return code.equals("overloaded")
+                ? java.util.Map.of("Retry-After", Integer.toString(OVERLOADED_RETRY_AFTER_SECONDS)) : java.util.Map.of();
+    }
 }

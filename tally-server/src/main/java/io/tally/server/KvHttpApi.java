@@ -364,6 +364,9 @@ final class KvHttpApi implements AutoCloseable {
             if (e.getCause() instanceof NotLeaderException) {
                 throw new NotLeaderRetry();
             }
+            if (HttpError.ifOverloaded(e.getCause()).isPresent()) {
+                throw HttpError.ifOverloaded(e.getCause()).get();
+            }
             if (e.getCause() instanceof RaftTimeoutException) {
                 throw HttpError.noLeader("leadership could not be confirmed with a quorum within " + ex.timeout.toMillis() + " ms");
             }
@@ -411,7 +414,12 @@ final class KvHttpApi implements AutoCloseable {
                 id = kv.openSession(ex.remaining()).get(ex.remaining().toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof NotLeaderException) {
+                    ex.inDoubt(false);
                     throw new NotLeaderRetry();
+                }
+                if (HttpError.ifOverloaded(e.getCause()).isPresent()) {
+                    ex.inDoubt(false);
+                    throw HttpError.ifOverloaded(e.getCause()).get();
                 }
                 throw HttpError.outcomeUnknown("the session registration was proposed but its outcome is unknown: "
                         + e.getCause().getMessage());
@@ -463,6 +471,10 @@ final class KvHttpApi implements AutoCloseable {
                 if (e.getCause() instanceof NotLeaderException) {
                     ex.inDoubt(false);
                     throw new NotLeaderRetry(); // refused before it was proposed
+                }
+                if (HttpError.ifOverloaded(e.getCause()).isPresent()) {
+                    ex.inDoubt(false); // refused at admission: never proposed
+                    throw HttpError.ifOverloaded(e.getCause()).get();
                 }
                 // Leadership lost, timed out, or the node closed (NodeClosedException) while the write waited: it may
                 // still commit under the next leader.
@@ -537,6 +549,9 @@ final class KvHttpApi implements AutoCloseable {
                         } else {
                             Map<String, String> headers = new LinkedHashMap<>();
                             headers.put(LEADER_HEADER, http);
+                            if (r.retryAfter() != null) {
+                                headers.put("Retry-After", r.retryAfter()); // the leader is overloaded
+                            }
                             if (r.version() != null) {
                                 headers.put(VERSION_HEADER, r.version());
                             }

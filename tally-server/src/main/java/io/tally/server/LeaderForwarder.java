@@ -19,7 +19,7 @@ final class LeaderForwarder {
     static final String FORWARDED_HEADER = "X-Tally-Forwarded";
 
     /** The leader's answer. */
-    record Response(int status, byte[] body, String contentType, String version) {
+    record Response(int status, byte[] body, String contentType, String version, String retryAfter) {
     }
 
     /** The request never left this node (no connection): nothing was proposed. */
@@ -68,7 +68,8 @@ final class LeaderForwarder {
             throw new NotSent(e);
         }
         return new Response(resp.statusCode(), resp.body(), resp.headers().firstValue("Content-Type").orElse("application/json"),
-                resp.headers().firstValue(KvHttpApi.VERSION_HEADER).orElse(null));
+                resp.headers().firstValue(KvHttpApi.VERSION_HEADER).orElse(null),
+                resp.headers().firstValue("Retry-After").orElse(null));
     }
 
     private static String encode(String s) {

@@ -22,17 +22,19 @@ import java.util.Map;
  * @param join              HTTP addresses of members of an existing cluster to ask to add this node (empty: do not
  *                          join); used only when the data directory is empty
  * @param nonVoter          join as a non-voter instead of a voter
+ * @param maxPendingRequests requests the node holds at once (writes and reads waiting for the log or a quorum); one
+ *                          more is answered 503 {@code overloaded} at once ({@link io.tally.raft.RaftConfig#maxPendingRequests()})
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
-                            int maxValueBytes, List<String> join, boolean nonVoter) {
+                            int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests) {
 
     public static final String USAGE = """
             usage: ./tally server --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
                               [--cluster ID=RAFT_HOST:PORT/HTTP_HOST:PORT[,...] | --join HTTP_HOST:PORT[,...] [--non-voter]]
                               [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
-                              [--max-value-bytes N]
+                              [--max-value-bytes N] [--max-pending-requests N]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -56,6 +58,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --snapshot-entries N    snapshot after N applied entries (default 100000; 0: only when the
                                       log reaches 64 MiB)
               --max-value-bytes N     largest value a write may carry (default 1048576; larger: HTTP 413)
+              --max-pending-requests N  requests the node holds at once, waiting for the log or a quorum
+                                      (default 16384); beyond it a request is answered 503 overloaded at once
               --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
                                       without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
                                       flags on the command line win over the file
@@ -63,7 +67,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             """;
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
-            "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter");
+            "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
+            "max-pending-requests");
     private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
@@ -133,6 +138,16 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (maxValue < 1 || maxValue > (8 << 20)) {
             throw new UsageException("--max-value-bytes must be between 1 and 8388608 (the Raft transport's frames are 16 MiB)");
         }
+        int maxPending;
+        try {
+            maxPending = Integer.parseInt(flags.getOrDefault("max-pending-requests",
+                    Integer.toString(io.tally.raft.RaftConfig.DEFAULT_MAX_PENDING_REQUESTS)));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--max-pending-requests must be a number");
+        }
+        if (maxPending < 1) {
+            throw new UsageException("--max-pending-requests must be at least 1");
+        }
         List<String> join = new java.util.ArrayList<>();
         if (flags.containsKey("join")) {
             for (String item : flags.get("join").split(",")) {
@@ -152,7 +167,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             throw new UsageException("--non-voter only makes sense with --join");
         }
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
-                List.copyOf(join), nonVoter);
+                List.copyOf(join), nonVoter, maxPending);
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */

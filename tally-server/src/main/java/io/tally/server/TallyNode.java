@@ -118,7 +118,8 @@ public final class TallyNode implements AutoCloseable {
                     .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10))
                             .withLeaseDriftTicks(electionTicks / 5)) // leases end 20% early: the clock-drift margin
                     .withSnapshots(defaults.snapshots().withTriggers(options.snapshotEntries(),
-                            defaults.snapshots().everyLogBytes(), defaults.snapshots().trailingEntries()));
+                            defaults.snapshots().everyLogBytes(), defaults.snapshots().trailingEntries()))
+                    .withPendingLimits(options.maxPendingRequests(), defaults.maxPendingBytes());
             node = RaftNode.<KvResult>builder().id(options.id()).config(config).stateMachine(stateMachine)
                     .logStore(log).stableStore(stable).snapshotStore(snapshots).transport(transport).build();
             try {

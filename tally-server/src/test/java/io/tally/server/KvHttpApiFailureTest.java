@@ -4,6 +4,8 @@ import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftState;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,6 +45,39 @@ class KvHttpApiFailureTest {
             KvHttpApiTest.Resp health = call(c, leader, "GET", "/v1/health", null);
             assertEquals(503, health.status());
             assertTrue(health.text().contains("no-leader"));
+        }
+    }
+
+    /** Back-pressure: beyond --max-pending-requests a request is refused at once, 503 overloaded with Retry-After. */
+    @Test
+    void anOverloadedNodeRefusesAtOnceWithRetryAfterAndAppliesNothing() throws Exception {
+        try (InProcessCluster c = new InProcessCluster(3, "--election-timeout-ms", "3000", "--max-pending-requests", "2")) {
+            int leader = c.awaitLeader();
+            for (int i = 0; i < 3; i++) {
+                if (i != leader) {
+                    c.nodes.get(i).close(); // nothing can commit: what is admitted stays pending
+                }
+            }
+            long last = c.nodes.get(leader).raft().lastLogIndex();
+            var client = java.net.http.HttpClient.newHttpClient();
+            List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>>> held = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                held.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + c.http(leader)
+                                + "/v1/kv/held" + i + "?timeout=2s")).PUT(java.net.http.HttpRequest.BodyPublishers.ofString("v")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray()));
+            }
+            Poll.until("both writes proposed", java.time.Duration.ofSeconds(10),
+                    () -> c.nodes.get(leader).raft().lastLogIndex() >= last + 2);
+            KvHttpApiTest.Resp refused = call(c, leader, "PUT", "/v1/kv/third?timeout=2s", "v");
+            assertEquals(503, refused.status(), refused.text());
+            assertEquals("overloaded", refused.code());
+            assertEquals("1", refused.raw().headers().firstValue("Retry-After").orElse(null));
+            assertEquals(last + 2, c.nodes.get(leader).raft().lastLogIndex(), "the refused write was never proposed");
+            KvHttpApiTest.Resp read = call(c, leader, "GET", "/v1/kv/held0?timeout=2s", null);
+            assertEquals("overloaded", read.code(), "a read is a request like any other");
+            for (var f : held) {
+                assertEquals(504, f.get().statusCode(), "the admitted writes end as outcome-unknown");
+            }
         }
     }
 
