@@ -192,7 +192,7 @@ class SessionExpiryScenarioTest {
 
     @TestFactory
     Stream<DynamicTest> SessionExpiry() {
-        return Seeds.each(SessionExpiryScenarioTest.class, "SessionExpiry", Seeds.kvCount(), seed -> {
+        return Seeds.each(SessionExpiryScenarioTest.class, "SessionExpiry", Seeds.count(), seed -> {
             Outcome o = run(seed, SessionRule.REGISTERED);
             if (o.violation() != null) {
                 throw fatal(o.violation());
