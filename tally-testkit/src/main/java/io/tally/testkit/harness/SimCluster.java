@@ -179,6 +179,18 @@ public final class SimCluster extends Cluster {
         net.heal();
     }
 
+    /**
+     * A further incarnation of node {@code i}, for a scripted endpoint speaking as it while it is down (the next
+     * {@link #start} replaces it). Node {@code i} must be down.
+     */
+    public NodeIncarnation nextIncarnation(int i) {
+        if (isUp(i)) {
+            throw new IllegalStateException("node " + id(i) + " is up");
+        }
+        incarnations[i] = incarnations[i].next();
+        return incarnations[i];
+    }
+
     @Override
     protected Transport newTransport(int i) {
         incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
