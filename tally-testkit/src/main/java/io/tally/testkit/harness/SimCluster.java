@@ -27,7 +27,7 @@ public final class SimCluster extends Cluster {
     private final NodeIncarnation[] incarnations;
     private final RandomGenerator scenarioRandom;
     private final HarnessClock clock;
-    private LatencyModel latency = LatencyModel.DEFAULT;
+    private IntFunction<LatencyModel> latency = i -> LatencyModel.DEFAULT;
 
     private SimCluster(int n, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
         this(n, n, sim, config, trace, disks);
@@ -56,8 +56,13 @@ public final class SimCluster extends Cluster {
 
     /** Like {@link #create(int, long, RaftConfig, boolean)}, with the nodes' executors delayed per {@code latency}. */
     public static SimCluster create(int n, long seed, RaftConfig config, LatencyModel latency) {
+        return create(n, seed, config, i -> latency);
+    }
+
+    /** Like {@link #create(int, long, RaftConfig, LatencyModel)}, with node {@code i}'s executors per {@code latencyOf(i)}. */
+    public static SimCluster create(int n, long seed, RaftConfig config, IntFunction<LatencyModel> latencyOf) {
         SimCluster c = new SimCluster(n, new Simulation(seed), config, false, i -> new InMemoryDisk());
-        c.latency = latency;
+        c.latency = latencyOf;
         return started(c);
     }
 
@@ -199,7 +204,7 @@ public final class SimCluster extends Cluster {
 
     @Override
     protected RaftRuntime newRuntime(int i) {
-        return new SimRuntime(sim, incarnations[i], latency);
+        return new SimRuntime(sim, incarnations[i], latency.apply(i));
     }
 
     @Override

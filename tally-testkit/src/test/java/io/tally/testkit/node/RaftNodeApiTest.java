@@ -16,7 +16,9 @@ import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemoryStableStore;
 import io.tally.raft.transport.InMemoryNetwork;
 import io.tally.testkit.harness.Commands;
+import io.tally.testkit.harness.Cluster;
 import io.tally.testkit.harness.SimCluster;
+import io.tally.testkit.sim.LatencyModel;
 import io.tally.testkit.sim.NodeIncarnation;
 import io.tally.testkit.sim.SimNetwork;
 import io.tally.testkit.sim.SimRuntime;
@@ -226,6 +228,39 @@ class RaftNodeApiTest {
             assertInstanceOf(NodeClosedException.class, failureOf(stuck));
             assertInstanceOf(NodeClosedException.class, failureOf(c.node(leader).apply(Commands.of(2))));
             assertEquals(RaftState.SHUTDOWN, c.node(leader).state());
+        }
+    }
+
+    /**
+     * Issue 11: a read the leader has confirmed waits in the applier until the leader has applied up to its index.
+     * Here the leader's own disk is slow (40 ms a write), so two faster followers commit an entry before the leader
+     * has it durable, and a read confirmed at that commit index waits for an entry the leader cannot apply yet. Closing
+     * the leader then must still complete the read — before, it stayed parked in the applier forever, and so did a
+     * read with a timeout, whose timer the closed applier dropped.
+     */
+    @Test
+    void aConfirmedReadWaitingForItsEntryCompletesWhenTheNodeCloses() {
+        LatencyModel slowDisk = (executor, r) -> executor.contains(LatencyModel.LOG_WRITER) ? 40_000_000L : 0L;
+        LatencyModel fastDisk = (executor, r) -> executor.contains(LatencyModel.LOG_WRITER) ? 200_000L : 0L;
+        try (SimCluster c = SimCluster.create(3, 11, Cluster.scenarioConfig(true, true), i -> i == 0 ? slowDisk : fastDisk)) {
+            c.clock().await(() -> c.node(0).state() == RaftState.LEADER || c.currentLeader() >= 0, 10_000);
+            if (c.currentLeader() != 0) {
+                c.await(c.node(c.currentLeader()).transferLeadership("n0"), 5_000, "transfer to n0");
+            }
+            c.one(Commands.of(1), 3, true);
+            RaftNode<Long> leader = c.node(0);
+            CompletableFuture<Long> write = leader.apply(Commands.of(2));
+            c.clock().await(() -> leader.commitIndex() > leader.appliedIndex(), 30);
+            assertTrue(leader.commitIndex() > leader.appliedIndex(), "committed by the followers, not yet durable here");
+            CompletableFuture<Long> read = leader.readIndex(null);
+            CompletableFuture<Long> timed = leader.readIndex(Duration.ofSeconds(5));
+            c.sleep(5); // a heartbeat round: both reads confirmed, waiting for the applier
+            assertTrue(!read.isDone() && !timed.isDone(), "confirmed but not yet applied");
+            leader.close();
+            c.sleep(10_000);
+            assertInstanceOf(NodeClosedException.class, failureOf(read));
+            assertInstanceOf(NodeClosedException.class, failureOf(timed));
+            assertTrue(write.isDone());
         }
     }
 
