@@ -48,6 +48,35 @@ class DeterminismTest {
         }
     }
 
+    /**
+     * For refactorings that must not change behaviour: with {@code -Dtally.trace.dir=DIR} this writes the trace of
+     * seeds 1..5 to {@code DIR/seed-N.trace} when the files are missing, and compares with them when they exist, event
+     * by event (record on the old code, then run the same command on the new).
+     */
+    @Test
+    void traceMatchesARecordedOneWhenAsked() throws java.io.IOException {
+        String dir = System.getProperty("tally.trace.dir", "");
+        if (dir.isEmpty()) {
+            return; // nothing recorded to compare with
+        }
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+        for (long seed = 1; seed <= 5; seed++) {
+            List<String> trace = run(seed);
+            java.nio.file.Path file = java.nio.file.Path.of(dir, "seed-" + seed + ".trace");
+            if (!java.nio.file.Files.exists(file)) {
+                java.nio.file.Files.write(file, trace);
+                System.out.println("recorded " + trace.size() + " events of seed " + seed + " in " + file);
+                continue;
+            }
+            List<String> recorded = java.nio.file.Files.readAllLines(file);
+            for (int i = 0; i < Math.min(recorded.size(), trace.size()); i++) {
+                assertEquals(recorded.get(i), trace.get(i), "seed " + seed + ": the trace departs from " + file + " at event " + i);
+            }
+            assertEquals(recorded.size(), trace.size(), "seed " + seed + ": event count differs from " + file);
+            System.out.println("seed " + seed + ": " + trace.size() + " events, identical to " + file);
+        }
+    }
+
     @Test
     void differentSeedsProduceDifferentTraces() {
         long seed = Seeds.start();
