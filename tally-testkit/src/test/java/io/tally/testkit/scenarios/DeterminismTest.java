@@ -36,6 +36,34 @@ class DeterminismTest {
         }
     }
 
+    /**
+     * Snapshots (taken, compacted, installed on a lagging follower), ReadIndex and lease reads, a membership change
+     * and a leadership transfer: the rest of what the runtime does, for the recorded-trace comparison.
+     */
+    private static List<String> runWithSnapshotsReadsAndMembership(long seed) {
+        try (SimCluster c = SimCluster.create(4, seed, Cluster.snapshotConfig(), true)) {
+            int leader = c.checkOneLeader();
+            int lagging = (leader + 1) % 4;
+            c.disconnect(lagging);
+            for (int i = 0; i < 30; i++) {
+                c.one(Commands.of(i), 3, true);
+            }
+            c.connect(lagging);
+            c.one(Commands.of(100), 4, true);
+            leader = c.checkOneLeader();
+            c.await(c.node(leader).readIndex(java.time.Duration.ofSeconds(2)), 5_000, "a ReadIndex read");
+            c.await(c.node(leader).leaseRead(java.time.Duration.ofSeconds(2)), 5_000, "a lease read");
+            c.changeMembership(Cluster.voters(0, 1, 2), 20_000);
+            leader = c.checkOneLeader();
+            int target = (leader + 1) % 3;
+            c.await(c.node(leader).transferLeadership(io.tally.testkit.harness.Cluster.id(target)), 5_000, "a transfer");
+            c.one(Commands.of(101), 3, true);
+            List<String> trace = c.simulation().trace();
+            System.out.println("seed " + seed + " (snapshots, reads, membership): " + trace.size() + " events");
+            return trace;
+        }
+    }
+
     @Test
     void sameSeedProducesAnIdenticalEventTrace() {
         long seed = Seeds.start();
@@ -49,8 +77,8 @@ class DeterminismTest {
     }
 
     /**
-     * For refactorings that must not change behaviour: with {@code -Dtally.trace.dir=DIR} this writes the trace of
-     * seeds 1..5 to {@code DIR/seed-N.trace} when the files are missing, and compares with them when they exist, event
+     * For refactorings that must not change behaviour: with {@code -Dtally.trace.dir=DIR} this writes the traces of
+     * seeds 1..5 of both runs to {@code DIR/seed-N.trace} and {@code DIR/snapshots-seed-N.trace} when the files are missing, and compares with them when they exist, event
      * by event (record on the old code, then run the same command on the new).
      */
     @Test
@@ -60,9 +88,10 @@ class DeterminismTest {
             return; // nothing recorded to compare with
         }
         java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
-        for (long seed = 1; seed <= 5; seed++) {
-            List<String> trace = run(seed);
-            java.nio.file.Path file = java.nio.file.Path.of(dir, "seed-" + seed + ".trace");
+        for (long n = 1; n <= 10; n++) {
+            long seed = (n - 1) % 5 + 1;
+            List<String> trace = n <= 5 ? run(seed) : runWithSnapshotsReadsAndMembership(seed);
+            java.nio.file.Path file = java.nio.file.Path.of(dir, (n <= 5 ? "seed-" : "snapshots-seed-") + seed + ".trace");
             if (!java.nio.file.Files.exists(file)) {
                 java.nio.file.Files.write(file, trace);
                 System.out.println("recorded " + trace.size() + " events of seed " + seed + " in " + file);
