@@ -1,6 +1,6 @@
 package io.tally.bench;
 
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.server.ServerMain;
 

@@ -1,10 +1,10 @@
 package io.tally.bench;
 
 import io.tally.raft.RaftConfig;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.StateMachine;
-import io.tally.raft.core.Configuration;
+import io.tally.raft.model.Configuration;
 import io.tally.raft.runtime.ThreadRuntime;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemoryStableStore;

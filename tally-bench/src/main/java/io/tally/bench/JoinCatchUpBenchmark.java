@@ -2,8 +2,8 @@ package io.tally.bench;
 
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
-import io.tally.raft.RaftNode;
-import io.tally.raft.core.Member;
+import io.tally.raft.node.RaftNode;
+import io.tally.raft.model.Member;
 import io.tally.server.MemberHttp;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;

@@ -1,7 +1,7 @@
 package io.tally.bench;
 
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 import io.tally.storage.fs.NioFileSystem;
 import io.tally.storage.log.SegmentedLogOptions;
 import io.tally.storage.log.SegmentedLogStore;

@@ -3,7 +3,7 @@ package io.tally.bench;
 
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.server.ServerOptions;
 import io.tally.server.TallyNode;
 

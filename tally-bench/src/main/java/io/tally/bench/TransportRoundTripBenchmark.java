@@ -1,7 +1,7 @@
 package io.tally.bench;
 
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Member;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.transport.netty.NettyTransport;

@@ -1,6 +1,6 @@
 package io.tally.kv;
 
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.tally.raft;
 
-import io.tally.raft.core.Configuration;
+import io.tally.raft.model.Configuration;
 
 /**
  * A committed cluster membership.

@@ -1,8 +1,8 @@
 package io.tally.raft;
 
 /**
- * Protections a {@link RaftNode} always has, named so that the simulator's <em>control runs</em> can switch one
- * off and show the fault it prevents ({@link RaftNode.Builder#withoutSafeguard}). A scenario that passes with a
+ * Protections a {@link io.tally.raft.node.RaftNode} always has, named so that the simulator's <em>control runs</em> can switch one
+ * off and show the fault it prevents ({@link io.tally.raft.node.RaftNode.Builder#withoutSafeguard}). A scenario that passes with a
  * protection on and fails with it off proves that the scenario can see that fault. Never switch one off
  * in production: each exists because without it Tally loses acknowledged writes or serves stale reads.
  */

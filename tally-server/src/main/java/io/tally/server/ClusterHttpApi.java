@@ -5,9 +5,9 @@ import io.tally.kv.KvService;
 import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
 import io.tally.raft.NotLeaderException;
-import io.tally.raft.core.ConfigChange;
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Member;
+import io.tally.raft.model.ConfigChange;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
 import io.tally.transport.netty.NettyTransport;
 
 import java.io.IOException;

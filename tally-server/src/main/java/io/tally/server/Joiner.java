@@ -2,7 +2,7 @@ package io.tally.server;
 
 import io.tally.client.TallyClient;
 import io.tally.client.TallyException;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

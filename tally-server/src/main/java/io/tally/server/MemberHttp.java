@@ -1,7 +1,7 @@
 package io.tally.server;
 
-import io.tally.raft.RaftNode;
-import io.tally.raft.core.Member;
+import io.tally.raft.node.RaftNode;
+import io.tally.raft.model.Member;
 
 import java.util.Optional;
 

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.storage.LogStore;
 import io.tally.raft.storage.SnapshotMeta;

@@ -1,7 +1,7 @@
 package io.tally.server;
 
 import io.micrometer.core.instrument.Timer;
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.raft.storage.LogStore;
 
 import java.io.IOException;

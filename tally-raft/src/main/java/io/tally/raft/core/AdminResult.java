@@ -1,5 +1,7 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Configuration;
+
 /**
  * The outcome of a cluster administration request to the core: a membership change or a leadership transfer.
  *

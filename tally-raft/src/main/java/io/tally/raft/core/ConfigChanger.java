@@ -1,5 +1,11 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
+import io.tally.raft.model.Member;
+import io.tally.raft.model.ConfigChange;
+
 import io.tally.raft.message.TimeoutNow;
 
 import java.util.ArrayList;

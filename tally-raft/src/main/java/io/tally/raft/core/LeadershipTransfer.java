@@ -1,5 +1,7 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Configuration;
+
 import io.tally.raft.message.TimeoutNow;
 
 /**

@@ -1,5 +1,8 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.HardState;
+
 import io.tally.raft.message.RaftMessage;
 
 import java.util.List;

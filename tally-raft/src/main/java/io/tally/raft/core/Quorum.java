@@ -1,5 +1,7 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Configuration;
+
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;

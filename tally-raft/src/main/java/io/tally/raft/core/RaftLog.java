@@ -1,5 +1,10 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
+
 import java.util.ArrayList;
 import java.util.List;
 

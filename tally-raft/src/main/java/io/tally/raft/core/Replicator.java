@@ -1,5 +1,7 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Entry;
+
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.Heartbeat;

@@ -1,6 +1,6 @@
 package io.tally.raft.message;
 
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 
 import java.util.List;
 

@@ -7,7 +7,7 @@ import java.util.Objects;
  * One chunk of a snapshot that a leader streams to a follower needing entries the leader has compacted
  * (Raft paper §7, InstallSnapshot). Chunks are consecutive byte ranges of the snapshot's data; the last one
  * has {@code done} set. Every chunk names the snapshot (lastIndex, lastTerm) and carries the configuration
- * at lastIndex ({@link io.tally.raft.core.ConfigurationCodec} form). The runtime, not the core, handles
+ * at lastIndex ({@link io.tally.raft.model.ConfigurationCodec} form). The runtime, not the core, handles
  * chunks: the follower writes them to its snapshot store and hands the core only the finished snapshot.
  */
 public record SnapshotChunk(String from, String to, long term, long lastIndex, long lastTerm, long offset,

@@ -4,14 +4,14 @@ import io.tally.raft.LeaderChange;
 import io.tally.raft.LeaderListener;
 import io.tally.raft.NodeClosedException;
 import io.tally.raft.RaftConfig;
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.ConfigurationCodec;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
 import io.tally.raft.core.SnapshotPoint;
 import io.tally.raft.storage.SnapshotMeta;
 import io.tally.raft.storage.SnapshotStore;
 import io.tally.raft.StateMachine;
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 import io.tally.raft.runtime.SerialExecutor;
 
 import java.util.ArrayList;

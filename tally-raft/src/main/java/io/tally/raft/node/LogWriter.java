@@ -1,6 +1,6 @@
 package io.tally.raft.node;
 
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.raft.core.Output;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.runtime.SerialExecutor;

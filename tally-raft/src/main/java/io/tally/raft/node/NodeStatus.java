@@ -1,7 +1,7 @@
 package io.tally.raft.node;
 
 import io.tally.raft.RaftState;
-import io.tally.raft.core.Configuration;
+import io.tally.raft.model.Configuration;
 import io.tally.raft.core.Role;
 
 /**

@@ -1,6 +1,6 @@
 package io.tally.raft.node;
 
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.EntryType;
 
 import java.util.concurrent.CompletableFuture;
 

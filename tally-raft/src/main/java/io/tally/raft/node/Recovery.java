@@ -1,8 +1,8 @@
 package io.tally.raft.node;
 
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.HardState;
 import io.tally.raft.core.RaftLog;
 import io.tally.raft.storage.LogStore;
 import io.tally.raft.storage.SnapshotMeta;

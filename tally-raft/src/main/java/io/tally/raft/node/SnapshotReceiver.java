@@ -1,7 +1,7 @@
 package io.tally.raft.node;
 
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.ConfigurationCodec;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
 import io.tally.raft.message.SnapshotAck;
 import io.tally.raft.message.SnapshotChunk;
 import io.tally.raft.runtime.SerialExecutor;

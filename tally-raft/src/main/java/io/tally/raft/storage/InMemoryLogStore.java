@@ -1,6 +1,6 @@
 package io.tally.raft.storage;
 
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 
 import java.io.IOException;
 import java.util.ArrayList;

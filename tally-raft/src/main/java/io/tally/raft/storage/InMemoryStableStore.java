@@ -1,6 +1,6 @@
 package io.tally.raft.storage;
 
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.HardState;
 
 import java.io.IOException;
 import java.util.Objects;

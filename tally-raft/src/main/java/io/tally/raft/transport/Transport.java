@@ -1,6 +1,6 @@
 package io.tally.raft.transport;
 
-import io.tally.raft.core.Configuration;
+import io.tally.raft.model.Configuration;
 import io.tally.raft.message.RaftMessage;
 
 import java.util.function.Consumer;

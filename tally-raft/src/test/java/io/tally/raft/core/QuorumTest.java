@@ -1,5 +1,8 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

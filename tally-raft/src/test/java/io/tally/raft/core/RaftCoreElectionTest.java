@@ -1,5 +1,11 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
+import io.tally.raft.model.HardState;
+
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.VoteRequest;
 import io.tally.raft.message.VoteResponse;

@@ -1,5 +1,11 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.ConfigurationCodec;
+import io.tally.raft.model.Member;
+import io.tally.raft.model.ConfigChange;
+
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.TimeoutNow;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,12 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
+import io.tally.raft.model.Member;
+import io.tally.raft.model.HardState;
+
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.Heartbeat;

@@ -1,7 +1,7 @@
 package io.tally.raft.message;
 
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

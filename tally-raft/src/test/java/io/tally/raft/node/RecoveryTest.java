@@ -1,9 +1,9 @@
 package io.tally.raft.node;
 
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.HardState;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemorySnapshotStore;
 import io.tally.raft.storage.InMemoryStableStore;

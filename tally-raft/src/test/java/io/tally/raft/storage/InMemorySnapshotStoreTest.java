@@ -1,6 +1,6 @@
 package io.tally.raft.storage;
 
-import io.tally.raft.core.Configuration;
+import io.tally.raft.model.Configuration;
 import io.tally.raft.storage.SnapshotStore.SnapshotSink;
 import org.junit.jupiter.api.Test;
 

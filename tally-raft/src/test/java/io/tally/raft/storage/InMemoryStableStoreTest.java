@@ -1,6 +1,6 @@
 package io.tally.raft.storage;
 
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.HardState;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.tally.storage.log;
 
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.raft.storage.LogStore;
 import io.tally.storage.fs.StorageFile;
 import io.tally.storage.fs.StorageFileSystem;

@@ -1,7 +1,7 @@
 package io.tally.storage.snapshot;
 
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.ConfigurationCodec;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.ConfigurationCodec;
 import io.tally.raft.storage.SnapshotMeta;
 import io.tally.storage.SealedRecord;
 import io.tally.storage.StorageCorruptionException;

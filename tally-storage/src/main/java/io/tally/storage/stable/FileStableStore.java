@@ -1,6 +1,6 @@
 package io.tally.storage.stable;
 
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.HardState;
 import io.tally.raft.storage.StableStore;
 import io.tally.storage.SealedRecord;
 import io.tally.storage.StorageCorruptionException;

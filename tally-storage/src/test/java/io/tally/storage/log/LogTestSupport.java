@@ -1,7 +1,7 @@
 package io.tally.storage.log;
 
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;

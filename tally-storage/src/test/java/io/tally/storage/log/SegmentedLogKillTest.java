@@ -1,6 +1,6 @@
 package io.tally.storage.log;
 
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.storage.fs.NioFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package io.tally.storage.snapshot;
 
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Member;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
 import io.tally.raft.storage.SnapshotMeta;
 import io.tally.raft.storage.SnapshotStore.SnapshotSink;
 import io.tally.storage.StorageCorruptionException;

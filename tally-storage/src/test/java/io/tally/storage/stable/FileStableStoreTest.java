@@ -1,6 +1,6 @@
 package io.tally.storage.stable;
 
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.HardState;
 import io.tally.storage.StorageCorruptionException;
 import io.tally.storage.fs.NioFileSystem;
 import org.junit.jupiter.api.Test;

@@ -32,7 +32,7 @@ public final class InMemoryDisk implements NodeDisk {
         return snapshots;
     }
 
-    /** The synced log entries ({@link io.tally.raft.core.Entry#sizeBytes()} each) plus 16 bytes of hard state. */
+    /** The synced log entries ({@link io.tally.raft.model.Entry#sizeBytes()} each) plus 16 bytes of hard state. */
     @Override
     public long persistedRaftStateBytes() {
         return log.durableSizeBytes() + HARD_STATE_BYTES;

@@ -1,6 +1,6 @@
 package io.tally.testkit.harness;
 
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.raft.storage.LogStore;
 
 import java.io.IOException;

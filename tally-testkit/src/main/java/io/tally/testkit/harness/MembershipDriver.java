@@ -3,9 +3,9 @@ package io.tally.testkit.harness;
 import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
 import io.tally.raft.RaftException;
-import io.tally.raft.RaftNode;
-import io.tally.raft.core.ConfigChange;
-import io.tally.raft.core.Member;
+import io.tally.raft.node.RaftNode;
+import io.tally.raft.model.ConfigChange;
+import io.tally.raft.model.Member;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.tally.testkit.harness;
 
 import io.tally.raft.RaftConfig;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.ThreadRuntime;
 import io.tally.raft.transport.InMemoryNetwork;

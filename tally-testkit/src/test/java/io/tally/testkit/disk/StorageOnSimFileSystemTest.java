@@ -1,8 +1,8 @@
 package io.tally.testkit.disk;
 
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
-import io.tally.raft.core.HardState;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.HardState;
 import io.tally.storage.log.SegmentedLogOptions;
 import io.tally.storage.log.SegmentedLogStore;
 import io.tally.storage.stable.FileStableStore;

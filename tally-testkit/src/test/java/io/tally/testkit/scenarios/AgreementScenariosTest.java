@@ -1,6 +1,6 @@
 package io.tally.testkit.scenarios;
 
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.testkit.harness.Cluster;
 import io.tally.testkit.harness.Commands;
 import io.tally.testkit.harness.SimCluster;

@@ -2,11 +2,11 @@ package io.tally.testkit.scenarios;
 
 import io.tally.raft.ClusterChangeException;
 import io.tally.raft.Membership;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
-import io.tally.raft.core.ConfigChange;
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Member;
+import io.tally.raft.model.ConfigChange;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
 import io.tally.testkit.harness.Cluster;
 import io.tally.testkit.harness.SimCluster;
 

@@ -14,7 +14,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.SnapshotChunk;

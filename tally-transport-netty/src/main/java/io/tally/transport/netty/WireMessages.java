@@ -1,7 +1,7 @@
 package io.tally.transport.netty;
 
 import com.google.protobuf.ByteString;
-import io.tally.raft.core.Entry;
+import io.tally.raft.model.Entry;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.Heartbeat;
@@ -160,12 +160,12 @@ public final class WireMessages {
                 nonNegative("leader_commit", a.getLeaderCommit()));
     }
 
-    private static io.tally.raft.core.EntryType entryType(EntryType t) throws WireFormatException {
+    private static io.tally.raft.model.EntryType entryType(EntryType t) throws WireFormatException {
         return switch (t) {
-            case COMMAND -> io.tally.raft.core.EntryType.COMMAND;
-            case NOOP -> io.tally.raft.core.EntryType.NOOP;
-            case CONFIGURATION -> io.tally.raft.core.EntryType.CONFIGURATION;
-            case BARRIER -> io.tally.raft.core.EntryType.BARRIER;
+            case COMMAND -> io.tally.raft.model.EntryType.COMMAND;
+            case NOOP -> io.tally.raft.model.EntryType.NOOP;
+            case CONFIGURATION -> io.tally.raft.model.EntryType.CONFIGURATION;
+            case BARRIER -> io.tally.raft.model.EntryType.BARRIER;
             default -> throw new WireFormatException("unknown entry type " + t);
         };
     }

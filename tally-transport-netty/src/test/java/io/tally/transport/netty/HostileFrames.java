@@ -1,8 +1,8 @@
 package io.tally.transport.netty;
 
 import com.google.protobuf.ByteString;
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.Heartbeat;
 import io.tally.raft.message.RaftMessage;

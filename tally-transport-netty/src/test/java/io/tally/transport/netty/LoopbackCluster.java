@@ -2,10 +2,10 @@ package io.tally.transport.netty;
 
 import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftConfig;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Member;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemorySnapshotStore;
 import io.tally.raft.storage.InMemoryStableStore;

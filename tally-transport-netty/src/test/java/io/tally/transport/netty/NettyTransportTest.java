@@ -1,10 +1,10 @@
 package io.tally.transport.netty;
 
 import io.tally.testkit.harness.Poll;
-import io.tally.raft.core.Configuration;
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
-import io.tally.raft.core.Member;
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
+import io.tally.raft.model.Member;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.Heartbeat;
 import io.tally.raft.message.RaftMessage;

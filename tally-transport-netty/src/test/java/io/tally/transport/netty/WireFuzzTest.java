@@ -2,7 +2,7 @@ package io.tally.transport.netty;
 
 import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftConfig;
-import io.tally.raft.RaftNode;
+import io.tally.raft.node.RaftNode;
 import io.tally.raft.core.CoreConfig;
 import org.junit.jupiter.api.Test;
 

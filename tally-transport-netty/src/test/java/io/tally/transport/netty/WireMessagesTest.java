@@ -1,7 +1,7 @@
 package io.tally.transport.netty;
 
-import io.tally.raft.core.Entry;
-import io.tally.raft.core.EntryType;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.Heartbeat;

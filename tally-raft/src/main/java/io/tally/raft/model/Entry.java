@@ -1,4 +1,4 @@
-package io.tally.raft.core;
+package io.tally.raft.model;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.tally.raft.core;
+package io.tally.raft.model;
 
 /**
  * The state Raft requires to be durable before a node answers a message (Figure 2 of the paper):

@@ -1,4 +1,4 @@
-package io.tally.raft.core;
+package io.tally.raft.model;
 
 import org.junit.jupiter.api.Test;
 

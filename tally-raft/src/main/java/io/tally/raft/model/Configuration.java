@@ -1,4 +1,4 @@
-package io.tally.raft.core;
+package io.tally.raft.model;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -100,7 +100,7 @@ public record Configuration(List<Member> members, Set<String> outgoingVoters) {
         return sb.append('}').toString();
     }
 
-    static void requireValidBootstrap(Configuration c) {
+    public static void requireValidBootstrap(Configuration c) {
         Objects.requireNonNull(c, "configuration");
         if (c.voters().isEmpty()) {
             throw new IllegalArgumentException("a bootstrap configuration needs at least one voter");

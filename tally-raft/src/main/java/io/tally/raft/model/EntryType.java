@@ -1,4 +1,4 @@
-package io.tally.raft.core;
+package io.tally.raft.model;
 
 /** The kinds of log entry. The numeric codes are part of the storage and wire formats: never renumber. */
 public enum EntryType {
