@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Invariant: entries arrive in index order without gaps; {@link #appliedIndex()} only grows.
  */
-public final class Applier<R> {
+final class Applier<R> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
@@ -45,18 +45,11 @@ public final class Applier<R> {
     private volatile Throwable failure;
     private final Object closeLock = new Object();
     private boolean closed;
-
-    // Snapshots (apply-thread state, except where volatile).
     private final SnapshotStore snapshotStore;
-    private final SerialExecutor snapshotExecutor;
-    private final RaftConfig.SnapshotPolicy policy;
-    private final Consumer<SnapshotMeta> onSnapshotTaken;
+    private final SnapshotTaker snapshots;
+    // What the state machine reflects (apply thread): the term and configuration at appliedIndex.
     private long appliedTerm;
     private Configuration appliedConfig = Configuration.EMPTY;
-    private long bytesSinceSnapshot;
-    private volatile long snapshotIndex;
-    private boolean snapshotInProgress;
-    private final List<CompletableFuture<SnapshotMeta>> snapshotRequests = new ArrayList<>();
 
     /** Actions waiting for the applied index to reach theirs (apply thread only): reads after ReadIndex. */
     private record Waiter(long index, Runnable action) {
@@ -74,9 +67,8 @@ public final class Applier<R> {
         this.listeners = listeners;
         this.onFatal = onFatal;
         this.snapshotStore = snapshotStore;
-        this.snapshotExecutor = snapshotExecutor;
-        this.policy = policy;
-        this.onSnapshotTaken = onSnapshotTaken;
+        this.snapshots = new SnapshotTaker(stateMachine, snapshotStore, snapshotExecutor, policy, this::runOrInline,
+                onSnapshotTaken, this::fatal);
     }
 
     /**
@@ -121,9 +113,12 @@ public final class Applier<R> {
         appliedIndex = index;
         appliedTerm = term;
         appliedConfig = config;
-        snapshotIndex = index;
-        bytesSinceSnapshot = 0;
+        snapshots.restoredAt(index);
         releaseWaiters();
+    }
+
+    private SnapshotTaker.Position position() {
+        return new SnapshotTaker.Position(appliedIndex, appliedTerm, appliedConfig);
     }
 
     /**
@@ -148,19 +143,12 @@ public final class Applier<R> {
 
     /** Index of the newest snapshot this node took or restored. */
     public long snapshotIndex() {
-        return snapshotIndex;
+        return snapshots.snapshotIndex();
     }
 
     /** Takes a snapshot now (of everything applied so far); the future completes once it is durable. */
     public void requestSnapshot(CompletableFuture<SnapshotMeta> f) {
-        runOrInline(() -> {
-            if (failure != null || closed()) {
-                f.completeExceptionally(new NodeClosedException("the node is stopping"));
-                return;
-            }
-            snapshotRequests.add(f);
-            takeSnapshot(true);
-        });
+        runOrInline(() -> snapshots.request(f, position(), failure != null || closed()));
     }
 
     private boolean closed() {
@@ -169,82 +157,9 @@ public final class Applier<R> {
         }
     }
 
-    private void maybeSnapshot() {
-        boolean byEntries = policy.everyEntries() > 0 && appliedIndex - snapshotIndex >= policy.everyEntries();
-        boolean byBytes = policy.everyLogBytes() > 0 && bytesSinceSnapshot >= policy.everyLogBytes();
-        if (byEntries || byBytes) {
-            takeSnapshot(false);
-        }
-    }
-
-    /**
-     * Takes the state machine's point-in-time view here, on the apply thread, and writes it out on the snapshot
-     * executor while applies go on.
-     */
-    private void takeSnapshot(boolean requested) {
-        if (snapshotInProgress) {
-            return; // requests complete with the one in progress
-        }
-        if (appliedIndex <= snapshotIndex) {
-            if (requested) {
-                completeRequests(latestOrFail());
-            }
-            return;
-        }
-        StateMachine.Snapshot view = stateMachine.snapshot();
-        SnapshotMeta target = new SnapshotMeta(appliedIndex, appliedTerm, appliedConfig, 0);
-        snapshotInProgress = true;
-        bytesSinceSnapshot = 0;
-        snapshotExecutor.execute(() -> write(view, target));
-    }
-
-    private Object latestOrFail() {
-        try {
-            return snapshotStore.latest().<Object>map(m -> m)
-                    .orElseGet(() -> new IllegalStateException("nothing applied yet: no snapshot to take"));
-        } catch (IOException e) {
-            return e;
-        }
-    }
-
-    private void write(StateMachine.Snapshot view, SnapshotMeta target) {
-        Object outcome;
-        try (SnapshotStore.SnapshotSink sink = snapshotStore.create(target)) {
-            view.writeTo(sink.output());
-            outcome = sink.commit();
-        } catch (IOException | RuntimeException e) {
-            outcome = e;
-        } finally {
-            view.release();
-        }
-        Object result = outcome;
-        runOrInline(() -> {
-            snapshotInProgress = false;
-            if (result instanceof SnapshotMeta meta) {
-                snapshotIndex = Math.max(snapshotIndex, meta.lastIndex());
-                completeRequests(meta);
-                onSnapshotTaken.accept(meta);
-            } else {
-                completeRequests(result);
-                fatal((Throwable) result); // a snapshot store that cannot write is a failed disk: stop
-            }
-        });
-    }
-
     /** At shutdown: every snapshot request still waiting fails with {@code cause}. */
     public void failSnapshotRequests(Throwable cause) {
-        runOrInline(() -> completeRequests(cause));
-    }
-
-    private void completeRequests(Object outcome) {
-        for (CompletableFuture<SnapshotMeta> f : snapshotRequests) {
-            if (outcome instanceof SnapshotMeta m) {
-                f.complete(m);
-            } else {
-                f.completeExceptionally((Throwable) outcome);
-            }
-        }
-        snapshotRequests.clear();
+        runOrInline(() -> snapshots.failRequests(cause));
     }
 
     public long appliedIndex() {
@@ -256,9 +171,9 @@ public final class Applier<R> {
         executor.execute(() -> apply(committed, ops));
     }
 
-    public void fail(List<PendingOp<R>> ops, Throwable cause) {
+    public void fail(List<? extends PendingOp<?>> ops, Throwable cause) {
         runOrInline(() -> {
-            for (PendingOp<R> op : ops) {
+            for (PendingOp<?> op : ops) {
                 op.fail(cause);
             }
         });
@@ -349,7 +264,7 @@ public final class Applier<R> {
                     appliedConfig = ConfigurationCodec.decode(e.data());
                 }
                 appliedTerm = e.term();
-                bytesSinceSnapshot += e.sizeBytes();
+                snapshots.applied(e.sizeBytes());
                 appliedIndex = e.index();
                 if (opIdx < ops.size() && ops.get(opIdx).index() == e.index()) {
                     ops.get(opIdx++).complete(result);
@@ -357,10 +272,10 @@ public final class Applier<R> {
             }
         }
         releaseWaiters();
-        maybeSnapshot();
+        snapshots.maybeTake(position());
     }
 
-    private void fatal(Throwable e) {
+    void fatal(Throwable e) {
         failure = new NodeClosedException("the state machine failed and the node stopped: " + e, e);
         onFatal.accept(new IllegalStateException("state machine failed; the node must stop: " + e, e));
     }

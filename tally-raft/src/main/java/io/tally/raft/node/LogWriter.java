@@ -8,6 +8,7 @@ import io.tally.raft.storage.LogStore;
 import io.tally.raft.storage.StableStore;
 import io.tally.raft.transport.Transport;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  *
  * <p>Any storage error is fatal to the node: an fsync that failed cannot be retried safely.
  */
-public final class LogWriter {
+final class LogWriter {
 
     /** Reports (index, term) of the last entry made durable. */
     public interface PersistedListener {
@@ -34,7 +35,76 @@ public final class LogWriter {
     private final Transport transport;
     private final PersistedListener onPersisted;
     private final Consumer<Throwable> onFatal;
-    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    /**
+     * What the writer is asked to do, in order: persist an output, or run a task once earlier writes are durable.
+     * A batch of tasks is written (each {@link #write}), made durable by one sync, then released (each {@link #release}).
+     */
+    private sealed interface Task {
+        /** Writes what this task persists, noting it in {@code batch}. */
+        void write(Batch batch) throws IOException;
+
+        /** Once the batch is durable: what may happen now. */
+        void release();
+    }
+
+    /** What a batch wrote: whether the log needs a sync, and its last appended entry. */
+    private final class Batch {
+        boolean logDirty;
+        Entry lastAppended;
+
+        void persist(Output out) throws IOException {
+            if (out.hardState() != null) {
+                stableStore.save(out.hardState()); // durable when it returns
+            }
+            if (out.truncateFrom() > 0) {
+                logStore.truncateSuffix(out.truncateFrom());
+                logDirty = true;
+            }
+            if (!out.entries().isEmpty()) {
+                logStore.append(out.entries());
+                lastAppended = out.entries().get(out.entries().size() - 1);
+                logDirty = true;
+            }
+            if (out.compactUpTo() > 0) {
+                // Covered by a durable snapshot (§7). A store may keep entries it cannot drop yet.
+                logStore.truncatePrefix(out.compactUpTo());
+                logDirty = true;
+            }
+        }
+    }
+
+    private final class Persist implements Task {
+        private final Output output;
+
+        Persist(Output output) {
+            this.output = output;
+        }
+
+        @Override
+        public void write(Batch batch) throws IOException {
+            batch.persist(output);
+        }
+
+        @Override
+        public void release() {
+            for (RaftMessage m : output.messagesAfterPersist()) {
+                transport.send(m); // the persistence contract: only now may these leave
+            }
+        }
+    }
+
+    private record AfterWrites(Runnable task) implements Task {
+        @Override
+        public void write(Batch batch) {
+        }
+
+        @Override
+        public void release() {
+            task.run();
+        }
+    }
+
+    private final ConcurrentLinkedQueue<Task> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean failed;
 
@@ -50,15 +120,15 @@ public final class LogWriter {
 
     /** Queues an output's persistence work and its after-persist messages. */
     public void submit(Output output) {
-        enqueue(output);
+        enqueue(new Persist(output));
     }
 
     /** Runs {@code task} on the writer once everything submitted before it is durable. */
     public void afterPendingWrites(Runnable task) {
-        enqueue(task);
+        enqueue(new AfterWrites(task));
     }
 
-    private void enqueue(Object item) {
+    private void enqueue(Task item) {
         queue.add(item);
         if (scheduled.compareAndSet(false, true)) {
             executor.execute(this::drain);
@@ -67,39 +137,20 @@ public final class LogWriter {
 
     private void drain() {
         scheduled.set(false);
-        List<Object> batch = new ArrayList<>();
-        Object item;
+        List<Task> batch = new ArrayList<>();
+        Task item;
         while ((item = queue.poll()) != null) {
             batch.add(item);
         }
         if (batch.isEmpty() || failed) {
             return;
         }
-        Entry lastAppended = null;
+        Batch written = new Batch();
         try {
-            boolean logDirty = false;
-            for (Object o : batch) {
-                if (o instanceof Output out) {
-                    if (out.hardState() != null) {
-                        stableStore.save(out.hardState());
-                    }
-                    if (out.truncateFrom() > 0) {
-                        logStore.truncateSuffix(out.truncateFrom());
-                        logDirty = true;
-                    }
-                    if (!out.entries().isEmpty()) {
-                        logStore.append(out.entries());
-                        lastAppended = out.entries().get(out.entries().size() - 1);
-                        logDirty = true;
-                    }
-                    if (out.compactUpTo() > 0) {
-                        // Covered by a durable snapshot (§7). A store may keep entries it cannot drop yet.
-                        logStore.truncatePrefix(out.compactUpTo());
-                        logDirty = true;
-                    }
-                }
+            for (Task t : batch) {
+                t.write(written);
             }
-            if (logDirty) {
+            if (written.logDirty) {
                 logStore.sync();
             }
         } catch (Exception | Error e) {
@@ -107,17 +158,11 @@ public final class LogWriter {
             onFatal.accept(new IllegalStateException("log writer failed; the node must stop: " + e, e));
             return;
         }
-        for (Object o : batch) {
-            if (o instanceof Output out) {
-                for (RaftMessage m : out.messagesAfterPersist()) {
-                    transport.send(m);
-                }
-            } else {
-                ((Runnable) o).run();
-            }
+        for (Task t : batch) {
+            t.release();
         }
-        if (lastAppended != null) {
-            onPersisted.persisted(lastAppended.index(), lastAppended.term());
+        if (written.lastAppended != null) {
+            onPersisted.persisted(written.lastAppended.index(), written.lastAppended.term());
         }
     }
 

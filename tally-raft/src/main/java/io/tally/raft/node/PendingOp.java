@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * @param <R> the state machine's result type
  */
-public final class PendingOp<R> {
+final class PendingOp<R> {
 
     private final EntryType type;
     private final byte[] data;

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Thread-safe: callers admit from any thread; a future leaves when it completes, on whatever thread completes it.
  */
-public final class PendingRequests {
+final class PendingRequests {
 
     private final int maxRequests;
     private final long maxBytes;

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * Every change is made durable before {@link #recover} returns; the node then starts from a log whose first entry
  * follows the snapshot it restores.
  */
-public final class Recovery {
+final class Recovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 

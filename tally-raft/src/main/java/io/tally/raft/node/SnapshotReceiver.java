@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * acknowledges how far it holds the snapshot; once the last chunk is in, commits the snapshot (durable) and
  * hands it to the Raft loop, which decides, by term, whether to install it. Runs on the snapshot executor.
  */
-public final class SnapshotReceiver {
+final class SnapshotReceiver {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotReceiver.class);
     /** Most chunks held ahead of their turn: bounds memory to this many chunks per transfer. */

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * and resuming from whatever offset the follower says it holds. Runs on the node's snapshot executor, which
  * owns all of its state; never on the Raft loop.
  */
-public final class SnapshotSender {
+final class SnapshotSender {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
     private static final long RESEND_AFTER_MS = 250;
