@@ -1,8 +1,7 @@
 package io.tally.raft.core;
 
-import io.tally.raft.model.EntryType;
+import io.tally.raft.message.RaftMessage;
 import io.tally.raft.model.Configuration;
-import io.tally.raft.model.ConfigurationCodec;
 import io.tally.raft.model.Member;
 import io.tally.raft.model.ConfigChange;
 
@@ -70,27 +69,74 @@ final class ConfigChanger {
         }
     }
 
-    private final RaftCore core;
+    /** What membership changes need of the leader. */
+    interface Leader {
+        String id();
+
+        long term();
+
+        Role role();
+
+        long ticks();
+
+        RaftLog log();
+
+        long commitIndex();
+
+        /** Whether an entry of the leader's own term is committed. */
+        boolean ownTermCommitted();
+
+        /** The configuration in force (the latest in the log). */
+        Configuration configuration();
+
+        boolean transferActive();
+
+        /** How far {@code peer}'s log is known to match the leader's (-1: not replicated to). */
+        long match(String peer);
+
+        /** The voter of {@code c} that holds the leader's whole log, or null ({@link Replicator#upToDateVoter}). */
+        String upToDateVoter(Configuration c);
+
+        /** Appends {@code c} as a CONFIGURATION entry of the leader's term; returns its index. */
+        long appendConfiguration(Configuration c);
+
+        /** The committed configuration moved: replicate to its members (and stop replicating to removed ones). */
+        void peersChanged();
+
+        /** The next output should run the leader's steps again (the change may move on). */
+        void wakeUp();
+
+        void send(RaftMessage m);
+
+        /** This leader is not a voter of the committed configuration: it steps down (thesis §4.2.2). */
+        void stepDown();
+
+        void answer(AdminResult r);
+    }
+
+    private final Leader core;
+    private final CoreConfig cfg;
     private Pending pending;
     /** The committed configuration's index when the replicator last re-read its peers. */
     private long trackedCommittedIndex = -1;
 
-    ConfigChanger(RaftCore core) {
-        this.core = core;
+    ConfigChanger(Leader leader, CoreConfig cfg) {
+        this.core = leader;
+        this.cfg = cfg;
     }
 
     void request(long requestId, ConfigChange change, long expectedIndex, int timeoutTicks) {
-        if (core.role != Role.LEADER) {
+        if (core.role() != Role.LEADER) {
             report(AdminResult.of(requestId, AdminResult.Status.NOT_LEADER, "not the leader"));
         } else if (pending != null) {
             report(AdminResult.of(requestId, AdminResult.Status.CONFLICT, "another membership change is in progress"));
-        } else if (core.transfer.active()) {
+        } else if (core.transferActive()) {
             report(AdminResult.of(requestId, AdminResult.Status.CONFLICT, "a leadership transfer is in progress"));
-        } else if (expectedIndex >= 0 && expectedIndex != core.log.latestConfigurationIndex()) {
+        } else if (expectedIndex >= 0 && expectedIndex != core.log().latestConfigurationIndex()) {
             report(staleBase(requestId, expectedIndex));
         } else {
-            pending = new Pending(requestId, change, expectedIndex, core.ticks + Math.max(1, timeoutTicks));
-            core.replicator.markDirty(); // so that the next takeOutput starts it
+            pending = new Pending(requestId, change, expectedIndex, core.ticks() + Math.max(1, timeoutTicks));
+            core.wakeUp(); // so that the next takeOutput starts it
         }
     }
 
@@ -104,12 +150,12 @@ final class ConfigChanger {
      * take output and so call this.
      */
     void advance() {
-        long committedAt = core.log.configurationIndexAtOrBelow(core.commitIndex);
+        long committedAt = core.log().configurationIndexAtOrBelow(core.commitIndex());
         if (committedAt != trackedCommittedIndex) {
             trackedCommittedIndex = committedAt;
-            core.replicator.configurationChanged(); // drop peers that a now-committed configuration removed
+            core.peersChanged(); // drop peers that a now-committed configuration removed
         }
-        boolean ready = core.ownTermCommitted() && latestCommitted() && !core.transfer.active();
+        boolean ready = core.ownTermCommitted() && latestCommitted() && !core.transferActive();
         Configuration config = core.configuration();
         if (ready && config.isJoint()) {
             // C_old,new is committed: leave it for C_new (§4.3), whoever started the change.
@@ -126,19 +172,19 @@ final class ConfigChanger {
                 }
             }
             case ADDING_NON_VOTERS -> {
-                if (core.commitIndex >= pending.entryIndex) {
+                if (core.commitIndex() >= pending.entryIndex) {
                     pending.phase = Phase.CATCHING_UP;
                     catchUp();
                 }
             }
             case CATCHING_UP -> catchUp();
             case JOINT -> {
-                if (latestCommitted() && !config.isJoint() && core.log.latestConfigurationIndex() > pending.entryIndex) {
+                if (latestCommitted() && !config.isJoint() && core.log().latestConfigurationIndex() > pending.entryIndex) {
                     finish();
                 }
             }
             case FINAL -> {
-                if (core.commitIndex >= pending.entryIndex) {
+                if (core.commitIndex() >= pending.entryIndex) {
                     finish();
                 }
             }
@@ -147,7 +193,7 @@ final class ConfigChanger {
 
     private void start() {
         Configuration current = core.configuration();
-        if (pending.expectedIndex >= 0 && pending.expectedIndex != core.log.latestConfigurationIndex()) {
+        if (pending.expectedIndex >= 0 && pending.expectedIndex != core.log().latestConfigurationIndex()) {
             report(staleBase(pending.requestId, pending.expectedIndex));
             pending = null;
             return;
@@ -199,9 +245,9 @@ final class ConfigChanger {
     }
 
     private boolean caughtUp(String id) {
-        Progress pr = core.replicator.progress().get(id);
+        long match = core.match(id);
         // match > 0: it has answered at least once, so it is reachable (an unreachable voter could stall commits).
-        return pr != null && pr.match > 0 && pr.match + core.cfg.catchUpMaxLag() >= core.log.lastIndex();
+        return match > 0 && match + cfg.catchUpMaxLag() >= core.log().lastIndex();
     }
 
     /** Appends C_old,new, or the target itself when the voters do not change. */
@@ -218,7 +264,7 @@ final class ConfigChanger {
     }
 
     private void finish() {
-        core.out.admin.add(new AdminResult(pending.requestId, AdminResult.Status.OK, core.log.latestConfigurationIndex(),
+        core.answer(new AdminResult(pending.requestId, AdminResult.Status.OK, core.log().latestConfigurationIndex(),
                 core.configuration(), "committed"));
         pending = null;
     }
@@ -229,25 +275,18 @@ final class ConfigChanger {
      */
     void stepDownIfRemoved() {
         Configuration c = core.configuration();
-        if (core.role != Role.LEADER || c.isJoint() || c.isVoter(core.id) || !latestCommitted() || c.voters().isEmpty()) {
+        if (core.role() != Role.LEADER || c.isJoint() || c.isVoter(core.id()) || !latestCommitted() || c.voters().isEmpty()) {
             return;
         }
-        String successor = null;
-        long best = -1;
-        for (Progress pr : core.replicator.progress().values()) {
-            if (c.isVoter(pr.id) && pr.match == core.log.lastIndex() && pr.match > best) {
-                successor = pr.id;
-                best = pr.match;
-            }
-        }
+        String successor = core.upToDateVoter(c);
         if (successor != null) {
-            core.send(new TimeoutNow(core.id, successor, core.term));
+            core.send(new TimeoutNow(core.id(), successor, core.term()));
         }
-        core.becomeFollower(core.term, null);
+        core.stepDown();
     }
 
     void onTick() {
-        if (pending == null || core.ticks < pending.deadline) {
+        if (pending == null || core.ticks() < pending.deadline) {
             return;
         }
         switch (pending.phase) {
@@ -263,7 +302,7 @@ final class ConfigChanger {
 
     /** Called on every role or leader change: a change in progress ends with this node's leadership. */
     void roleChanged() {
-        if (pending == null || core.role == Role.LEADER) {
+        if (pending == null || core.role() == Role.LEADER) {
             return;
         }
         switch (pending.phase) {
@@ -279,7 +318,7 @@ final class ConfigChanger {
         if (!core.ownTermCommitted()) {
             return "no entry of this leader's term is committed yet";
         }
-        if (core.transfer.active()) {
+        if (core.transferActive()) {
             return "a leadership transfer is in progress";
         }
         return "the previous configuration change is not committed yet";
@@ -289,25 +328,24 @@ final class ConfigChanger {
         List<String> behind = new ArrayList<>();
         for (String id : pending.newVoters) {
             if (!caughtUp(id)) {
-                Progress pr = core.replicator.progress().get(id);
-                behind.add(id + " (its log at " + (pr == null ? 0 : pr.match) + ")");
+                behind.add(id + " (its log at " + Math.max(0, core.match(id)) + ")");
             }
         }
-        return "waiting for " + String.join(", ", behind) + " to come within " + core.cfg.catchUpMaxLag()
-                + " entries of the leader's log (at " + core.log.lastIndex() + ")";
+        return "waiting for " + String.join(", ", behind) + " to come within " + cfg.catchUpMaxLag()
+                + " entries of the leader's log (at " + core.log().lastIndex() + ")";
     }
 
     private boolean latestCommitted() {
-        return core.log.latestConfigurationIndex() <= core.commitIndex;
+        return core.log().latestConfigurationIndex() <= core.commitIndex();
     }
 
     private long append(Configuration c) {
-        return core.appendAsLeader(EntryType.CONFIGURATION, ConfigurationCodec.encode(c)).index();
+        return core.appendConfiguration(c);
     }
 
     private AdminResult staleBase(long requestId, long expectedIndex) {
         return AdminResult.of(requestId, AdminResult.Status.CONFLICT, "the configuration is at index "
-                + core.log.latestConfigurationIndex() + ", not " + expectedIndex + " as the request expected");
+                + core.log().latestConfigurationIndex() + ", not " + expectedIndex + " as the request expected");
     }
 
     private void reportAndClear(AdminResult.Status status, String detail) {
@@ -316,6 +354,6 @@ final class ConfigChanger {
     }
 
     private void report(AdminResult r) {
-        core.out.admin.add(r);
+        core.answer(r);
     }
 }

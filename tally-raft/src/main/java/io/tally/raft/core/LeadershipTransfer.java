@@ -1,5 +1,6 @@
 package io.tally.raft.core;
 
+import io.tally.raft.message.RaftMessage;
 import io.tally.raft.model.Configuration;
 
 import io.tally.raft.message.TimeoutNow;
@@ -15,7 +16,45 @@ import io.tally.raft.message.TimeoutNow;
  */
 final class LeadershipTransfer {
 
-    private final RaftCore core;
+    /** What a transfer needs of its node. */
+    interface Node {
+        String id();
+
+        long term();
+
+        Role role();
+
+        /** The leader this node knows of in its term, or null. */
+        String leaderId();
+
+        Configuration configuration();
+
+        long lastIndex();
+
+        /** How far {@code peer}'s log is known to match this leader's (-1: not replicated to). */
+        long match(String peer);
+
+        /** The voter whose log matches furthest, or null ({@link Replicator#mostUpToDateVoter}). */
+        String mostUpToDateVoter();
+
+        /** Whether a membership change is in progress (a transfer then waits its turn: it is refused). */
+        boolean changeInProgress();
+
+        long ticks();
+
+        /** Ends the leader lease for the rest of the term: TimeoutNow lets the target skip the voters' vote lease. */
+        void revokeLease();
+
+        /** The next output should run the leader's steps again (the transfer may move on). */
+        void wakeUp();
+
+        void send(RaftMessage m);
+
+        void answer(AdminResult r);
+    }
+
+    private final Node core;
+    private final CoreConfig cfg;
     private long requestId;
     /** The member leadership is moving to; null when no transfer is in progress. */
     private String target;
@@ -23,13 +62,14 @@ final class LeadershipTransfer {
     private long deadline;
     private long lastSentTick;
 
-    LeadershipTransfer(RaftCore core) {
-        this.core = core;
+    LeadershipTransfer(Node node, CoreConfig cfg) {
+        this.core = node;
+        this.cfg = cfg;
     }
 
     void request(long requestId, String requested, int timeoutTicks) {
         Configuration c = core.configuration();
-        if (core.role != Role.LEADER) {
+        if (core.role() != Role.LEADER) {
             report(AdminResult.of(requestId, AdminResult.Status.NOT_LEADER, "not the leader"));
             return;
         }
@@ -37,17 +77,17 @@ final class LeadershipTransfer {
             report(AdminResult.of(requestId, AdminResult.Status.CONFLICT, "a transfer to " + target + " is already in progress"));
             return;
         }
-        if (core.changer.hasPending()) {
+        if (core.changeInProgress()) {
             report(AdminResult.of(requestId, AdminResult.Status.CONFLICT, "a membership change is in progress"));
             return;
         }
-        String to = requested == null ? mostUpToDateVoter() : requested;
+        String to = requested == null ? core.mostUpToDateVoter() : requested;
         if (to == null) {
             report(AdminResult.of(requestId, AdminResult.Status.INVALID, "there is no other voter to transfer leadership to"));
             return;
         }
-        if (to.equals(core.id)) {
-            report(new AdminResult(requestId, AdminResult.Status.OK, -1, null, core.id)); // already leads
+        if (to.equals(core.id())) {
+            report(new AdminResult(requestId, AdminResult.Status.OK, -1, null, core.id())); // already leads
             return;
         }
         if (!c.isVoter(to)) {
@@ -56,11 +96,11 @@ final class LeadershipTransfer {
         }
         this.requestId = requestId;
         this.target = to;
-        this.startTerm = core.term;
-        this.deadline = core.ticks + Math.max(1, timeoutTicks);
+        this.startTerm = core.term();
+        this.deadline = core.ticks() + Math.max(1, timeoutTicks);
         this.lastSentTick = -1; // never sent
-        core.reads.revokeLease();
-        core.replicator.markDirty(); // so that the next takeOutput sends TimeoutNow if the target is up to date
+        core.revokeLease();
+        core.wakeUp(); // so that the next takeOutput sends TimeoutNow if the target is up to date
     }
 
     /** Whether a transfer is in progress (on the leader: proposals are refused meanwhile). */
@@ -74,25 +114,25 @@ final class LeadershipTransfer {
 
     /** Leader: once the target's log matches ours, tells it to campaign (again every two heartbeats, in case of loss). */
     void advance() {
-        if (target == null || core.role != Role.LEADER) {
+        if (target == null || core.role() != Role.LEADER) {
             return;
         }
         if (!core.configuration().isVoter(target)) {
             finish(AdminResult.Status.FAILED, target + " is no longer a voter; the transfer was aborted");
             return;
         }
-        Progress pr = core.replicator.progress().get(target);
-        if (pr != null && pr.match == core.log.lastIndex() && (lastSentTick < 0 || core.ticks - lastSentTick >= 2L * core.cfg.heartbeatTicks())) {
-            core.send(new TimeoutNow(core.id, target, core.term));
-            lastSentTick = core.ticks;
+        long match = core.match(target);
+        if (match >= 0 && match == core.lastIndex() && (lastSentTick < 0 || core.ticks() - lastSentTick >= 2L * cfg.heartbeatTicks())) {
+            core.send(new TimeoutNow(core.id(), target, core.term()));
+            lastSentTick = core.ticks();
         }
     }
 
     void onTick() {
-        if (target == null || core.ticks < deadline) {
+        if (target == null || core.ticks() < deadline) {
             return;
         }
-        if (core.role == Role.LEADER) {
+        if (core.role() == Role.LEADER) {
             finish(AdminResult.Status.FAILED, target + " did not take over within the election timeout; the transfer was"
                     + " aborted and this leader accepts proposals again");
         } else {
@@ -102,32 +142,19 @@ final class LeadershipTransfer {
 
     /** Called on every role or leader change: the transfer ends when a leader of a later term is known. */
     void roleChanged() {
-        if (target == null || core.term == startTerm && core.role == Role.LEADER) {
+        if (target == null || core.term() == startTerm && core.role() == Role.LEADER) {
             return;
         }
-        if (core.role == Role.LEADER) {
-            finish(AdminResult.Status.FAILED, "this node was elected again in term " + core.term);
-        } else if (core.leaderId != null && core.term > startTerm) {
-            if (core.leaderId.equals(target)) {
+        if (core.role() == Role.LEADER) {
+            finish(AdminResult.Status.FAILED, "this node was elected again in term " + core.term());
+        } else if (core.leaderId() != null && core.term() > startTerm) {
+            if (core.leaderId().equals(target)) {
                 report(new AdminResult(requestId, AdminResult.Status.OK, -1, null, target));
                 target = null;
             } else {
-                finish(AdminResult.Status.FAILED, "leadership moved to " + core.leaderId + " instead");
+                finish(AdminResult.Status.FAILED, "leadership moved to " + core.leaderId() + " instead");
             }
         }
-    }
-
-    private String mostUpToDateVoter() {
-        Configuration c = core.configuration();
-        String best = null;
-        long bestMatch = -1;
-        for (Progress pr : core.replicator.progress().values()) {
-            if (c.isVoter(pr.id) && (pr.match > bestMatch || pr.match == bestMatch && pr.id.compareTo(best) < 0)) {
-                best = pr.id;
-                bestMatch = pr.match;
-            }
-        }
-        return best;
     }
 
     private void finish(AdminResult.Status status, String detail) {
@@ -136,6 +163,6 @@ final class LeadershipTransfer {
     }
 
     private void report(AdminResult r) {
-        core.out.admin.add(r);
+        core.answer(r);
     }
 }

@@ -3,6 +3,7 @@ package io.tally.raft.core;
 import io.tally.raft.model.Entry;
 import io.tally.raft.model.HardState;
 
+import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.RaftMessage;
 
 import java.util.ArrayList;
@@ -26,8 +27,26 @@ final class OutputBuffer {
     final List<ReadState> reads = new ArrayList<>();
     final List<AdminResult> admin = new ArrayList<>();
 
-    void send(RaftMessage m, boolean immediately) {
-        (immediately ? now : afterPersist).add(m);
+    /** Queues {@code m}: at once, or after the pending persist when it depends on it ({@link #mayLeaveBeforePersist}). */
+    void send(RaftMessage m, long stableIndex) {
+        (mayLeaveBeforePersist(m, stableIndex) ? now : afterPersist).add(m);
+    }
+
+    /**
+     * The persistence contract: a message may leave before the pending writes only if it depends on nothing
+     * that is not yet durable — no changed term or vote (this holds for a leader too: a single voter wins
+     * its election in the batch that raised its term), and no acknowledgement of entries beyond the durable
+     * watermark {@code stableIndex}. A leader's AppendEntries may leave before its own entries are durable
+     * (thesis §10.2.1).
+     */
+    private boolean mayLeaveBeforePersist(RaftMessage m, long stableIndex) {
+        if (hardStateDirty) {
+            return false;
+        }
+        if (m instanceof AppendResponse r && r.success()) {
+            return r.matchIndex() <= stableIndex;
+        }
+        return true;
     }
 
     void appended(Entry e) {

@@ -1,87 +1,54 @@
 package io.tally.raft.core;
 
-import io.tally.raft.model.Entry;
-import io.tally.raft.model.EntryType;
+import io.tally.raft.message.AppendResponse;
+import io.tally.raft.message.RaftMessage;
+import io.tally.raft.message.VoteRequest;
+import io.tally.raft.model.ConfigChange;
 import io.tally.raft.model.Configuration;
 import io.tally.raft.model.ConfigurationCodec;
+import io.tally.raft.model.Entry;
+import io.tally.raft.model.EntryType;
 import io.tally.raft.model.HardState;
-import io.tally.raft.model.ConfigChange;
 
-import io.tally.raft.message.AppendRequest;
-import io.tally.raft.message.AppendResponse;
-import io.tally.raft.message.Heartbeat;
-import io.tally.raft.message.HeartbeatResponse;
-import io.tally.raft.message.RaftMessage;
-import io.tally.raft.message.TimeoutNow;
-import io.tally.raft.message.VoteRequest;
-import io.tally.raft.message.VoteResponse;
-
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * The Raft protocol as a pure, deterministic state machine: no threads, no clock, no I/O, no locks.
+ * The Raft protocol as a pure, deterministic state machine: no threads, no I/O, no locks; randomness and the clock
+ * ({@link CoreClock}, read only for leases) are injected.
  *
- * <p>Inputs: {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose}, {@link #bootstrap} and
- * {@link #persisted}. After a batch of inputs the driver calls {@link #takeOutput()} and carries out the
- * {@link Output} in the order it documents. Given the same inputs and random source, the core produces the
- * same outputs.
+ * <p>Inputs: {@link #tick()}, {@link #step(RaftMessage)}, {@link #propose}, {@link #bootstrap}, {@link #persisted},
+ * reads, membership changes, transfers and snapshots. After a batch of inputs the driver calls {@link #endBatch()}
+ * (the leader's once-per-batch steps) and {@link #takeOutput()}, and carries out the {@link Output} in the order it
+ * documents. Given the same inputs, random source and clock readings, the core produces the same outputs.
  *
- * <p>Role-specific handling lives in {@link #stepLeader}, {@link #stepCandidate} and {@link #stepFollower};
- * leader replication and commitment in {@link Replicator}.
+ * <p>The core holds the state every role shares — term, vote, role, leader, commit index, the log and the
+ * configuration — and the term rules. Role-specific handling lives apart: {@link Elections} (timer, campaigns,
+ * votes, vote leases), {@link Following} (AppendEntries, heartbeats) and {@link Leadership} (replication, commitment,
+ * reads, membership changes, transfers).
  */
 public final class RaftCore {
 
-    final String id;
-    final CoreConfig cfg;
-    final CoreClock clock;
-    private final RandomGenerator random;
-    final RaftLog log;
-    final OutputBuffer out = new OutputBuffer();
+    private final String id;
+    private final RaftLog log;
+    private final OutputBuffer out = new OutputBuffer();
+    private final Elections elections;
+    private final Following following;
+    private final Leadership leadership;
 
-    long term;
-    String votedFor;
-    Role role = Role.FOLLOWER;
-    String leaderId;
-    long commitIndex;
-    /**
-     * Follower: the index up to which this log is known to match the current leader's, from AppendEntries
-     * this node accepted in the current term. Reset whenever the term or leader changes. A heartbeat's commit
-     * index is only trusted up to here.
-     */
-    private long leaderMatchIndex;
+    private long term;
+    private String votedFor;
+    private Role role = Role.FOLLOWER;
+    private String leaderId;
+    private long commitIndex;
     /** Committed entries up to here have been handed to the driver for applying. */
     private long emittedIndex;
-
-    /** Ticks since start; used for time-based decisions in ticks. */
-    long ticks;
-    private int electionElapsed;
-    private int randomizedElectionTimeout;
-    private int heartbeatElapsed;
-    /**
-     * Clock reading when this node last heard from the leader it knows ({@link #leaderId}), or was told of one by
-     * a message of a higher term: the vote lease (thesis §4.2.3) runs an election timeout from here.
-     */
-    private long leaderContactAt;
-    /**
-     * Clock reading when this node started. A (re)started node does not know whether it heard from a leader just
-     * before it went down, so it treats its start as such contact: no vote for an election timeout after start.
-     * Otherwise a follower restarted inside a leader's lease could elect a new leader while the old one still
-     * serves lease reads (§6.4.1 relies on every voter that acknowledged the lease refusing votes).
-     */
-    private final long startedAt;
-    private boolean startLease = true;
-
-    private final Map<String, Boolean> votes = new HashMap<>();
+    /** Ticks since start. */
+    private long ticks;
     private Configuration config;
     private Configuration committedConfig;
     private long committedConfigIndex = -1;
-    final Replicator replicator;
-    final ReadIndex reads;
-    final ConfigChanger changer;
-    final LeadershipTransfer transfer;
 
     /**
      * Creates a core over a recovered log and hard state.
@@ -91,22 +58,16 @@ public final class RaftCore {
      */
     public RaftCore(String id, CoreConfig cfg, CoreClock clock, RandomGenerator random, HardState hardState, RaftLog log) {
         this.id = id;
-        this.cfg = cfg;
-        this.clock = clock;
-        this.random = random;
-        this.startedAt = clock.now();
         this.log = log;
+        this.elections = new Elections(this, cfg, clock, random);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
         this.commitIndex = log.snapshotIndex();
         this.emittedIndex = log.snapshotIndex();
         this.config = log.latestConfiguration();
-        this.leaderMatchIndex = log.snapshotIndex();
-        this.replicator = new Replicator(this);
-        this.reads = new ReadIndex(this);
-        this.changer = new ConfigChanger(this);
-        this.transfer = new LeadershipTransfer(this);
-        resetElectionTimer();
+        this.following = new Following(this, log.snapshotIndex());
+        this.leadership = new Leadership(this, cfg, clock);
+        elections.resetTimer();
     }
 
     // ---------------------------------------------------------------- queries
@@ -145,13 +106,8 @@ public final class RaftCore {
     }
 
     /** On a leader, each follower's match index; empty otherwise. */
-    public java.util.Map<String, Long> followerMatchIndexes() {
-        if (role != Role.LEADER) {
-            return java.util.Map.of();
-        }
-        java.util.Map<String, Long> m = new java.util.HashMap<>();
-        replicator.progress().forEach((peer, pr) -> m.put(peer, pr.match));
-        return m;
+    public Map<String, Long> followerMatchIndexes() {
+        return role == Role.LEADER ? leadership.matchIndexes() : Map.of();
     }
 
     /** Index of the entry holding {@link #configuration()} (the snapshot's index when the snapshot holds it). */
@@ -161,7 +117,7 @@ public final class RaftCore {
 
     /** Whether this leader is handing over leadership (it refuses proposals meanwhile). */
     public boolean transferringLeadership() {
-        return role == Role.LEADER && transfer.active();
+        return role == Role.LEADER && leadership.transfer.active();
     }
 
     /** The latest configuration in the log, committed or not; it is the one in force (thesis §4.1). */
@@ -190,19 +146,19 @@ public final class RaftCore {
         if (role != Role.LEADER) {
             out.reads.add(new ReadState(requestId, -1));
         } else {
-            reads.request(requestId);
+            leadership.reads.request(requestId);
         }
     }
 
     /**
      * A read under the leader lease (thesis §6.4.1; needs CheckQuorum): answered at once while the lease holds,
-     * otherwise like {@link #readIndex}. Relies on bounded clock drift ({@link CoreConfig#leaseDriftTicks}).
+     * otherwise like {@link #readIndex}. Relies on bounded clock drift ({@link CoreConfig#maxClockDriftRate}).
      */
     public void leaseRead(long requestId) {
         if (role != Role.LEADER) {
             out.reads.add(new ReadState(requestId, -1));
         } else {
-            reads.leaseRequest(requestId);
+            leadership.reads.leaseRequest(requestId);
         }
     }
 
@@ -214,7 +170,7 @@ public final class RaftCore {
      * @param timeoutTicks  how long the change may take; catch-up that has not finished by then fails
      */
     public void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, int timeoutTicks) {
-        changer.request(requestId, change, expectedIndex, timeoutTicks);
+        leadership.changeConfiguration(requestId, change, expectedIndex, timeoutTicks);
     }
 
     /**
@@ -222,7 +178,7 @@ public final class RaftCore {
      * answered in {@link Output#admin}. Aborted if the target has not taken over after an election timeout.
      */
     public void transferLeadership(long requestId, String target) {
-        transfer.request(requestId, target, cfg.electionTicks());
+        leadership.transferLeadership(requestId, target);
     }
 
     /** Bootstraps a brand-new cluster: the configuration becomes entry 1 of term 1 on every initial member. */
@@ -241,12 +197,11 @@ public final class RaftCore {
     public void tick() {
         ticks++;
         if (role == Role.LEADER) {
-            tickLeader();
+            leadership.tick();
         } else {
-            tickElection();
+            elections.tick();
         }
-        changer.onTick();
-        transfer.onTick();
+        leadership.tickAnyRole();
     }
 
     /**
@@ -255,7 +210,7 @@ public final class RaftCore {
      * @return the appended entry, or null when this node is not the leader
      */
     public Entry propose(EntryType type, byte[] data) {
-        if (role != Role.LEADER || transfer.active()) {
+        if (role != Role.LEADER || leadership.transfer.active()) {
             return null; // a leader handing over takes no new proposals (thesis §3.10)
         }
         if (type == EntryType.CONFIGURATION) {
@@ -264,20 +219,10 @@ public final class RaftCore {
         return appendAsLeader(type, data);
     }
 
-    /** Appends an entry of the current term on this leader and schedules its replication. */
-    Entry appendAsLeader(EntryType type, byte[] data) {
-        Entry e = new Entry(log.lastIndex() + 1, term, type, data);
-        appendLocal(e);
-        replicator.markDirty();
-        return e;
-    }
-
     /** The driver's log writer made entries up to (index, term) durable. */
     public void persisted(long index, long term) {
         if (log.stableTo(index, term) && role == Role.LEADER) {
-            // The leader counts itself toward the commit quorum only once its own write is durable
-            // (thesis §10.2.1).
-            replicator.maybeCommit();
+            leadership.persisted(); // the leader counts itself toward a commit only once durable (thesis §10.2.1)
         }
     }
 
@@ -301,7 +246,7 @@ public final class RaftCore {
      */
     public void snapshotReceived(String from, long leaderTerm, SnapshotPoint p) {
         if (leaderTerm < term) {
-            return; // from a deposed leader: ignore (the snapshot is harmless in the store)
+            return; // from a deposed leader: ignore (recovery reconciles the stores should the node restart now)
         }
         if (leaderTerm > term || role != Role.FOLLOWER) {
             becomeFollower(leaderTerm, from);
@@ -319,7 +264,7 @@ public final class RaftCore {
         out.restore = p;
         commitIndex = p.index();
         emittedIndex = p.index();
-        leaderMatchIndex = Math.max(leaderMatchIndex, p.index());
+        following.matchesUpTo(p.index());
         configurationMayHaveChanged();
         send(AppendResponse.success(id, from, term, p.index()));
     }
@@ -330,8 +275,16 @@ public final class RaftCore {
      */
     public void snapshotDone(String peer, long lastIndex, boolean ok) {
         if (role == Role.LEADER) {
-            replicator.snapshotDone(peer, lastIndex, ok);
+            leadership.snapshotDone(peer, lastIndex, ok);
         }
+    }
+
+    /**
+     * Forgets the vote lease a start counts as ({@link Elections}). Only for the simulator's control runs, which show
+     * what that lease prevents; a node in production never calls it.
+     */
+    public void dropStartVoteLease() {
+        elections.dropStartLease();
     }
 
     /** Handles a message from another node. */
@@ -339,37 +292,41 @@ public final class RaftCore {
         if (!m.to().equals(id) || m.from().equals(id)) {
             return; // misrouted
         }
-        if (!actsOn(m)) {
+        if (!TermRules.actsOn(this, m)) {
             return;
         }
         if (m.term() > term) {
-            if (!stepHigherTerm(m)) {
+            if (!TermRules.stepHigherTerm(this, m)) {
                 return;
             }
         } else if (m.term() < term) {
-            stepLowerTerm(m);
+            TermRules.stepLowerTerm(this, m);
             return;
         }
         if (m instanceof VoteRequest v) {
-            handleVoteRequest(v);
+            elections.handleVoteRequest(v);
             return;
         }
         switch (role) {
-            case LEADER -> stepLeader(m);
-            case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
-            case FOLLOWER -> stepFollower(m);
+            case LEADER -> leadership.step(m);
+            case CANDIDATE, PRE_CANDIDATE -> elections.stepCandidate(m);
+            case FOLLOWER -> following.step(m);
+        }
+    }
+
+    /**
+     * The driver finished a batch of inputs: a leader moves membership changes, transfers and waiting reads along
+     * and sends what each follower is due, once for the whole batch (so that proposals that arrived together leave
+     * in one AppendEntries). Call it before {@link #takeOutput()}.
+     */
+    public void endBatch() {
+        if (role == Role.LEADER) {
+            leadership.endBatch();
         }
     }
 
     /** Collects what the driver must do for the inputs since the last call. */
     public Output takeOutput() {
-        if (role == Role.LEADER) {
-            changer.advance();
-            transfer.advance();
-            reads.commitMayHaveAdvanced();
-            replicator.flush();
-            changer.stepDownIfRemoved();
-        }
         long applyUpTo = Math.min(commitIndex, log.stableIndex());
         List<Entry> committed = List.of();
         if (applyUpTo > emittedIndex) {
@@ -380,71 +337,10 @@ public final class RaftCore {
         return out.drain(hs, committed);
     }
 
-    /** Whether {@link #takeOutput()} has anything to report. */
+    /** Whether {@link #endBatch()} and {@link #takeOutput()} have anything to do. */
     public boolean hasOutput() {
-        return out.hasAny() || (role == Role.LEADER && replicator.isDirty())
+        return out.hasAny() || (role == Role.LEADER && leadership.hasWork())
                 || Math.min(commitIndex, log.stableIndex()) > emittedIndex;
-    }
-
-    /**
-     * Whether this node acts on {@code m} at all. Votes, vote requests and replication answers count only from the
-     * members of the configuration in force or the committed one (a server being added is a member from the moment
-     * its configuration entry is appended, thesis §4.1), and, on a leader, from peers it still replicates to (members
-     * being told of their removal). Anything else — a removed member campaigning, a stranger — could only disturb:
-     * raise terms, depose the leader, or sway a vote. A node with no configuration (empty, waiting to be added) or
-     * outside its own configuration (removed, perhaps to be added back) takes messages from anyone.
-     *
-     * <p>A leader's own messages (AppendEntries, heartbeats, TimeoutNow) are taken from any id: a member whose
-     * configuration is stale (it missed the entry that added today's leader) must still follow that leader to learn
-     * it, and only a leader elected by a quorum of members ever sends them with a current term. Who may speak for an
-     * id on the wire is the transport's business (its handshake).
-     */
-    private boolean actsOn(RaftMessage m) {
-        if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof TimeoutNow) {
-            return true;
-        }
-        if (!config.contains(id)) {
-            return true;
-        }
-        String from = m.from();
-        return config.contains(from) || committedConfiguration().contains(from)
-                || (role == Role.LEADER && replicator.progress().containsKey(from));
-    }
-
-    // ---------------------------------------------------------------- term rules
-
-    /**
-     * A message from a higher term. Returns false when the message must be dropped.
-     */
-    private boolean stepHigherTerm(RaftMessage m) {
-        if (m instanceof VoteRequest v) {
-            // §4.2.3 of the thesis: a node that heard from a leader within the minimum election timeout
-            // neither grants a vote nor raises its term, so a removed or partitioned node cannot disrupt a
-            // healthy cluster. Transfers (TimeoutNow) are exempt.
-            if (!v.transfer() && inLease()) {
-                return false;
-            }
-            if (v.preVote()) {
-                return true; // PreVote never changes the receiver's term (thesis §9.6)
-            }
-        }
-        if (m instanceof VoteResponse r && r.preVote() && r.granted()) {
-            return true; // a granted pre-vote carries the term we would campaign in
-        }
-        String leader = (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof TimeoutNow) ? m.from() : null;
-        becomeFollower(m.term(), leader);
-        return true;
-    }
-
-    private void stepLowerTerm(RaftMessage m) {
-        // Answer stale leaders and candidates with our term so they step down; drop stale responses.
-        if (m instanceof AppendRequest a) {
-            send(new AppendResponse(id, a.from(), term, false, 0, a.prevLogIndex(), 0, 0));
-        } else if (m instanceof Heartbeat h) {
-            send(new HeartbeatResponse(id, h.from(), term));
-        } else if (m instanceof VoteRequest v) {
-            send(new VoteResponse(id, v.from(), term, false, v.preVote()));
-        }
     }
 
     /**
@@ -455,228 +351,56 @@ public final class RaftCore {
         return log.term(commitIndex) == term;
     }
 
-    /**
-     * The vote lease (thesis §4.2.3, with CheckQuorum): within an election timeout of hearing from a leader, or of
-     * starting, this node grants no vote and does not adopt a higher term from a vote request. Measured on the
-     * monotonic clock: a follower whose timer fires late must not vote early.
-     */
-    private boolean inLease() {
-        if (!cfg.checkQuorum()) {
-            return false;
-        }
-        long now = clock.now();
-        long timeout = clock.ofTicks(cfg.electionTicks());
-        return (leaderId != null && now - leaderContactAt < timeout) || (startLease && now - startedAt < timeout);
+    // ---------------------------------------------------------------- what the role classes may change
+
+    long ticks() {
+        return ticks;
     }
 
-    /**
-     * Forgets the lease a start counts as (see {@link #startedAt}). Only for the simulator's control runs, which
-     * show what that lease prevents; a node in production never calls it.
-     */
-    public void dropStartVoteLease() {
-        startLease = false;
+    Elections elections() {
+        return elections;
     }
 
-    // ---------------------------------------------------------------- elections
-
-    private void handleVoteRequest(VoteRequest v) {
-        boolean upToDate = log.isUpToDate(v.lastLogIndex(), v.lastLogTerm());
-        if (v.preVote()) {
-            // Grant if the candidate could win: its log is up to date and its proposed term is ahead of ours.
-            // (A node in contact with a leader never gets here for a higher term: see stepHigherTerm.)
-            boolean grant = upToDate && v.term() > term;
-            send(new VoteResponse(id, v.from(), grant ? v.term() : term, grant, true));
-            return;
-        }
-        // §5.2, §5.4.1: one vote per term, only for candidates whose log is at least as up to date.
-        boolean grant = (votedFor == null || votedFor.equals(v.from())) && upToDate && leaderId == null;
-        if (grant) {
-            votedFor = v.from();
-            out.hardStateDirty = true;
-            electionElapsed = 0;
-        }
-        send(new VoteResponse(id, v.from(), term, grant, false));
+    /** Whether this leader still replicates to {@code peer} (a member, or one being told of its removal). */
+    boolean leaderReplicatesTo(String peer) {
+        return role == Role.LEADER && leadership.replicatesTo(peer);
     }
 
-    private void tickElection() {
-        electionElapsed++;
-        if (electionElapsed >= randomizedElectionTimeout) {
-            electionElapsed = 0;
-            campaign(cfg.preVote(), false);
-        }
+    /** The leader side (package tests look at its parts' state). */
+    Leadership leadership() {
+        return leadership;
     }
 
-    /** Whether this node may campaign: it must be a voter of its latest configuration. */
-    private boolean promotable() {
-        return config.isVoter(id);
-    }
-
-    void campaign(boolean preVote, boolean transfer) {
-        if (!promotable()) {
-            resetElectionTimer();
-            return;
-        }
-        long campaignTerm;
-        if (preVote) {
-            role = Role.PRE_CANDIDATE;
-            leaderId = null;
-            campaignTerm = term + 1;
-            noteRole();
-        } else {
-            becomeCandidate();
-            campaignTerm = term;
-        }
-        votes.clear();
-        votes.put(id, true);
-        resetElectionTimer();
-        if (Quorum.vote(config, votes) == Quorum.VoteResult.WON) {
-            onElectionWon();
-            return;
-        }
-        for (String peer : config.allIds()) {
-            if (!peer.equals(id) && config.isVoter(peer)) {
-                send(new VoteRequest(id, peer, campaignTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
-            }
-        }
-    }
-
-    private void onElectionWon() {
-        if (role == Role.PRE_CANDIDATE) {
-            campaign(false, false);
-        } else {
-            becomeLeader();
-        }
-    }
-
-    private void stepCandidate(RaftMessage m) {
-        if (m instanceof VoteResponse r) {
-            // A granted pre-vote carries the term we would campaign in; a rejection carries the voter's term,
-            // which is ours here (higher terms were handled by stepHigherTerm). Real votes carry our term.
-            boolean relevant = role == Role.PRE_CANDIDATE
-                    ? r.preVote() && (r.granted() ? r.term() == term + 1 : r.term() == term)
-                    : !r.preVote() && r.term() == term;
-            if (!relevant) {
-                return;
-            }
-            votes.put(r.from(), r.granted());
-            switch (Quorum.vote(config, votes)) {
-                case WON -> onElectionWon();
-                case LOST -> becomeFollower(term, null);
-                case PENDING -> { }
-            }
-        } else if (m instanceof AppendRequest || m instanceof Heartbeat) {
-            // §5.2: a candidate that hears from a leader of its own term steps down.
-            becomeFollower(term, m.from());
-            stepFollower(m);
-        }
-    }
-
-    // ---------------------------------------------------------------- follower
-
-    private void stepFollower(RaftMessage m) {
-        if (m instanceof AppendRequest a) {
-            heardFromLeader(a.from());
-            handleAppend(a);
-        } else if (m instanceof Heartbeat h) {
-            heardFromLeader(h.from());
-            // Entries up to leaderMatchIndex match the leader's log: we accepted them from this leader in this
-            // term (§5.3 check passed), or the leader holds our acknowledgement for them (they were durable
-            // when we acknowledged, so they survive our restarts). Those entries are committed as far as
-            // the leader's commit index reaches.
-            leaderMatchIndex = Math.max(leaderMatchIndex, Math.min(h.match(), log.lastIndex()));
-            commitTo(Math.min(h.commit(), leaderMatchIndex));
-            send(new HeartbeatResponse(id, h.from(), term, h.context()));
-        } else if (m instanceof TimeoutNow t) {
-            if (t.from().equals(leaderId)) {
-                campaign(false, true); // thesis §3.10: skip PreVote, disregard leases
-            }
-        }
-    }
-
-    private void heardFromLeader(String leader) {
-        electionElapsed = 0;
-        leaderContactAt = clock.now();
-        if (!leader.equals(leaderId)) {
-            leaderId = leader;
-            leaderMatchIndex = log.snapshotIndex();
-            noteRole();
-        }
-    }
-
-    private void handleAppend(AppendRequest a) {
-        if (a.prevLogIndex() < commitIndex) {
-            // Everything up to our commit index is known to match; acknowledge what we can vouch for.
-            leaderMatchIndex = Math.max(leaderMatchIndex, commitIndex);
-            send(AppendResponse.success(id, a.from(), term, commitIndex));
-            return;
-        }
-        if (!log.matches(a.prevLogIndex(), a.prevLogTerm())) {
-            // §5.3 consistency check failed: reply with fast back-off hints.
-            long conflictTerm;
-            long conflictIndex;
-            if (a.prevLogIndex() > log.lastIndex()) {
-                conflictTerm = 0;
-                conflictIndex = log.lastIndex() + 1;
-            } else {
-                conflictTerm = log.term(a.prevLogIndex());
-                conflictIndex = Math.max(log.firstIndexOfTermAt(a.prevLogIndex()), commitIndex + 1);
-            }
-            send(new AppendResponse(id, a.from(), term, false, 0, a.prevLogIndex(), conflictTerm, conflictIndex));
-            return;
-        }
-        for (Entry e : a.entries()) {
-            if (e.index() <= log.lastIndex()) {
-                if (log.term(e.index()) == e.term()) {
-                    continue; // already have it (duplicate or reordered delivery)
-                }
-                // §5.3: delete the conflicting entry and all that follow it. Committed entries never conflict.
-                if (e.index() <= commitIndex) {
-                    throw new IllegalStateException("leader " + a.from() + " conflicts with committed entry " + e.index());
-                }
-                truncateLocal(e.index());
-            }
-            appendLocal(e);
-        }
-        long lastNew = a.lastIndex();
-        leaderMatchIndex = Math.max(leaderMatchIndex, lastNew);
-        commitTo(Math.min(a.leaderCommit(), lastNew));
-        send(AppendResponse.success(id, a.from(), term, lastNew));
-    }
-
-    private void commitTo(long index) {
+    /** Raises the commit index (never lowers it). Only committed entries reach here: the caller proved them so. */
+    void commitTo(long index) {
         if (index > commitIndex) {
             commitIndex = index;
         }
     }
 
-    // ---------------------------------------------------------------- leader
+    /** Grants this term's vote to {@code candidate}; durable before the grant leaves (the persistence contract). */
+    void voteFor(String candidate) {
+        votedFor = candidate;
+        out.hardStateDirty = true;
+    }
 
-    private void tickLeader() {
-        replicator.tick();
-        heartbeatElapsed++;
-        electionElapsed++;
-        if (electionElapsed >= cfg.electionTicks()) {
-            electionElapsed = 0;
-            if (cfg.checkQuorum() && !replicator.quorumActive()) {
-                // CheckQuorum (thesis §6.2): without a majority's contact for an election timeout the leader
-                // steps down, so it stops serving and clients find the real leader.
-                becomeFollower(term, null);
-                return;
-            }
-        }
-        if (heartbeatElapsed >= cfg.heartbeatTicks()) {
-            heartbeatElapsed = 0;
-            replicator.broadcastHeartbeat();
+    /** Heard from {@code leader} of this term: the election timer and vote lease restart; a new leader is noted. */
+    void heardFromLeader(String leader) {
+        elections.heardFromLeader();
+        if (!leader.equals(leaderId)) {
+            leaderId = leader;
+            following.reset(log.snapshotIndex());
+            noteRole();
         }
     }
 
-    private void stepLeader(RaftMessage m) {
-        if (m instanceof AppendResponse r) {
-            replicator.handleAppendResponse(r);
-        } else if (m instanceof HeartbeatResponse r) {
-            replicator.handleHeartbeatResponse(r);
-        }
-        // A leader ignores vote responses and same-term AppendEntries cannot exist (election safety).
+    void stepFollower(RaftMessage m) {
+        following.step(m);
+    }
+
+    /** What the leader side reports directly: reads answered, changes and transfers answered, snapshots to send. */
+    OutputBuffer out() {
+        return out;
     }
 
     // ---------------------------------------------------------------- role transitions
@@ -687,21 +411,25 @@ public final class RaftCore {
             votedFor = null;
             out.hardStateDirty = true;
         }
-        if (role == Role.LEADER) {
-            reads.reset(); // reads not yet confirmed fail: this node can no longer prove it leads
-        }
+        boolean wasLeader = role == Role.LEADER;
         role = Role.FOLLOWER;
         leaderId = leader;
         if (leader != null) {
-            leaderContactAt = clock.now();
+            elections.leaderLearned();
         }
-        leaderMatchIndex = log.snapshotIndex(); // a snapshot is committed, so it matches every leader
-        replicator.reset();
-        resetElectionTimer();
+        following.reset(log.snapshotIndex()); // a snapshot is committed, so it matches every leader
+        leadership.stepsDown(wasLeader);
+        elections.resetTimer();
         noteRole();
     }
 
-    private void becomeCandidate() {
+    void becomePreCandidate() {
+        role = Role.PRE_CANDIDATE;
+        leaderId = null;
+        noteRole();
+    }
+
+    void becomeCandidate() {
         term++;
         votedFor = id;
         out.hardStateDirty = true;
@@ -710,29 +438,29 @@ public final class RaftCore {
         noteRole();
     }
 
-    private void becomeLeader() {
+    void becomeLeader() {
         role = Role.LEADER;
         leaderId = id;
-        heartbeatElapsed = 0;
-        electionElapsed = 0;
-        replicator.start();
+        leadership.elected();
         noteRole();
         // §8: a no-op of the new term lets the leader commit entries of earlier terms (§5.4.2) promptly.
         propose(EntryType.NOOP, null);
     }
 
-    private void resetElectionTimer() {
-        electionElapsed = 0;
-        randomizedElectionTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
-    }
-
     private void noteRole() {
         out.roleChanges.add(new RoleChange(term, role, leaderId));
-        changer.roleChanged();
-        transfer.roleChanged();
+        leadership.roleChanged();
     }
 
     // ---------------------------------------------------------------- log mutation
+
+    /** Appends an entry of the current term on this leader and schedules its replication. */
+    Entry appendAsLeader(EntryType type, byte[] data) {
+        Entry e = new Entry(log.lastIndex() + 1, term, type, data);
+        appendLocal(e);
+        leadership.wakeUp();
+        return e;
+    }
 
     void appendLocal(Entry e) {
         log.append(e);
@@ -742,7 +470,7 @@ public final class RaftCore {
         }
     }
 
-    private void truncateLocal(long from) {
+    void truncateLocal(long from) {
         boolean hadConfig = log.latestConfigurationIndex() >= from;
         log.truncateFrom(from);
         out.truncated(from);
@@ -751,34 +479,19 @@ public final class RaftCore {
         }
     }
 
-    void configurationMayHaveChanged() {
+    private void configurationMayHaveChanged() {
         Configuration latest = log.latestConfiguration();
         if (!latest.equals(config)) {
             config = latest;
             out.configurationChanged = true;
             if (role == Role.LEADER) {
-                replicator.configurationChanged();
+                leadership.configurationChanged();
             }
         }
     }
 
+    /** Queues {@code m}, to leave at once or after the pending persist ({@link OutputBuffer#send}). */
     void send(RaftMessage m) {
-        out.send(m, mayLeaveBeforePersist(m));
-    }
-
-    /**
-     * The persistence contract: a message may leave before the pending writes only if it depends on nothing
-     * that is not yet durable — no changed term or vote (this holds for a leader too: a single voter wins
-     * its election in the batch that raised its term), and no acknowledgement of entries beyond the durable
-     * watermark. A leader's AppendEntries may leave before its own entries are durable (thesis §10.2.1).
-     */
-    private boolean mayLeaveBeforePersist(RaftMessage m) {
-        if (out.hardStateDirty) {
-            return false;
-        }
-        if (m instanceof AppendResponse r && r.success()) {
-            return r.matchIndex() <= log.stableIndex();
-        }
-        return true;
+        out.send(m, log.stableIndex());
     }
 }

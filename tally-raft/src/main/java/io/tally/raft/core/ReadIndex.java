@@ -1,5 +1,7 @@
 package io.tally.raft.core;
 
+import io.tally.raft.model.Configuration;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,14 +12,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Linearizable reads without log writes (Raft thesis §6.4), and leader leases (§6.4.1). Owned by a leader's
- * {@link RaftCore}; reset whenever it stops leading.
+ * Linearizable reads without log writes (Raft thesis §6.4), and leader leases (§6.4.1). Owned by a leader; reset
+ * whenever it stops leading. It sees the leader only through {@link Leader}.
  *
  * <p>ReadIndex: a read is served at the commit index as it stands when the read arrives, once (1) an entry
  * of the leader's own term is committed — before that, the leader's commit index may lag entries committed
  * by earlier leaders — and (2) a majority has acknowledged a heartbeat round sent after the read arrived,
- * which proves no newer leader existed at that moment. Rounds are numbered ({@link #nextRound}); a follower
- * echoes the number it answers, and an echo of round r acknowledges every read registered at or before r.
+ * which proves no newer leader existed at that moment. Rounds are numbered by the replication; a follower echoes
+ * the number it answers, and an echo of round r acknowledges every read registered at or before r.
  *
  * <p>Leases (§6.4.1): followers refuse votes for an election timeout after hearing from a leader (CheckQuorum's
  * vote lease, measured on their monotonic clocks), so no other leader can arise until an election timeout after
@@ -31,10 +33,31 @@ import java.util.Set;
  */
 final class ReadIndex {
 
+    /** What reads need of the leader. */
+    interface Leader {
+        String id();
+
+        Configuration configuration();
+
+        long commitIndex();
+
+        /** Whether an entry of the leader's own term is committed. */
+        boolean ownTermCommitted();
+
+        /** Sends every follower a heartbeat of a new round, now; returns the round's number. */
+        long broadcastHeartbeat();
+
+        /** A read is decided: served at {@code r.index()}, or failed. */
+        void answer(ReadState r);
+    }
+
     private record Pending(long requestId, long index, long round, Set<String> acks) {
     }
 
-    private final RaftCore core;
+    private final Leader leader;
+    private final CoreConfig cfg;
+    private final CoreClock clock;
+    /** The newest round sent. */
     private long round;
     /** (round, clock reading when it was sent) of recent rounds, oldest first. */
     private final ArrayDeque<long[]> sentAt = new ArrayDeque<>();
@@ -44,29 +67,26 @@ final class ReadIndex {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean leaseRevoked;
 
-    ReadIndex(RaftCore core) {
-        this.core = core;
+    ReadIndex(Leader leader, CoreConfig cfg, CoreClock clock) {
+        this.leader = leader;
+        this.cfg = cfg;
+        this.clock = clock;
     }
 
-    /** The number for the next heartbeat broadcast. */
-    long nextRound() {
-        round++;
-        long now = core.clock.now();
-        sentAt.addLast(new long[] {round, now});
-        long keep = core.clock.ofTicks(2L * core.cfg.electionTicks());
+    /** Heartbeat round {@code r} is being sent now: the lease counts from here. */
+    void roundSent(long r) {
+        round = r;
+        long now = clock.now();
+        sentAt.addLast(new long[] {r, now});
+        long keep = clock.ofTicks(2L * cfg.electionTicks());
         while (sentAt.size() > 1 && now - sentAt.peekFirst()[1] > keep) {
             sentAt.removeFirst();
         }
-        return round;
-    }
-
-    long currentRound() {
-        return round;
     }
 
     /** A ReadIndex read on the leader. */
     void request(long requestId) {
-        if (!core.ownTermCommitted()) {
+        if (!leader.ownTermCommitted()) {
             awaitingOwnTermCommit.add(requestId);
             return;
         }
@@ -75,8 +95,8 @@ final class ReadIndex {
 
     /** A lease read on the leader: served at once while the lease holds, else as a ReadIndex read. */
     void leaseRequest(long requestId) {
-        if (core.ownTermCommitted() && leaseValid()) {
-            core.out.reads.add(new ReadState(requestId, core.commitIndex));
+        if (leader.ownTermCommitted() && leaseValid()) {
+            leader.answer(new ReadState(requestId, leader.commitIndex()));
         } else {
             request(requestId);
         }
@@ -84,17 +104,17 @@ final class ReadIndex {
 
     private void register(List<Long> requestIds) {
         Set<String> acks = new HashSet<>();
-        acks.add(core.id);
-        long r = core.replicator.broadcastHeartbeat(); // a round sent after these reads arrived
+        acks.add(leader.id());
+        long r = leader.broadcastHeartbeat(); // a round sent after these reads arrived
         for (long id : requestIds) {
-            pending.addLast(new Pending(id, core.commitIndex, r, new HashSet<>(acks)));
+            pending.addLast(new Pending(id, leader.commitIndex(), r, new HashSet<>(acks)));
         }
         releaseConfirmed(); // a single voter needs nobody else
     }
 
-    /** Called after every batch: reads that waited for an entry of this term to commit go ahead once it has. */
+    /** After every batch: reads that waited for an entry of this term to commit go ahead once it has. */
     void commitMayHaveAdvanced() {
-        if (!awaitingOwnTermCommit.isEmpty() && core.ownTermCommitted()) {
+        if (!awaitingOwnTermCommit.isEmpty() && leader.ownTermCommitted()) {
             List<Long> ids = new ArrayList<>(awaitingOwnTermCommit);
             awaitingOwnTermCommit.clear();
             register(ids);
@@ -125,28 +145,28 @@ final class ReadIndex {
         Iterator<Pending> it = pending.iterator();
         while (it.hasNext()) {
             Pending p = it.next();
-            if (!Quorum.isQuorum(core.configuration(), p.acks())) {
+            if (!Quorum.isQuorum(leader.configuration(), p.acks())) {
                 break;
             }
-            core.out.reads.add(new ReadState(p.requestId(), p.index()));
+            leader.answer(new ReadState(p.requestId(), p.index()));
             it.remove();
         }
     }
 
     boolean leaseValid() {
-        if (!core.cfg.checkQuorum() || leaseRevoked) {
+        if (!cfg.checkQuorum() || leaseRevoked) {
             return false;
         }
-        long horizon = core.clock.ofTicks(core.cfg.electionTicks() - core.cfg.leaseDriftTicks());
-        long now = core.clock.now(); // read at the decision, so no late timer can stretch the lease
+        long horizon = clock.ofTicks(cfg.electionTicks() - cfg.leaseDriftTicks());
+        long now = clock.now(); // read at the decision, so no late timer can stretch the lease
         Set<String> live = new HashSet<>();
-        live.add(core.id);
+        live.add(leader.id());
         ackedSentAt.forEach((peer, sent) -> {
             if (now - sent < horizon) {
                 live.add(peer);
             }
         });
-        return Quorum.isQuorum(core.configuration(), live);
+        return Quorum.isQuorum(leader.configuration(), live);
     }
 
     /** Ends the lease for the rest of this term (before a leadership transfer). */
@@ -157,10 +177,10 @@ final class ReadIndex {
     /** This node stopped leading: every read not yet answered fails; the next term starts afresh. */
     void reset() {
         for (long id : awaitingOwnTermCommit) {
-            core.out.reads.add(new ReadState(id, -1));
+            leader.answer(new ReadState(id, -1));
         }
         for (Pending p : pending) {
-            core.out.reads.add(new ReadState(p.requestId(), -1));
+            leader.answer(new ReadState(p.requestId(), -1));
         }
         awaitingOwnTermCommit.clear();
         pending.clear();

@@ -1,5 +1,7 @@
 package io.tally.raft.core;
 
+import io.tally.raft.message.RaftMessage;
+import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Entry;
 
 import io.tally.raft.message.AppendRequest;
@@ -15,12 +17,41 @@ import java.util.Set;
 
 /**
  * The leader's half of log replication: per-follower progress, pipelined AppendEntries bounded by an
- * in-flight window, fast back-off on rejection, commitment and heartbeats. Owned by {@link RaftCore};
- * active only while it is leader.
+ * in-flight window, fast back-off on rejection, the quorum's match index (what may be committed) and heartbeats.
+ * Active only while its node leads; it sees the leader only through {@link Leader}, and decides nothing about
+ * commitment itself: {@link #quorumMatch()} says what a quorum holds, the leader applies the §5.4.2 rule.
  */
 final class Replicator {
 
-    private final RaftCore core;
+    /** What replication needs of the leader. */
+    interface Leader {
+        String id();
+
+        long term();
+
+        long commitIndex();
+
+        RaftLog log();
+
+        /** Ticks since the node started. */
+        long ticks();
+
+        /** The configuration in force (the latest in the log). */
+        Configuration configuration();
+
+        /** The latest committed configuration. */
+        Configuration committedConfiguration();
+
+        void send(RaftMessage m);
+
+        /** {@code peer} needs entries that were compacted: stream it the latest snapshot (§7). */
+        void sendSnapshot(String peer);
+    }
+
+    private final Leader core;
+    private final CoreConfig cfg;
+    /** The newest heartbeat round; rounds rise for as long as the node lives (ReadIndex counts on it). */
+    private long round;
     private final Map<String, Progress> progress = new LinkedHashMap<>();
     /** Something changed (new entries, acknowledgements, commit) that the next flush should act on. */
     private boolean dirty;
@@ -32,8 +63,9 @@ final class Replicator {
     /** A non-voter used up its bytes of this tick: the next tick's flush must resume sending to it. */
     private boolean throttled;
 
-    Replicator(RaftCore core) {
-        this.core = core;
+    Replicator(Leader leader, CoreConfig cfg) {
+        this.core = leader;
+        this.cfg = cfg;
     }
 
     void start() {
@@ -58,13 +90,13 @@ final class Replicator {
         lingering.keySet().removeIf(ids::contains); // added back
         for (String peer : progress.keySet()) {
             if (!ids.contains(peer)) {
-                lingering.putIfAbsent(peer, core.ticks + core.cfg.electionTicks());
+                lingering.putIfAbsent(peer, core.ticks() + cfg.electionTicks());
             }
         }
         dropLingering();
         for (String peer : ids) {
-            if (!peer.equals(core.id) && !progress.containsKey(peer)) {
-                progress.put(peer, new Progress(peer, core.log.lastIndex() + 1));
+            if (!peer.equals(core.id()) && !progress.containsKey(peer)) {
+                progress.put(peer, new Progress(peer, core.log().lastIndex() + 1));
             }
         }
         for (Progress pr : progress.values()) {
@@ -94,10 +126,10 @@ final class Replicator {
         if (lingering.isEmpty()) {
             return;
         }
-        long configIndex = core.log.latestConfigurationIndex();
+        long configIndex = core.log().latestConfigurationIndex();
         lingering.entrySet().removeIf(e -> {
             Progress pr = progress.get(e.getKey());
-            boolean done = pr == null || pr.match >= configIndex || core.ticks >= e.getValue();
+            boolean done = pr == null || pr.match >= configIndex || core.ticks() >= e.getValue();
             if (done) {
                 progress.remove(e.getKey());
             }
@@ -113,46 +145,46 @@ final class Replicator {
         }
         dirty = false;
         for (Progress pr : progress.values()) {
-            if (!sendAppend(pr) && core.commitIndex > pr.sentCommit) {
+            if (!sendAppend(pr) && core.commitIndex() > pr.sentCommit) {
                 sendHeartbeat(pr);
             }
         }
     }
 
     private boolean sendAppend(Progress pr) {
-        RaftLog log = core.log;
+        RaftLog log = core.log();
         if (pr.state == Progress.State.SNAPSHOT) {
             return false; // waiting for the snapshot transfer
         }
-        if (pr.state == Progress.State.PROBE ? pr.probeSent : pr.windowFull(core.cfg.maxInflight(), core.cfg.maxInflightBytes())) {
+        if (pr.state == Progress.State.PROBE ? pr.probeSent : pr.windowFull(cfg.maxInflight(), cfg.maxInflightBytes())) {
             return false;
         }
         if (pr.next <= log.snapshotIndex()) {
             // §7: the entries this follower needs are compacted; send it the snapshot instead.
-            pr.becomeSnapshot(core.ticks);
-            core.out.snapshotSends.add(pr.id);
+            pr.becomeSnapshot(core.ticks());
+            core.sendSnapshot(pr.id);
             return true;
         }
         if (pr.next > log.lastIndex() && (pr.state != Progress.State.PROBE || pr.match >= log.lastIndex())) {
             return false; // nothing to send; but a probe goes out even without new entries (a member just added)
         }
-        boolean learner = pr.learner && core.cfg.learnerBytesPerTick() > 0;
+        boolean learner = pr.learner && cfg.learnerBytesPerTick() > 0;
         if (learner) {
-            if (pr.bytesTick != core.ticks) {
-                pr.bytesTick = core.ticks;
+            if (pr.bytesTick != core.ticks()) {
+                pr.bytesTick = core.ticks();
                 pr.tickBytes = 0;
             }
-            if (pr.tickBytes >= core.cfg.learnerBytesPerTick()) {
+            if (pr.tickBytes >= cfg.learnerBytesPerTick()) {
                 throttled = true;
                 return false; // catch-up of a non-voter is paced: it waits for the next tick
             }
         }
         long prev = pr.next - 1;
         long prevTerm = log.term(prev);
-        List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, core.cfg.maxAppendBytes(), core.cfg.maxAppendEntries());
-        core.send(new AppendRequest(core.id, pr.id, core.term, prev, prevTerm, entries, core.commitIndex));
+        List<Entry> entries = log.slice(pr.next, log.lastIndex() + 1, cfg.maxAppendBytes(), cfg.maxAppendEntries());
+        core.send(new AppendRequest(core.id(), pr.id, core.term(), prev, prevTerm, entries, core.commitIndex()));
         long last = prev + entries.size();
-        pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
+        pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex());
         if (learner) {
             for (Entry e : entries) {
                 pr.tickBytes += e.sizeBytes();
@@ -167,24 +199,25 @@ final class Replicator {
             pr.addInflight(last, bytes);
         } else {
             pr.probeSent = true;
-            pr.probeSentTick = core.ticks;
+            pr.probeSentTick = core.ticks();
         }
         return true;
     }
 
-    void handleAppendResponse(AppendResponse r) {
+    /** Handles a follower's answer; returns whether its match index advanced (a commit may follow). */
+    boolean handleAppendResponse(AppendResponse r) {
         Progress pr = progress.get(r.from());
         if (pr == null) {
-            return;
+            return false;
         }
         pr.recentActive = true;
-        pr.lastResponseTick = core.ticks;
+        pr.lastResponseTick = core.ticks();
         if (!r.success()) {
             // Fast back-off: if we hold entries of the follower's conflicting term, resume after our last one
             // of that term; otherwise skip the follower's whole term.
             long hint = r.conflictIndex();
             if (r.conflictTerm() > 0) {
-                long idx = core.log.lastIndexOfTerm(r.conflictTerm(), r.rejectedIndex());
+                long idx = core.log().lastIndexOfTerm(r.conflictTerm(), r.rejectedIndex());
                 if (idx > 0) {
                     hint = idx + 1;
                 }
@@ -192,65 +225,59 @@ final class Replicator {
             if (pr.maybeDecrTo(r.rejectedIndex(), Math.max(hint, 1))) {
                 dirty = true;
             }
-            return;
+            return false;
         }
-        if (pr.maybeUpdate(r.matchIndex())) {
-            if (pr.state != Progress.State.REPLICATE) {
-                pr.becomeReplicate();
-            }
-            maybeCommit();
+        boolean advanced = pr.maybeUpdate(r.matchIndex());
+        if (advanced && pr.state != Progress.State.REPLICATE) {
+            pr.becomeReplicate();
         }
         dirty = true;
+        return advanced;
     }
 
-    void handleHeartbeatResponse(HeartbeatResponse r) {
+    /** Handles a follower's answer to a heartbeat; returns false when it is not a peer this leader replicates to. */
+    boolean handleHeartbeatResponse(HeartbeatResponse r) {
         Progress pr = progress.get(r.from());
         if (pr == null) {
-            return;
+            return false;
         }
         pr.recentActive = true;
-        core.reads.acknowledged(r.from(), r.context());
-        if (pr.match >= core.log.lastIndex()) {
-            return;
+        if (pr.match >= core.log().lastIndex()) {
+            return true;
         }
         // The follower is alive but behind: if our last AppendEntries to it looks lost, send again.
-        int hb = core.cfg.heartbeatTicks();
+        int hb = cfg.heartbeatTicks();
         if (pr.state == Progress.State.SNAPSHOT) {
             // A transfer that has gone on for ten election timeouts without completing is presumed lost. Not so for a
             // non-voter: its transfer is paced and may take long; the runtime reports it failed if it stalls.
-            if (!pr.learner && core.ticks - pr.snapshotSentTick >= 10L * core.cfg.electionTicks()) {
-                pr.snapshotFailed(core.ticks);
+            if (!pr.learner && core.ticks() - pr.snapshotSentTick >= 10L * cfg.electionTicks()) {
+                pr.snapshotFailed(core.ticks());
             }
         } else if (pr.state == Progress.State.PROBE) {
-            if (pr.probeSent && core.ticks - pr.probeSentTick >= hb) {
+            if (pr.probeSent && core.ticks() - pr.probeSentTick >= hb) {
                 pr.probeSent = false;
             }
-        } else if (pr.hasInflight() && core.ticks - pr.lastResponseTick >= 2L * hb) {
+        } else if (pr.hasInflight() && core.ticks() - pr.lastResponseTick >= 2L * hb) {
             pr.retransmit();
-            pr.lastResponseTick = core.ticks; // one retransmission per silent period, not per heartbeat
+            pr.lastResponseTick = core.ticks(); // one retransmission per silent period, not per heartbeat
         }
         dirty = true;
+        return true;
     }
 
     /**
-     * Advances the commit index to the highest index replicated on a quorum — counting the leader only up
-     * to its durable index — provided that entry is of the current term.
+     * The highest index replicated on a quorum of the configuration in force — counting the leader only up to its
+     * durable index (thesis §10.2.1). Whether it may be committed is the leader's decision (§5.4.2).
      */
-    void maybeCommit() {
-        RaftLog log = core.log;
-        long idx = Quorum.committedIndex(core.configuration(), id -> {
-            if (id.equals(core.id)) {
+    long quorumMatch() {
+        RaftLog log = core.log();
+        return Quorum.committedIndex(core.configuration(), id -> {
+            if (id.equals(core.id())) {
                 return log.stableIndex();
             }
             Progress pr = progress.get(id);
             return pr == null ? 0 : pr.match;
         });
-        // §5.4.2: never commit an entry from an earlier term by counting replicas; it becomes committed
-        // indirectly once an entry of the current term above it is.
-        if (idx > core.commitIndex && log.term(idx) == core.term) {
-            core.commitIndex = idx;
-            dirty = true;
-        }
     }
 
     void snapshotDone(String peer, long lastIndex, boolean ok) {
@@ -261,30 +288,33 @@ final class Replicator {
         if (ok) {
             pr.snapshotDelivered(lastIndex);
         } else {
-            pr.snapshotFailed(core.ticks);
+            pr.snapshotFailed(core.ticks());
         }
         dirty = true;
     }
 
-    /** Sends every follower a heartbeat of a new round (ReadIndex, leases); returns the round. */
-    long broadcastHeartbeat() {
-        core.reads.nextRound();
+    /** Numbers a new heartbeat round (ReadIndex, leases) and returns it; {@link #sendRound} sends it. */
+    long startRound() {
+        return ++round;
+    }
+
+    /** Sends every follower a heartbeat of the newest round. */
+    void sendRound() {
         for (Progress pr : progress.values()) {
             sendHeartbeat(pr);
         }
-        return core.reads.currentRound();
     }
 
     private void sendHeartbeat(Progress pr) {
         // Any heartbeat carries the current round: it is sent after the round began, so its echo counts for it.
-        core.send(new Heartbeat(core.id, pr.id, core.term, core.commitIndex, pr.match, core.reads.currentRound()));
-        pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex);
+        core.send(new Heartbeat(core.id(), pr.id, core.term(), core.commitIndex(), pr.match, round));
+        pr.sentCommit = Math.max(pr.sentCommit, core.commitIndex());
     }
 
     /** CheckQuorum: whether a quorum (counting this leader) was heard from since the last call; resets. */
     boolean quorumActive() {
         Set<String> active = new HashSet<>();
-        active.add(core.id);
+        active.add(core.id());
         for (Progress pr : progress.values()) {
             if (pr.recentActive) {
                 active.add(pr.id);
@@ -296,5 +326,43 @@ final class Replicator {
 
     Map<String, Progress> progress() {
         return progress;
+    }
+
+    /** A peer's match index, or -1 when this leader does not replicate to it. */
+    long match(String peer) {
+        Progress pr = progress.get(peer);
+        return pr == null ? -1 : pr.match;
+    }
+
+    /**
+     * The voter of {@code c} whose log matches the leader's furthest (ties broken by id), or null: a transfer's
+     * target when none is named.
+     */
+    String mostUpToDateVoter(Configuration c) {
+        String best = null;
+        long bestMatch = -1;
+        for (Progress pr : progress.values()) {
+            if (c.isVoter(pr.id) && (pr.match > bestMatch || pr.match == bestMatch && pr.id.compareTo(best) < 0)) {
+                best = pr.id;
+                bestMatch = pr.match;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The voter of {@code c} that holds the leader's whole log, preferring the first that reached the highest match,
+     * or null: who a leader leaving the configuration hands over to (thesis §4.2.2).
+     */
+    String upToDateVoter(Configuration c) {
+        String successor = null;
+        long best = -1;
+        for (Progress pr : progress.values()) {
+            if (c.isVoter(pr.id) && pr.match == core.log().lastIndex() && pr.match > best) {
+                successor = pr.id;
+                best = pr.match;
+            }
+        }
+        return successor;
     }
 }

@@ -125,6 +125,7 @@ final class RaftLoop<R> {
         if (!core.hasOutput() && !requests.awaitingPersist()) {
             return;
         }
+        core.endBatch();
         router.route(core.takeOutput(), core);
         publishStatus();
     }

@@ -154,11 +154,17 @@ final class CoreDriver {
 
     // ------------------------------------------------------------ driving
 
+    /** One batch's output, as the runtime takes it: the leader's batch steps, then the output. */
+    static Output drain(RaftCore core) {
+        core.endBatch();
+        return core.takeOutput();
+    }
+
     /** Drains one core's output and carries it out. */
     void collect(String id) {
         RaftCore core = cores.get(id);
         while (core.hasOutput()) {
-            Output o = core.takeOutput();
+            Output o = CoreDriver.drain(core);
             for (RoleChange rc : o.roleChanges()) {
                 if (rc.role() == Role.LEADER) {
                     leadersByTerm.computeIfAbsent(rc.term(), t -> new HashSet<>()).add(id);

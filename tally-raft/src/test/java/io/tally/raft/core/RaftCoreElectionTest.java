@@ -33,9 +33,9 @@ class RaftCoreElectionTest {
     private static RaftCore bootstrappedNode(String id, String... members) {
         RaftCore c = fresh(id, 1);
         c.bootstrap(Configuration.ofVoters(members));
-        c.takeOutput();
+        CoreDriver.drain(c);
         c.persisted(1, 1);
-        c.takeOutput();
+        CoreDriver.drain(c);
         return c;
     }
 
@@ -56,16 +56,16 @@ class RaftCoreElectionTest {
     void singleNodeElectsItselfAndCommitsItsNoopOnlyAfterPersisted() {
         RaftCore a = fresh("a", 9);
         a.bootstrap(Configuration.ofVoters("a"));
-        Output boot = a.takeOutput();
+        Output boot = CoreDriver.drain(a);
         assertEquals(new HardState(1, null), boot.hardState());
         assertEquals(1, boot.entries().size());
         a.persisted(1, 1);
-        a.takeOutput();
+        CoreDriver.drain(a);
 
         Output o = null;
         for (int i = 0; i < 100 && a.role() != Role.LEADER; i++) {
             a.tick();
-            o = a.takeOutput();
+            o = CoreDriver.drain(a);
         }
         assertEquals(Role.LEADER, a.role());
         assertEquals(2, a.term());
@@ -77,7 +77,7 @@ class RaftCoreElectionTest {
 
         a.persisted(2, 2);
         assertEquals(2, a.commitIndex());
-        Output after = a.takeOutput();
+        Output after = CoreDriver.drain(a);
         assertEquals(List.of(1L, 2L), after.committed().stream().map(Entry::index).toList());
     }
 
@@ -116,7 +116,7 @@ class RaftCoreElectionTest {
                 new HardState(1, null), new RaftLog(0, 0, Configuration.ofVoters("a", "b", "c"), List.of()));
         for (int i = 0; i < 100 && a.role() == Role.FOLLOWER; i++) {
             a.tick();
-            a.takeOutput();
+            CoreDriver.drain(a);
         }
         assertEquals(Role.PRE_CANDIDATE, a.role());
         a.step(new VoteResponse("b", "a", 1, false, true));
@@ -135,7 +135,7 @@ class RaftCoreElectionTest {
         for (int i = 0; i < 100 && a.role() == Role.FOLLOWER; i++) {
             d.advance(CoreDriver.TICK_NANOS); // time passes for everyone; only a ticks
             a.tick();
-            Output o = a.takeOutput();
+            Output o = CoreDriver.drain(a);
             assertNull(o.hardState(), "pre-vote must not change durable state");
             requests = o.messages();
         }
@@ -151,7 +151,7 @@ class RaftCoreElectionTest {
         // a receiver grants the pre-vote without changing its own term or vote either
         RaftCore b = d.core("b");
         b.step(requests.get(0).to().equals("b") ? requests.get(0) : requests.get(1));
-        Output bo = b.takeOutput();
+        Output bo = CoreDriver.drain(b);
         assertNull(bo.hardState());
         VoteResponse r = onlyVoteResponse(bo);
         assertTrue(r.granted() && r.preVote());
@@ -188,20 +188,20 @@ class RaftCoreElectionTest {
     void votesAreGrantedAtMostOncePerTerm() {
         RaftCore a = bootstrappedNode("a", "a", "b", "c");
         a.step(new VoteRequest("b", "a", 2, 1, 1, false, false));
-        VoteResponse first = onlyVoteResponse(a.takeOutput());
+        VoteResponse first = onlyVoteResponse(CoreDriver.drain(a));
         assertTrue(first.granted());
         assertEquals("b", a.votedFor());
 
         a.step(new VoteRequest("c", "a", 2, 1, 1, false, false));
-        VoteResponse second = onlyVoteResponse(a.takeOutput());
+        VoteResponse second = onlyVoteResponse(CoreDriver.drain(a));
         assertFalse(second.granted(), "already voted for b in term 2");
         assertEquals("b", a.votedFor());
 
         a.step(new VoteRequest("b", "a", 2, 1, 1, false, false));
-        assertTrue(onlyVoteResponse(a.takeOutput()).granted(), "a retransmitted request from b gets the same answer");
+        assertTrue(onlyVoteResponse(CoreDriver.drain(a)).granted(), "a retransmitted request from b gets the same answer");
 
         a.step(new VoteRequest("c", "a", 3, 1, 1, false, false));
-        assertTrue(onlyVoteResponse(a.takeOutput()).granted(), "a new term allows a new vote");
+        assertTrue(onlyVoteResponse(CoreDriver.drain(a)).granted(), "a new term allows a new vote");
         assertEquals("c", a.votedFor());
         assertEquals(3, a.term());
     }
@@ -211,13 +211,13 @@ class RaftCoreElectionTest {
     void votesAreGrantedOnlyToUpToDateCandidates() {
         RaftCore a = bootstrappedNode("a", "a", "b", "c"); // last entry (1, 1)
         a.step(new VoteRequest("b", "a", 2, 0, 0, false, false)); // empty log
-        VoteResponse r = onlyVoteResponse(a.takeOutput());
+        VoteResponse r = onlyVoteResponse(CoreDriver.drain(a));
         assertFalse(r.granted());
         assertEquals(2, a.term(), "the higher term is adopted even though the vote is denied");
         assertNull(a.votedFor(), "a denied vote is not a vote");
 
         a.step(new VoteRequest("c", "a", 2, 1, 1, false, false));
-        assertTrue(onlyVoteResponse(a.takeOutput()).granted(), "still free to vote in term 2");
+        assertTrue(onlyVoteResponse(CoreDriver.drain(a)).granted(), "still free to vote in term 2");
 
         // a node holding (2, term 2) denies a longer log with an older last term
         RaftCore b = new RaftCore("b", CoreDriver.CFG, CoreDriver.afterStartLease(), new SplittableRandom(2), new HardState(2, null),
@@ -225,14 +225,14 @@ class RaftCoreElectionTest {
                         new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(Configuration.ofVoters("a", "b", "c"))),
                         new Entry(2, 2, EntryType.NOOP, null))));
         b.step(new VoteRequest("c", "b", 3, 9, 1, false, false));
-        assertFalse(onlyVoteResponse(b.takeOutput()).granted());
+        assertFalse(onlyVoteResponse(CoreDriver.drain(b)).granted());
         b.step(new VoteRequest("a", "b", 4, 1, 2, false, false)); // same last term, shorter
-        assertFalse(onlyVoteResponse(b.takeOutput()).granted());
+        assertFalse(onlyVoteResponse(CoreDriver.drain(b)).granted());
         b.step(new VoteRequest("a", "b", 5, 1, 3, false, false)); // newer last term, shorter
-        assertTrue(onlyVoteResponse(b.takeOutput()).granted());
+        assertTrue(onlyVoteResponse(CoreDriver.drain(b)).granted());
         // PreVote applies the same §5.4.1 check
         b.step(new VoteRequest("c", "b", 6, 50, 1, true, false));
-        VoteResponse pre = onlyVoteResponse(b.takeOutput());
+        VoteResponse pre = onlyVoteResponse(CoreDriver.drain(b));
         assertTrue(pre.preVote());
         assertFalse(pre.granted());
     }
@@ -242,7 +242,7 @@ class RaftCoreElectionTest {
     void voteGrantIsSentOnlyAfterPersistingTheHardState() {
         RaftCore a = bootstrappedNode("a", "a", "b", "c");
         a.step(new VoteRequest("b", "a", 2, 1, 1, false, false));
-        Output o = a.takeOutput();
+        Output o = CoreDriver.drain(a);
         assertEquals(new HardState(2, "b"), o.hardState());
         assertTrue(voteResponses(o.messages()).isEmpty(), "a grant must not leave before the persist");
         List<VoteResponse> after = voteResponses(o.messagesAfterPersist());
@@ -256,7 +256,7 @@ class RaftCoreElectionTest {
         Output co = null;
         for (int i = 0; i < 100 && c.role() != Role.CANDIDATE; i++) {
             c.tick();
-            co = c.takeOutput();
+            co = CoreDriver.drain(c);
         }
         assertEquals(Role.CANDIDATE, c.role());
         assertNotNull(co);
@@ -280,7 +280,7 @@ class RaftCoreElectionTest {
 
         for (boolean preVote : new boolean[] {false, true}) {
             f.step(new VoteRequest(other, f.id(), term + 1, f.lastIndex(), f.log().lastTerm(), preVote, false));
-            Output o = f.takeOutput();
+            Output o = CoreDriver.drain(f);
             assertEquals(term, f.term(), "term unchanged (preVote=" + preVote + ")");
             assertNull(o.hardState());
             assertTrue(voteResponses(o.messages()).isEmpty() && voteResponses(o.messagesAfterPersist()).isEmpty(),
@@ -288,7 +288,7 @@ class RaftCoreElectionTest {
         }
 
         f.step(new VoteRequest(other, f.id(), term + 1, f.lastIndex(), f.log().lastTerm(), false, true));
-        Output o = f.takeOutput();
+        Output o = CoreDriver.drain(f);
         assertEquals(term + 1, f.term());
         assertEquals(other, f.votedFor());
         assertTrue(onlyVoteResponse(o).granted());
@@ -310,9 +310,9 @@ class RaftCoreElectionTest {
                 break;
             }
         }
-        f.takeOutput();
+        CoreDriver.drain(f);
         f.step(new VoteRequest(followers.get(1), f.id(), term + 1, f.lastIndex(), f.log().lastTerm(), false, false));
-        assertTrue(onlyVoteResponse(f.takeOutput()).granted());
+        assertTrue(onlyVoteResponse(CoreDriver.drain(f)).granted());
         assertEquals(term + 1, f.term());
     }
 
@@ -349,13 +349,13 @@ class RaftCoreElectionTest {
                 new RaftLog(0, 0, Configuration.EMPTY, List.of(
                         new Entry(1, 1, EntryType.CONFIGURATION, ConfigurationCodec.encode(Configuration.ofVoters("a", "b", "c"))))));
         b.step(new VoteRequest("c", "b", 3, 1, 1, false, false));
-        assertTrue(b.takeOutput().messages().isEmpty(), "inside the lease a start counts as: no answer, no new term");
+        assertTrue(CoreDriver.drain(b).messages().isEmpty(), "inside the lease a start counts as: no answer, no new term");
         assertEquals(2, b.term());
         b.step(new VoteRequest("c", "b", 3, 1, 1, true, false));
-        assertTrue(b.takeOutput().messages().isEmpty(), "nor a pre-vote");
+        assertTrue(CoreDriver.drain(b).messages().isEmpty(), "nor a pre-vote");
         d.advance(CoreDriver.TICK_NANOS * CoreDriver.CFG.electionTicks());
         b.step(new VoteRequest("c", "b", 3, 1, 1, false, false));
-        assertTrue(onlyVoteResponse(b.takeOutput()).granted(), "an election timeout after the start it votes again");
+        assertTrue(onlyVoteResponse(CoreDriver.drain(b)).granted(), "an election timeout after the start it votes again");
     }
 
     // Votes and vote requests count only from members: a removed member or a stranger cannot raise the term of,
@@ -364,7 +364,7 @@ class RaftCoreElectionTest {
     void voteRequestsFromOutsideTheConfigurationAreIgnored() {
         RaftCore a = bootstrappedNode("a", "a", "b", "c");
         a.step(new VoteRequest("x", "a", 5, 9, 9, false, false));
-        assertTrue(a.takeOutput().messages().isEmpty(), "no answer to a stranger");
+        assertTrue(CoreDriver.drain(a).messages().isEmpty(), "no answer to a stranger");
         assertEquals(1, a.term(), "and no new term");
         a.step(new io.tally.raft.message.Heartbeat("d", "a", 2, 0, 0));
         assertEquals(2, a.term(), "a leader unknown to this node's configuration is still followed");

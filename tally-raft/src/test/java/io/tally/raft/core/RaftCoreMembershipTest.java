@@ -147,7 +147,7 @@ class RaftCoreMembershipTest {
         now.transferLeadership(2, target);
         int ticks = d.tickUntil(() -> d.admin.size() > before, 1_000);
         assertEquals(AdminResult.Status.FAILED, last(d).status());
-        assertTrue(ticks <= now.cfg.electionTicks() + 1, "aborted after " + ticks + " ticks");
+        assertTrue(ticks <= CoreDriver.CFG.electionTicks() + 1, "aborted after " + ticks + " ticks");
         assertEquals(Role.LEADER, now.role());
         assertTrue(now.propose(EntryType.COMMAND, new byte[] {2}) != null, "proposals are accepted again");
     }
@@ -165,7 +165,7 @@ class RaftCoreMembershipTest {
         d.isolate(target); // the transfer cannot complete; the leader keeps leading meanwhile
         leader.transferLeadership(1, target);
         d.collect(leader.id());
-        assertFalse(leader.reads.leaseValid(), "the lease is revoked");
+        assertFalse(leader.leadership().reads.leaseValid(), "the lease is revoked");
         leader.leaseRead(2);
         d.collect(leader.id());
         assertEquals(1, d.reads.get(leader.id()).size(), "no lease read during the transfer: it waits for a ReadIndex round");

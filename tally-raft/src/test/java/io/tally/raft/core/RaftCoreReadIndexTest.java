@@ -99,8 +99,8 @@ class RaftCoreReadIndexTest {
         for (String f : followers(d, l)) {
             d.isolate(f);
         }
-        d.tick(l.reads.leaseValid() ? 8 : 0);
-        assertFalse(l.reads.leaseValid());
+        d.tick(l.leadership().reads.leaseValid() ? 8 : 0);
+        assertFalse(l.leadership().reads.leaseValid());
         l.leaseRead(2);
         d.collect(l.id());
         assertEquals(1, d.reads.get(l.id()).size(), "no lease: it waits for a ReadIndex round instead");
@@ -116,7 +116,7 @@ class RaftCoreReadIndexTest {
         CoreDriver d = CoreDriver.bootstrapped(CoreDriver.CFG.withCheckQuorum(false), 6, "a", "b", "c");
         RaftCore l = leaderOf(d);
         d.tick(3);
-        assertFalse(l.reads.leaseValid());
+        assertFalse(l.leadership().reads.leaseValid());
     }
 
     // §6.4.1 with a paused leader: a pause (GC, SIGSTOP) costs it at most one tick, but its clock moves on by the
@@ -126,13 +126,13 @@ class RaftCoreReadIndexTest {
         CoreDriver d = CoreDriver.bootstrapped(7, "a", "b", "c");
         RaftCore l = leaderOf(d);
         d.tick(3); // a round acknowledged by both followers: the lease holds
-        assertTrue(l.reads.leaseValid());
+        assertTrue(l.leadership().reads.leaseValid());
         d.freeze(l.id());
         for (String f : followers(d, l)) {
             d.isolate(f);
         }
         d.advance(CoreDriver.TICK_NANOS * CoreDriver.CFG.electionTicks()); // frozen for an election timeout: no tick ran
-        assertFalse(l.reads.leaseValid(), "the lease is measured on the clock, not in ticks");
+        assertFalse(l.leadership().reads.leaseValid(), "the lease is measured on the clock, not in ticks");
         l.leaseRead(3);
         d.collect(l.id());
         assertTrue(d.reads.get(l.id()).isEmpty(), "not served from the lease: it needs a ReadIndex round now");
@@ -150,8 +150,8 @@ class RaftCoreReadIndexTest {
         // The last acknowledged round went out at most heartbeatTicks ago; let the rest of the horizon pass.
         long horizon = CoreDriver.TICK_NANOS * (CoreDriver.CFG.electionTicks() - CoreDriver.CFG.leaseDriftTicks());
         d.advance(horizon - CoreDriver.TICK_NANOS * CoreDriver.CFG.heartbeatTicks() - 1);
-        assertTrue(l.reads.leaseValid(), "just inside the horizon");
+        assertTrue(l.leadership().reads.leaseValid(), "just inside the horizon");
         d.advance(CoreDriver.TICK_NANOS * CoreDriver.CFG.heartbeatTicks() + 1);
-        assertFalse(l.reads.leaseValid(), "past (electionTicks - leaseDriftTicks) since the round was sent");
+        assertFalse(l.leadership().reads.leaseValid(), "past (electionTicks - leaseDriftTicks) since the round was sent");
     }
 }

@@ -138,8 +138,8 @@ class RaftCoreReplicationTest {
         for (String f : others(d, "s1")) {
             d.freeze(f);
         }
-        d.tickUntil(() -> s1.replicator.progress().get("s3").match == 2
-                && s1.replicator.progress().get("s4").match == 2, 50);
+        d.tickUntil(() -> s1.leadership().replicator.progress().get("s3").match == 2
+                && s1.leadership().replicator.progress().get("s4").match == 2, 50);
         d.tick(20);
         return d;
     }
@@ -155,7 +155,7 @@ class RaftCoreReplicationTest {
             assertEquals(2, d.core(id).log().term(2), id + " holds the term-2 entry");
         }
         assertEquals(2, Quorum.committedIndex(s1.configuration(), id -> id.equals("s1") ? s1.log().stableIndex()
-                : s1.replicator.progress().get(id).match), "index 2 is on a majority as far as S1 knows");
+                : s1.leadership().replicator.progress().get(id).match), "index 2 is on a majority as far as S1 knows");
         assertEquals(0, s1.commitIndex(), "but it is from term 2, so counting replicas must not commit it");
         assertTrue(d.applied.get("s1").isEmpty());
     }
@@ -248,7 +248,7 @@ class RaftCoreReplicationTest {
         assertTrue(ae.entries().contains(e));
 
         f.step(ae);
-        Output o = f.takeOutput();
+        Output o = CoreDriver.drain(f);
         assertEquals(List.of(e), o.entries());
         assertTrue(o.messages().stream().noneMatch(m -> m instanceof AppendResponse),
                 "must not acknowledge before the entry is durable: " + o.messages());
@@ -261,7 +261,7 @@ class RaftCoreReplicationTest {
 
         // the same request again (a retransmission): everything is durable now, so the answer may go at once
         f.step(ae);
-        Output again = f.takeOutput();
+        Output again = CoreDriver.drain(f);
         assertTrue(again.entries().isEmpty());
         assertEquals(1, again.messages().size());
         assertTrue(((AppendResponse) again.messages().get(0)).success());
@@ -269,7 +269,7 @@ class RaftCoreReplicationTest {
 
         // a heartbeat answer depends on nothing durable
         f.step(new Heartbeat(leader.id(), fid, leader.term(), 0, 0));
-        Output hb = f.takeOutput();
+        Output hb = CoreDriver.drain(f);
         assertTrue(hb.messages().get(0) instanceof HeartbeatResponse);
     }
 
@@ -293,7 +293,7 @@ class RaftCoreReplicationTest {
 
         d.intercept(m -> m.to().equals(fs.get(1)) && m instanceof AppendRequest); // lost on the way to the 2nd follower
         d.deliverAll();
-        assertEquals(e.index(), leader.replicator.progress().get(fs.get(0)).match);
+        assertEquals(e.index(), leader.leadership().replicator.progress().get(fs.get(0)).match);
         assertEquals(committedBefore, leader.commitIndex(),
                 "leader (not durable) + one follower is not yet a durable majority");
 
@@ -329,7 +329,7 @@ class RaftCoreReplicationTest {
         List<String> fs = others(d, leader.id());
         String b = fs.get(0);
         String c = fs.get(1);
-        assertEquals(Progress.State.REPLICATE, leader.replicator.progress().get(b).state);
+        assertEquals(Progress.State.REPLICATE, leader.leadership().replicator.progress().get(b).state);
         d.isolate(c); // so that committing needs b
 
         AtomicBoolean droppedOne = new AtomicBoolean();
@@ -434,7 +434,7 @@ class RaftCoreReplicationTest {
         Output won = null;
         for (int i = 0; i < 100 && won == null; i++) {
             a.tick();
-            Output o = a.takeOutput();
+            Output o = CoreDriver.drain(a);
             if (a.role() == Role.LEADER) {
                 won = o;
             }
@@ -461,6 +461,6 @@ class RaftCoreReplicationTest {
         assertEquals(0, f.commitIndex(), "no known match yet: the commit cannot be trusted");
         f.step(new Heartbeat("l", "f", 2, 3, 3));
         assertEquals(3, f.commitIndex());
-        assertEquals(3, f.takeOutput().committed().size(), "and it applies them");
+        assertEquals(3, CoreDriver.drain(f).committed().size(), "and it applies them");
     }
 }
