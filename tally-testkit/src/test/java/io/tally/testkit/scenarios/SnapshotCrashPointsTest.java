@@ -115,6 +115,9 @@ class SnapshotCrashPointsTest {
 
     static void installSnapshotCrashPoints(long seed, boolean control) {
         int points = installSnapshot(seed, 0, control);
+        if (!control) {
+            System.out.println("InstallSnapshotCrashPoints seed " + seed + ": " + points + " crash points");
+        }
         for (int k = 1; k <= points; k++) {
             try {
                 installSnapshot(seed, k, control);
@@ -209,6 +212,9 @@ class SnapshotCrashPointsTest {
 
     static void snapshotTakeCrashPoints(long seed, boolean control) {
         int points = takeSnapshot(seed, 0, control);
+        if (!control) {
+            System.out.println("SnapshotTakeCrashPoints seed " + seed + ": " + points + " crash points");
+        }
         if (points == 0) {
             throw new AssertionError("the node took no snapshot: the scenario saw no crash point");
         }
