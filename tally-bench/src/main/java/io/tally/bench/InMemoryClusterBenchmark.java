@@ -8,7 +8,7 @@ import io.tally.raft.model.Configuration;
 import io.tally.raft.runtime.ThreadRuntime;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemoryStableStore;
-import io.tally.raft.transport.InMemoryNetwork;
+import io.tally.testkit.net.InMemoryNetwork;
 
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -10,7 +10,7 @@ import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemorySnapshotStore;
 import io.tally.raft.storage.InMemoryStableStore;
 import io.tally.raft.storage.SnapshotMeta;
-import io.tally.raft.transport.InMemoryNetwork;
+import io.tally.testkit.net.InMemoryNetwork;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import io.tally.raft.RaftConfig;
 import io.tally.raft.node.RaftNode;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.ThreadRuntime;
-import io.tally.raft.transport.InMemoryNetwork;
+import io.tally.testkit.net.InMemoryNetwork;
 import io.tally.raft.transport.Transport;
 
 import java.util.SplittableRandom;

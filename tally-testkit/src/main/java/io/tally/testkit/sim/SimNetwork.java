@@ -4,11 +4,12 @@ import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.Heartbeat;
 import io.tally.raft.message.HeartbeatResponse;
-import io.tally.raft.message.MessageCodec;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.TimeoutNow;
 import io.tally.raft.message.VoteRequest;
 import io.tally.raft.message.VoteResponse;
+import io.tally.wire.MessageCodec;
+import io.tally.wire.WireFormatException;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,8 +25,9 @@ import java.util.random.RandomGenerator;
  * The simulated network between the nodes of a {@link Simulation}, with the fault model of the MIT
  * 6.824 labrpc package adapted to one-way messages.
  *
- * <p>Each node incarnation gets a {@link SimTransport}. Every message is encoded with
- * {@link MessageCodec} when sent and decoded when delivered, so nodes never share objects. A message
+ * <p>Each node incarnation gets a {@link SimTransport}. Every message is encoded with the TCP transport's wire
+ * codec ({@link MessageCodec}) when sent and decoded when delivered, so nodes never share objects and the simulator
+ * runs the codec production runs. A message
  * is dropped if, at send time or again at delivery time, its sender or receiver is
  * {@linkplain #disconnect disconnected}, the link between them is blocked, or the sending incarnation
  * is dead; it is delivered to whichever incarnation of the receiving node is current and alive at
@@ -314,7 +316,12 @@ public final class SimNetwork {
             sim.enqueue(d, endpoint.incarnation.pausedUntilNanos());
             return;
         }
-        RaftMessage m = MessageCodec.decode(d.frame);
+        RaftMessage m;
+        try {
+            m = MessageCodec.decode(d.frame);
+        } catch (WireFormatException e) {
+            throw new IllegalStateException("the codec cannot read back what it wrote", e);
+        }
         messagesDelivered++;
         if (!d.response) {
             to.rpcCount++;

@@ -14,7 +14,7 @@ import io.tally.raft.storage.SnapshotMeta;
 import io.tally.raft.runtime.ThreadRuntime;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemoryStableStore;
-import io.tally.raft.transport.InMemoryNetwork;
+import io.tally.testkit.net.InMemoryNetwork;
 import io.tally.testkit.harness.Commands;
 import io.tally.testkit.harness.Cluster;
 import io.tally.testkit.harness.SimCluster;

@@ -6,7 +6,7 @@ import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
 import io.tally.raft.message.Heartbeat;
 import io.tally.raft.message.HeartbeatResponse;
-import io.tally.raft.message.MessageCodec;
+import io.tally.wire.MessageCodec;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.TimeoutNow;
 import io.tally.raft.message.VoteRequest;

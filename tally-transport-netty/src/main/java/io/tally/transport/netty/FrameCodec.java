@@ -1,10 +1,12 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireFormatException;
+
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.tally.transport.netty.wire.Frame;
+import io.tally.wire.v1.Frame;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

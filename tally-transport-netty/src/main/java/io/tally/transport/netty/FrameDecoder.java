@@ -1,5 +1,7 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireFormatException;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -9,7 +11,7 @@ import java.util.List;
 /**
  * Splits the byte stream into frames ({@link FrameCodec}), refusing any whose declared length exceeds
  * the limit before reading it (so a hostile length never makes us buffer) and any whose checksum does not
- * match. Emits each verified payload, parsed, as a {@link io.tally.transport.netty.wire.Frame}.
+ * match. Emits each verified payload, parsed, as a {@link io.tally.wire.v1.Frame}.
  * A failure is a {@link WireFormatException} (wrapped by Netty in a DecoderException) and ends the connection.
  */
 final class FrameDecoder extends ByteToMessageDecoder {

@@ -3,7 +3,7 @@ package io.tally.transport.netty;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
-import io.tally.transport.netty.wire.Frame;
+import io.tally.wire.v1.Frame;
 
 import java.util.List;
 

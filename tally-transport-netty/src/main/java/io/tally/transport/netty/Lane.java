@@ -12,12 +12,12 @@ import io.tally.raft.message.SnapshotChunk;
  * election timeout (the head-of-line blocking a single TCP stream would have).
  */
 enum Lane {
-    CONTROL(io.tally.transport.netty.wire.Lane.LANE_CONTROL),
-    DATA(io.tally.transport.netty.wire.Lane.LANE_DATA);
+    CONTROL(io.tally.wire.v1.Lane.LANE_CONTROL),
+    DATA(io.tally.wire.v1.Lane.LANE_DATA);
 
-    final io.tally.transport.netty.wire.Lane wire;
+    final io.tally.wire.v1.Lane wire;
 
-    Lane(io.tally.transport.netty.wire.Lane wire) {
+    Lane(io.tally.wire.v1.Lane wire) {
         this.wire = wire;
     }
 

@@ -1,5 +1,8 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireMessages;
+import io.tally.wire.WireFormatException;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,10 +21,10 @@ import io.tally.raft.model.Entry;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.SnapshotChunk;
-import io.tally.transport.netty.wire.Frame;
-import io.tally.transport.netty.wire.Hello;
-import io.tally.transport.netty.wire.Ping;
-import io.tally.transport.netty.wire.Welcome;
+import io.tally.wire.v1.Frame;
+import io.tally.wire.v1.Hello;
+import io.tally.wire.v1.Ping;
+import io.tally.wire.v1.Welcome;
 
 import java.net.InetSocketAddress;
 import java.util.SplittableRandom;

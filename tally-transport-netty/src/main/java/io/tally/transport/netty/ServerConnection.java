@@ -1,5 +1,8 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireMessages;
+import io.tally.wire.WireFormatException;
+
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -7,11 +10,11 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tally.raft.message.RaftMessage;
-import io.tally.transport.netty.wire.Frame;
-import io.tally.transport.netty.wire.Hello;
-import io.tally.transport.netty.wire.Pong;
-import io.tally.transport.netty.wire.Reject;
-import io.tally.transport.netty.wire.Welcome;
+import io.tally.wire.v1.Frame;
+import io.tally.wire.v1.Hello;
+import io.tally.wire.v1.Pong;
+import io.tally.wire.v1.Reject;
+import io.tally.wire.v1.Welcome;
 
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;

@@ -1,10 +1,13 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireMessages;
+import io.tally.wire.WireFormatException;
+
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.tally.raft.message.Heartbeat;
-import io.tally.transport.netty.wire.Frame;
+import io.tally.wire.v1.Frame;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireMessages;
+
 import com.google.protobuf.ByteString;
 import io.tally.raft.model.Entry;
 import io.tally.raft.model.EntryType;
@@ -8,9 +10,9 @@ import io.tally.raft.message.Heartbeat;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.SnapshotChunk;
 import io.tally.raft.message.VoteRequest;
-import io.tally.transport.netty.wire.Frame;
-import io.tally.transport.netty.wire.Hello;
-import io.tally.transport.netty.wire.Lane;
+import io.tally.wire.v1.Frame;
+import io.tally.wire.v1.Hello;
+import io.tally.wire.v1.Lane;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -169,18 +171,18 @@ final class HostileFrames {
     private static Frame invalidMessage(SplittableRandom r) {
         long huge = Long.MIN_VALUE + r.nextInt(1000); // above Long.MAX_VALUE as uint64
         return switch (r.nextInt(5)) {
-            case 0 -> Frame.newBuilder().setHeartbeat(io.tally.transport.netty.wire.Heartbeat.newBuilder()
+            case 0 -> Frame.newBuilder().setHeartbeat(io.tally.wire.v1.Heartbeat.newBuilder()
                     .setTerm(huge)).build();
-            case 1 -> Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
-                    .setTerm(1 + r.nextInt(9)).addEntries(io.tally.transport.netty.wire.Entry.newBuilder()
-                            .setTerm(0).setType(io.tally.transport.netty.wire.EntryType.COMMAND))).build();
-            case 2 -> Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
-                    .setTerm(1).addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(1)
+            case 1 -> Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
+                    .setTerm(1 + r.nextInt(9)).addEntries(io.tally.wire.v1.Entry.newBuilder()
+                            .setTerm(0).setType(io.tally.wire.v1.EntryType.COMMAND))).build();
+            case 2 -> Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
+                    .setTerm(1).addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(1)
                             .setTypeValue(r.nextBoolean() ? 0 : 5 + r.nextInt(100))
                             .setData(ByteString.copyFrom(randomBytes(r, r.nextInt(16)))))).build();
-            case 3 -> Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
+            case 3 -> Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
                     .setTerm(1).setPrevLogIndex(huge)).build();
-            default -> Frame.newBuilder().setSnapshotAck(io.tally.transport.netty.wire.SnapshotAck.newBuilder()
+            default -> Frame.newBuilder().setSnapshotAck(io.tally.wire.v1.SnapshotAck.newBuilder()
                     .setTerm(1).setLastIndex(huge).setNextOffset(huge)).build();
         };
     }
@@ -189,10 +191,10 @@ final class HostileFrames {
     private Frame outOfPlace(SplittableRandom r) {
         return switch (r.nextInt(5)) {
             case 0 -> hello();
-            case 1 -> Frame.newBuilder().setWelcome(io.tally.transport.netty.wire.Welcome.newBuilder()
+            case 1 -> Frame.newBuilder().setWelcome(io.tally.wire.v1.Welcome.newBuilder()
                     .setVersion(1).setClusterId(cluster).setNodeId("fuzzer")).build();
-            case 2 -> Frame.newBuilder().setReject(io.tally.transport.netty.wire.Reject.newBuilder().setReason("no")).build();
-            case 3 -> Frame.newBuilder().setPong(io.tally.transport.netty.wire.Pong.newBuilder().setNonce(r.nextLong())).build();
+            case 2 -> Frame.newBuilder().setReject(io.tally.wire.v1.Reject.newBuilder().setReason("no")).build();
+            case 3 -> Frame.newBuilder().setPong(io.tally.wire.v1.Pong.newBuilder().setNonce(r.nextLong())).build();
             default -> Frame.getDefaultInstance();
         };
     }

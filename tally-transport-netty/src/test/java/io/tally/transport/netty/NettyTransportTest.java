@@ -1,5 +1,7 @@
 package io.tally.transport.netty;
 
+import io.tally.wire.WireMessages;
+
 import io.tally.testkit.harness.Poll;
 import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Entry;
@@ -9,7 +11,7 @@ import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.Heartbeat;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.VoteRequest;
-import io.tally.transport.netty.wire.Frame;
+import io.tally.wire.v1.Frame;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -158,7 +160,7 @@ class NettyTransportTest {
                     Socket s = server.accept(); // the data lane: handshake, then never read again
                     RawPeer.readFrameFrom(s.getInputStream());
                     s.getOutputStream().write(FrameCodec.encode(Frame.newBuilder().setWelcome(
-                            io.tally.transport.netty.wire.Welcome.newBuilder().setVersion(1).setClusterId(CLUSTER)
+                            io.tally.wire.v1.Welcome.newBuilder().setVersion(1).setClusterId(CLUSTER)
                                     .setNodeId("b")).build()));
                     closeables.add(s);
                 } catch (IOException e) {
@@ -201,9 +203,9 @@ class NettyTransportTest {
                         closeables.add(s);
                         Frame hello = RawPeer.readFrameFrom(s.getInputStream());
                         s.getOutputStream().write(FrameCodec.encode(Frame.newBuilder().setWelcome(
-                                io.tally.transport.netty.wire.Welcome.newBuilder().setVersion(1).setClusterId(CLUSTER)
+                                io.tally.wire.v1.Welcome.newBuilder().setVersion(1).setClusterId(CLUSTER)
                                         .setNodeId("b")).build()));
-                        if (hello.getHello().getLane() == io.tally.transport.netty.wire.Lane.LANE_CONTROL) {
+                        if (hello.getHello().getLane() == io.tally.wire.v1.Lane.LANE_CONTROL) {
                             Thread reader = new Thread(() -> {
                                 try {
                                     Frame f;

@@ -1,8 +1,8 @@
 package io.tally.transport.netty;
 
-import io.tally.transport.netty.wire.Frame;
-import io.tally.transport.netty.wire.Hello;
-import io.tally.transport.netty.wire.Lane;
+import io.tally.wire.v1.Frame;
+import io.tally.wire.v1.Hello;
+import io.tally.wire.v1.Lane;
 
 import java.io.DataInputStream;
 import java.io.EOFException;

@@ -1,7 +1,9 @@
-package io.tally.raft.transport;
+package io.tally.testkit.net;
 
-import io.tally.raft.message.MessageCodec;
 import io.tally.raft.message.RaftMessage;
+import io.tally.raft.transport.Transport;
+import io.tally.wire.MessageCodec;
+import io.tally.wire.WireFormatException;
 
 import java.util.Map;
 import java.util.Set;
@@ -10,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * An in-process network for nodes running on real threads: messages are encoded and decoded (nodes never
- * share objects) and handed straight to the receiver's inbound handler. Nodes can be disconnected (no
+ * An in-process network for nodes running on real threads: messages are encoded and decoded with the wire codec of
+ * the TCP transport ({@link MessageCodec}; nodes never share objects) and handed straight to the receiver's inbound
+ * handler. Nodes can be disconnected (no
  * traffic to or from them) to inject partitions. Thread-safe.
  */
 public final class InMemoryNetwork {
@@ -68,7 +71,13 @@ public final class InMemoryNetwork {
         }
         byte[] frame = MessageCodec.encode(m);
         bytesSent.addAndGet(frame.length);
-        if (target.deliver(MessageCodec.decode(frame)) && !m.isResponse()) {
+        RaftMessage decoded;
+        try {
+            decoded = MessageCodec.decode(frame);
+        } catch (WireFormatException e) {
+            throw new IllegalStateException("the codec cannot read back what it wrote: " + m, e);
+        }
+        if (target.deliver(decoded) && !m.isResponse()) {
             requestsReceived.computeIfAbsent(m.to(), k -> new AtomicLong()).incrementAndGet();
         }
     }

@@ -1,4 +1,4 @@
-package io.tally.transport.netty;
+package io.tally.wire;
 
 /** A frame that does not parse, breaks a protocol rule, or arrives where the protocol does not allow it. */
 public final class WireFormatException extends Exception {

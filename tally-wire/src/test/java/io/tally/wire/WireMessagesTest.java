@@ -1,4 +1,4 @@
-package io.tally.transport.netty;
+package io.tally.wire;
 
 import io.tally.raft.model.Entry;
 import io.tally.raft.model.EntryType;
@@ -12,8 +12,8 @@ import io.tally.raft.message.SnapshotChunk;
 import io.tally.raft.message.TimeoutNow;
 import io.tally.raft.message.VoteRequest;
 import io.tally.raft.message.VoteResponse;
-import io.tally.transport.netty.wire.Frame;
-import io.tally.transport.netty.wire.Ping;
+import io.tally.wire.v1.Frame;
+import io.tally.wire.v1.Ping;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -62,31 +62,31 @@ class WireMessagesTest {
     @Test
     void termsPastLongMaxValueAreRefused() {
         Frame f = Frame.newBuilder().setHeartbeatResponse(
-                io.tally.transport.netty.wire.HeartbeatResponse.newBuilder().setTerm(-1L)).build();
+                io.tally.wire.v1.HeartbeatResponse.newBuilder().setTerm(-1L)).build();
         WireFormatException e = assertThrows(WireFormatException.class, () -> WireMessages.fromFrame(f, "a", "b"));
         assertTrue(e.getMessage().contains("18446744073709551615"), e.getMessage());
     }
 
     @Test
     void entriesWithTermZeroOrUnknownTypeAreRefused() {
-        Frame zeroTerm = Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
-                .setTerm(1).addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(0)
-                        .setType(io.tally.transport.netty.wire.EntryType.COMMAND))).build();
+        Frame zeroTerm = Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
+                .setTerm(1).addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(0)
+                        .setType(io.tally.wire.v1.EntryType.COMMAND))).build();
         assertThrows(WireFormatException.class, () -> WireMessages.fromFrame(zeroTerm, "a", "b"));
-        Frame badType = Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
-                .setTerm(1).addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(1).setTypeValue(99))).build();
+        Frame badType = Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
+                .setTerm(1).addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(1).setTypeValue(99))).build();
         assertThrows(WireFormatException.class, () -> WireMessages.fromFrame(badType, "a", "b"));
-        Frame unspecified = Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
-                .setTerm(1).addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(1))).build();
+        Frame unspecified = Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
+                .setTerm(1).addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(1))).build();
         assertThrows(WireFormatException.class, () -> WireMessages.fromFrame(unspecified, "a", "b"));
     }
 
     @Test
     void appendsThatWouldRunPastTheLastIndexAreRefused() {
-        Frame f = Frame.newBuilder().setAppendRequest(io.tally.transport.netty.wire.AppendRequest.newBuilder()
+        Frame f = Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder()
                 .setTerm(1).setPrevLogIndex(Long.MAX_VALUE)
-                .addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(1)
-                        .setType(io.tally.transport.netty.wire.EntryType.COMMAND))).build();
+                .addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(1)
+                        .setType(io.tally.wire.v1.EntryType.COMMAND))).build();
         assertThrows(WireFormatException.class, () -> WireMessages.fromFrame(f, "a", "b"));
     }
 

@@ -1,11 +1,11 @@
-package io.tally.storage;
+package io.tally.testkit.disk;
 
 import io.tally.raft.RaftConfig;
 import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.StateMachine;
 import io.tally.raft.model.Configuration;
-import io.tally.raft.transport.InMemoryNetwork;
+import io.tally.testkit.net.InMemoryNetwork;
 import io.tally.storage.fs.NioFileSystem;
 import io.tally.storage.log.LogCorruptionException;
 import io.tally.storage.log.SegmentedLogOptions;

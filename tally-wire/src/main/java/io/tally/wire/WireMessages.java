@@ -1,4 +1,4 @@
-package io.tally.transport.netty;
+package io.tally.wire;
 
 import com.google.protobuf.ByteString;
 import io.tally.raft.model.Entry;
@@ -12,8 +12,8 @@ import io.tally.raft.message.SnapshotChunk;
 import io.tally.raft.message.TimeoutNow;
 import io.tally.raft.message.VoteRequest;
 import io.tally.raft.message.VoteResponse;
-import io.tally.transport.netty.wire.EntryType;
-import io.tally.transport.netty.wire.Frame;
+import io.tally.wire.v1.EntryType;
+import io.tally.wire.v1.Frame;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,40 +38,40 @@ public final class WireMessages {
     public static Frame toFrame(RaftMessage m) {
         Frame.Builder f = Frame.newBuilder();
         if (m instanceof VoteRequest v) {
-            f.setVoteRequest(io.tally.transport.netty.wire.VoteRequest.newBuilder().setTerm(v.term())
+            f.setVoteRequest(io.tally.wire.v1.VoteRequest.newBuilder().setTerm(v.term())
                     .setLastLogIndex(v.lastLogIndex()).setLastLogTerm(v.lastLogTerm())
                     .setPreVote(v.preVote()).setTransfer(v.transfer()));
         } else if (m instanceof VoteResponse v) {
-            f.setVoteResponse(io.tally.transport.netty.wire.VoteResponse.newBuilder().setTerm(v.term())
+            f.setVoteResponse(io.tally.wire.v1.VoteResponse.newBuilder().setTerm(v.term())
                     .setGranted(v.granted()).setPreVote(v.preVote()));
         } else if (m instanceof AppendRequest a) {
-            io.tally.transport.netty.wire.AppendRequest.Builder b = io.tally.transport.netty.wire.AppendRequest
+            io.tally.wire.v1.AppendRequest.Builder b = io.tally.wire.v1.AppendRequest
                     .newBuilder().setTerm(a.term()).setPrevLogIndex(a.prevLogIndex())
                     .setPrevLogTerm(a.prevLogTerm()).setLeaderCommit(a.leaderCommit());
             for (Entry e : a.entries()) {
-                b.addEntries(io.tally.transport.netty.wire.Entry.newBuilder().setTerm(e.term())
+                b.addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(e.term())
                         .setTypeValue(e.type().code()).setData(ByteString.copyFrom(e.data())));
             }
             f.setAppendRequest(b);
         } else if (m instanceof AppendResponse a) {
-            f.setAppendResponse(io.tally.transport.netty.wire.AppendResponse.newBuilder().setTerm(a.term())
+            f.setAppendResponse(io.tally.wire.v1.AppendResponse.newBuilder().setTerm(a.term())
                     .setSuccess(a.success()).setMatchIndex(a.matchIndex()).setRejectedIndex(a.rejectedIndex())
                     .setConflictTerm(a.conflictTerm()).setConflictIndex(a.conflictIndex()));
         } else if (m instanceof Heartbeat h) {
-            f.setHeartbeat(io.tally.transport.netty.wire.Heartbeat.newBuilder().setTerm(h.term())
+            f.setHeartbeat(io.tally.wire.v1.Heartbeat.newBuilder().setTerm(h.term())
                     .setCommit(h.commit()).setMatch(h.match()).setContext(h.context()));
         } else if (m instanceof HeartbeatResponse h) {
-            f.setHeartbeatResponse(io.tally.transport.netty.wire.HeartbeatResponse.newBuilder().setTerm(h.term())
+            f.setHeartbeatResponse(io.tally.wire.v1.HeartbeatResponse.newBuilder().setTerm(h.term())
                     .setContext(h.context()));
         } else if (m instanceof TimeoutNow t) {
-            f.setTimeoutNow(io.tally.transport.netty.wire.TimeoutNow.newBuilder().setTerm(t.term()));
+            f.setTimeoutNow(io.tally.wire.v1.TimeoutNow.newBuilder().setTerm(t.term()));
         } else if (m instanceof SnapshotChunk c) {
-            f.setSnapshotChunk(io.tally.transport.netty.wire.SnapshotChunk.newBuilder().setTerm(c.term())
+            f.setSnapshotChunk(io.tally.wire.v1.SnapshotChunk.newBuilder().setTerm(c.term())
                     .setLastIndex(c.lastIndex()).setLastTerm(c.lastTerm()).setOffset(c.offset())
                     .setData(ByteString.copyFrom(c.data())).setDone(c.done())
                     .setConfiguration(ByteString.copyFrom(c.configuration())));
         } else if (m instanceof SnapshotAck a) {
-            f.setSnapshotAck(io.tally.transport.netty.wire.SnapshotAck.newBuilder().setTerm(a.term())
+            f.setSnapshotAck(io.tally.wire.v1.SnapshotAck.newBuilder().setTerm(a.term())
                     .setLastIndex(a.lastIndex()).setNextOffset(a.nextOffset()));
         } else {
             throw new IllegalArgumentException("no wire form for " + m.getClass().getSimpleName());
@@ -139,7 +139,7 @@ public final class WireMessages {
         }
     }
 
-    private static AppendRequest appendRequest(io.tally.transport.netty.wire.AppendRequest a, String from, String to)
+    private static AppendRequest appendRequest(io.tally.wire.v1.AppendRequest a, String from, String to)
             throws WireFormatException {
         long prev = nonNegative("prev_log_index", a.getPrevLogIndex());
         int n = a.getEntriesCount();
