@@ -7,7 +7,6 @@ import io.tally.raft.BootstrapException;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.node.RaftNode;
 import io.tally.raft.model.Configuration;
-import io.tally.raft.core.CoreConfig;
 import io.tally.raft.model.Member;
 import io.tally.raft.storage.InMemoryLogStore;
 import io.tally.raft.storage.InMemorySnapshotStore;
@@ -48,7 +47,6 @@ import java.util.concurrent.TimeoutException;
 public final class TallyNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TallyNode.class);
-    static final Duration TICK = Duration.ofMillis(10);
 
     private final ServerOptions options;
     private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse
@@ -112,11 +110,9 @@ public final class TallyNode implements AutoCloseable {
                 throw new DataDirectoryException("cannot listen for Raft peers on " + options.raft() + ": " + e.getMessage());
             }
             resources.add(transport);
-            int electionTicks = Math.max(5, (int) (options.electionTimeoutMs() / TICK.toMillis()));
             RaftConfig defaults = RaftConfig.defaults();
-            RaftConfig config = defaults.withTickInterval(TICK)
-                    .withCore(CoreConfig.defaults().withTicks(electionTicks, Math.max(1, electionTicks / 10))
-                            .withLeaseDriftTicks(electionTicks / 5)) // leases end 20% early: the clock-drift margin
+            // Heartbeats every tenth of the election timeout; leases end a fifth of it early (the clock-drift margin).
+            RaftConfig config = defaults.withElectionTimeout(Duration.ofMillis(options.electionTimeoutMs()))
                     .withSnapshots(defaults.snapshots().withTriggers(options.snapshotEntries(),
                             defaults.snapshots().everyLogBytes(), defaults.snapshots().trailingEntries()))
                     .withPendingLimits(options.maxPendingRequests(), defaults.maxPendingBytes());

@@ -22,6 +22,7 @@ final class Leadership implements Replicator.Leader, ReadIndex.Leader, ConfigCha
 
     private final RaftCore core;
     private final CoreConfig cfg;
+    private final CoreClock clock;
     final Replicator replicator;
     final ReadIndex reads;
     final ConfigChanger changer;
@@ -33,6 +34,7 @@ final class Leadership implements Replicator.Leader, ReadIndex.Leader, ConfigCha
     Leadership(RaftCore core, CoreConfig cfg, CoreClock clock) {
         this.core = core;
         this.cfg = cfg;
+        this.clock = clock;
         this.replicator = new Replicator(this, cfg);
         this.reads = new ReadIndex(this, cfg, clock);
         this.changer = new ConfigChanger(this, cfg);
@@ -135,8 +137,9 @@ final class Leadership implements Replicator.Leader, ReadIndex.Leader, ConfigCha
         replicator.configurationChanged();
     }
 
-    void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, int timeoutTicks) {
-        changer.request(requestId, change, expectedIndex, timeoutTicks);
+    void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, long timeoutNanos) {
+        long ticks = Math.max(1, (timeoutNanos + clock.tickNanos() - 1) / clock.tickNanos()); // never ends early
+        changer.request(requestId, change, expectedIndex, (int) Math.min(Integer.MAX_VALUE, ticks));
     }
 
     void transferLeadership(long requestId, String target) {

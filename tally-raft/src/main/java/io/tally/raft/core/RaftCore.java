@@ -167,10 +167,10 @@ public final class RaftCore {
      *
      * @param expectedIndex the configuration index the change is based on (fails with CONFLICT if the
      *                      configuration has moved on), or -1 for any
-     * @param timeoutTicks  how long the change may take; catch-up that has not finished by then fails
+     * @param timeoutNanos  how long the change may take; catch-up that has not finished by then fails
      */
-    public void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, int timeoutTicks) {
-        leadership.changeConfiguration(requestId, change, expectedIndex, timeoutTicks);
+    public void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, long timeoutNanos) {
+        leadership.changeConfiguration(requestId, change, expectedIndex, timeoutNanos);
     }
 
     /**

@@ -89,7 +89,7 @@ sealed interface LoopEvent {
     }
 
     /** A membership change. */
-    record Change(ConfigChange change, long expectedIndex, int timeoutTicks, CompletableFuture<Membership> future)
+    record Change(ConfigChange change, long expectedIndex, java.time.Duration timeout, CompletableFuture<Membership> future)
             implements LoopEvent {
         @Override
         public void handle(RaftLoop<?> loop) {

@@ -62,9 +62,8 @@ final class OutputRouter<R> {
             applier.restore(o.restore()); // before the entries that follow the snapshot
         }
         for (String peer : o.snapshotSends()) {
-            // A member being caught up gets its snapshot at the pace of its log entries (CoreConfig.learnerBytesPerTick).
-            long paced = core.configuration().isVoter(peer) ? 0
-                    : config.core().learnerBytesPerTick() * 1_000_000_000L / config.tickInterval().toNanos();
+            // A member being caught up gets its snapshot at the pace of its log entries (FlowControl.learnerBytesPerSecond).
+            long paced = core.configuration().isVoter(peer) ? 0 : config.flowControl().learnerBytesPerSecond();
             snapshotSender.start(peer, core.term(), paced);
         }
         for (CompletableFuture<Void> f : requests.takeAwaitingPersist()) {

@@ -189,7 +189,7 @@ final class RaftLoop<R> {
 
     void changeMembership(LoopEvent.Change c) {
         if (!c.future().isDone()) {
-            core.changeConfiguration(requests.admin(c.future()), c.change(), c.expectedIndex(), c.timeoutTicks());
+            core.changeConfiguration(requests.admin(c.future()), c.change(), c.expectedIndex(), c.timeout().toNanos());
         }
     }
 

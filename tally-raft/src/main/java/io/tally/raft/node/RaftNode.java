@@ -202,9 +202,8 @@ public final class RaftNode<R> implements AutoCloseable {
         if (t.isNegative() || t.isZero()) {
             throw new IllegalArgumentException("timeout must be positive");
         }
-        long ticks = Math.max(1, (t.toNanos() + config.tickInterval().toNanos() - 1) / config.tickInterval().toNanos());
         CompletableFuture<Membership> f = new CompletableFuture<>();
-        pipeline.submit(new LoopEvent.Change(change, expectedIndex, (int) Math.min(Integer.MAX_VALUE, ticks), f), f, 0);
+        pipeline.submit(new LoopEvent.Change(change, expectedIndex, t, f), f, 0);
         return f;
     }
 

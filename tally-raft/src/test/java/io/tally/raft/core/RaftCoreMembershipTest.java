@@ -48,7 +48,7 @@ class RaftCoreMembershipTest {
         assertNotEquals(first.id(), leader.id());
         long noop = leader.lastIndex();
         assertTrue(leader.commitIndex() < noop, "the new leader's no-op is not committed");
-        leader.changeConfiguration(1, new ConfigChange.AddMember(Member.nonVoter("d", "")), -1, 10_000);
+        leader.changeConfiguration(1, new ConfigChange.AddMember(Member.nonVoter("d", "")), -1, CoreDriver.TICK_NANOS * 10_000);
         d.collect(leader.id());
         d.tick(20);
         assertEquals(0, configEntriesAfter(leader, noop), "a configuration entry was appended before an own-term commit");
@@ -67,8 +67,8 @@ class RaftCoreMembershipTest {
         RaftCore leader = d.electLeader(500);
         long base = leader.configurationIndex();
         // "e" has no node behind it, so it never answers: the first change stays in catch-up.
-        leader.changeConfiguration(1, new ConfigChange.AddMember(Member.voter("e")), base, 300);
-        leader.changeConfiguration(2, new ConfigChange.RemoveMember("b"), -1, 10_000);
+        leader.changeConfiguration(1, new ConfigChange.AddMember(Member.voter("e")), base, CoreDriver.TICK_NANOS * 300);
+        leader.changeConfiguration(2, new ConfigChange.RemoveMember("b"), -1, CoreDriver.TICK_NANOS * 10_000);
         d.collect(leader.id());
         assertEquals(AdminResult.Status.CONFLICT, d.admin.get(0).status());
         assertEquals(2, d.admin.get(0).requestId());
@@ -77,7 +77,7 @@ class RaftCoreMembershipTest {
         assertEquals(AdminResult.Status.FAILED, last(d).status(), last(d).toString());
         assertTrue(last(d).detail().contains("e (its log at 0)"), last(d).detail());
         assertTrue(leader.configuration().contains("e") && !leader.configuration().isVoter("e"));
-        leader.changeConfiguration(3, new ConfigChange.RemoveMember("e"), base, 10_000);
+        leader.changeConfiguration(3, new ConfigChange.RemoveMember("e"), base, CoreDriver.TICK_NANOS * 10_000);
         d.collect(leader.id());
         assertEquals(AdminResult.Status.CONFLICT, last(d).status(), "stale expected index");
     }
@@ -88,7 +88,7 @@ class RaftCoreMembershipTest {
         CoreDriver d = CoreDriver.bootstrapped(9, "a", "b", "c");
         RaftCore leader = d.electLeader(500);
         String removed = leader.id().equals("c") ? "b" : "c";
-        leader.changeConfiguration(1, new ConfigChange.RemoveMember(removed), -1, 10_000);
+        leader.changeConfiguration(1, new ConfigChange.RemoveMember(removed), -1, CoreDriver.TICK_NANOS * 10_000);
         d.tickUntil(() -> !d.admin.isEmpty(), 500);
         assertEquals(AdminResult.Status.OK, last(d).status());
         boolean sawJoint = false;
@@ -110,7 +110,7 @@ class RaftCoreMembershipTest {
         CoreDriver d = CoreDriver.bootstrapped(10, "a", "b", "c");
         RaftCore leader = d.electLeader(500);
         long term = leader.term();
-        leader.changeConfiguration(1, new ConfigChange.RemoveMember(leader.id()), -1, 10_000);
+        leader.changeConfiguration(1, new ConfigChange.RemoveMember(leader.id()), -1, CoreDriver.TICK_NANOS * 10_000);
         d.tickUntil(() -> !d.admin.isEmpty(), 500);
         assertEquals(AdminResult.Status.OK, last(d).status());
         d.tickUntil(() -> leader.role() != Role.LEADER, 100);

@@ -40,7 +40,7 @@ public abstract class Cluster implements AutoCloseable {
      */
     public static RaftConfig scenarioConfig(boolean preVote, boolean checkQuorum) {
         RaftConfig d = RaftConfig.defaults();
-        return d.withCore(d.core().withPreVote(preVote).withCheckQuorum(checkQuorum));
+        return d.withPreVote(preVote).withCheckQuorum(checkQuorum);
     }
 
     /**

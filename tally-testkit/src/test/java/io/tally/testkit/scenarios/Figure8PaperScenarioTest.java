@@ -41,7 +41,7 @@ class Figure8PaperScenarioTest {
 
     static RaftConfig config() {
         RaftConfig base = Cluster.scenarioConfig(true, true);
-        return base.withCore(base.core().withMaxAppendEntries(1));
+        return base.withFlowControl(base.flowControl().withMaxAppendEntries(1));
     }
 
     static void figure8Paper(SimCluster cfg) {

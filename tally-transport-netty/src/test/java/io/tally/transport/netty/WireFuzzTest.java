@@ -3,7 +3,6 @@ package io.tally.transport.netty;
 import io.tally.testkit.harness.Poll;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.node.RaftNode;
-import io.tally.raft.core.CoreConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -41,7 +40,8 @@ class WireFuzzTest {
         long frames = Long.getLong("tally.fuzz.frames", 100_000);
         System.out.println("WireFuzzTest seed = " + seed + " frames = " + frames + " (replay with -Dtally.test.seed=" + seed + ")");
         // A long election timeout: a CPU busy with the barrage must not look like a dead leader.
-        RaftConfig config = RaftConfig.defaults().withCore(CoreConfig.defaults().withTicks(300, 10));
+        RaftConfig config = RaftConfig.defaults().withElectionTimeout(java.time.Duration.ofSeconds(3))
+                .withHeartbeatInterval(java.time.Duration.ofMillis(100));
         try (LoopbackCluster c = new LoopbackCluster(config, o -> o.withTimeouts(Duration.ofSeconds(2),
                 Duration.ofMillis(500), Duration.ofSeconds(3)), "n1", "n2", "n3")) {
             for (int i = 0; i < 3; i++) {
