@@ -11,6 +11,7 @@ import io.tally.raft.core.RaftCore;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.message.SnapshotAck;
 import io.tally.raft.message.SnapshotChunk;
+import io.tally.raft.runtime.ExecutorRole;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
 import io.tally.raft.runtime.ThreadRuntime;
@@ -85,13 +86,12 @@ final class NodePipeline<R> {
         this.ownsRuntime = runtime == null;
         this.runtime = runtime != null ? runtime : new ThreadRuntime("tally-" + id);
         this.disabledSafeguards = Set.copyOf(disabledSafeguards);
-        // The executors' names are their threads' names (and the simulator's event labels).
-        this.loopExecutor = this.runtime.newExecutor("raft-loop");
-        this.writer = new LogWriter(this.runtime.newExecutor("log-writer"), logStore, stableStore, transport,
+        this.loopExecutor = this.runtime.newExecutor(ExecutorRole.RAFT_LOOP);
+        this.writer = new LogWriter(this.runtime.newExecutor(ExecutorRole.LOG_WRITER), logStore, stableStore, transport,
                 (index, term) -> enqueue(new LoopEvent.Persisted(index, term)), this::fail);
-        this.snapshotExecutor = this.runtime.newExecutor("snapshot-writer");
-        this.transferExecutor = this.runtime.newExecutor("snapshot-transfer");
-        this.applier = new Applier<>(this.runtime.newExecutor("apply"), stateMachine, config.maxApplyBatch(),
+        this.snapshotExecutor = this.runtime.newExecutor(ExecutorRole.SNAPSHOT_WRITER);
+        this.transferExecutor = this.runtime.newExecutor(ExecutorRole.SNAPSHOT_TRANSFER);
+        this.applier = new Applier<>(this.runtime.newExecutor(ExecutorRole.APPLY), stateMachine, config.maxApplyBatch(),
                 listeners, this::fail, snapshotStore, snapshotExecutor, config.snapshots(),
                 meta -> enqueue(new LoopEvent.SnapshotTaken(meta)));
         this.snapshotSender = new SnapshotSender(id, transferExecutor, this.runtime, snapshotStore, transport,

@@ -19,8 +19,8 @@ public interface RaftRuntime {
      */
     Cancellable schedule(long delay, TimeUnit unit, Runnable task);
 
-    /** A new executor that runs its tasks one at a time, in submission order, on its own thread of control. */
-    SerialExecutor newExecutor(String name);
+    /** A new executor for {@code role} that runs its tasks one at a time, in submission order, on its own thread of control. */
+    SerialExecutor newExecutor(ExecutorRole role);
 
     /** This node's source of randomness (seeded in the simulator). */
     RandomGenerator random();

@@ -56,8 +56,8 @@ public final class ThreadRuntime implements RaftRuntime, AutoCloseable {
     }
 
     @Override
-    public SerialExecutor newExecutor(String executorName) {
-        return new ThreadExecutor(name + "-" + executorName);
+    public SerialExecutor newExecutor(ExecutorRole role) {
+        return new ThreadExecutor(name + "-" + role.threadName());
     }
 
     /** A generator of its own for each caller (a SplittableRandom is not safe to share between threads). */

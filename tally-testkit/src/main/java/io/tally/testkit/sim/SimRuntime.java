@@ -1,5 +1,6 @@
 package io.tally.testkit.sim;
 
+import io.tally.raft.runtime.ExecutorRole;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
 
@@ -103,8 +104,8 @@ public final class SimRuntime implements RaftRuntime {
     }
 
     @Override
-    public SerialExecutor newExecutor(String name) {
-        return new SimExecutor(name);
+    public SerialExecutor newExecutor(ExecutorRole role) {
+        return new SimExecutor(role);
     }
 
     @Override
@@ -123,14 +124,14 @@ public final class SimRuntime implements RaftRuntime {
      */
     private final class SimExecutor implements SerialExecutor, Owner {
 
-        private final String name;
+        private final ExecutorRole role;
         private final String label;
         private long lastTime;
         private boolean closed;
 
-        SimExecutor(String name) {
-            this.name = Objects.requireNonNull(name, "name");
-            this.label = incarnation.name() + "/" + name;
+        SimExecutor(ExecutorRole role) {
+            this.role = Objects.requireNonNull(role, "role");
+            this.label = incarnation.name() + "/" + role.threadName();
         }
 
         @Override
@@ -139,7 +140,7 @@ public final class SimRuntime implements RaftRuntime {
             if (closed || !incarnation.isAlive()) {
                 return;
             }
-            long t = Math.max(sim.timeAfter(latency.delayNanos(name, latencyRandom)), lastTime);
+            long t = Math.max(sim.timeAfter(latency.delayNanos(role, latencyRandom)), lastTime);
             lastTime = t;
             sim.enqueue(new Event(label, task, this), t);
         }

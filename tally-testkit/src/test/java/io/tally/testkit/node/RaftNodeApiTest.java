@@ -240,8 +240,8 @@ class RaftNodeApiTest {
      */
     @Test
     void aConfirmedReadWaitingForItsEntryCompletesWhenTheNodeCloses() {
-        LatencyModel slowDisk = (executor, r) -> executor.contains(LatencyModel.LOG_WRITER) ? 40_000_000L : 0L;
-        LatencyModel fastDisk = (executor, r) -> executor.contains(LatencyModel.LOG_WRITER) ? 200_000L : 0L;
+        LatencyModel slowDisk = (role, r) -> role == io.tally.raft.runtime.ExecutorRole.LOG_WRITER ? 40_000_000L : 0L;
+        LatencyModel fastDisk = (role, r) -> role == io.tally.raft.runtime.ExecutorRole.LOG_WRITER ? 200_000L : 0L;
         try (SimCluster c = SimCluster.create(3, 11, Cluster.scenarioConfig(true, true), i -> i == 0 ? slowDisk : fastDisk)) {
             c.clock().await(() -> c.node(0).state() == RaftState.LEADER || c.currentLeader() >= 0, 10_000);
             if (c.currentLeader() != 0) {

@@ -43,8 +43,8 @@ class RuntimeContractScenariosTest {
     static LatencyModel latencyOf(int node) {
         long writerMin = node == 0 ? 20_000_000L : 200_000L;
         long writerSpan = node == 0 ? 60_000_000L : 800_000L;
-        return (executor, r) -> executor.contains(LatencyModel.LOG_WRITER) ? writerMin + r.nextLong(writerSpan)
-                : executor.contains("apply") ? r.nextLong(3_000_000L) : 0L;
+        return (role, r) -> role == io.tally.raft.runtime.ExecutorRole.LOG_WRITER ? writerMin + r.nextLong(writerSpan)
+                : role == io.tally.raft.runtime.ExecutorRole.APPLY ? r.nextLong(3_000_000L) : 0L;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tally.testkit.sim;
 
+import io.tally.raft.runtime.ExecutorRole;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class SimRuntimeTest {
         NodeIncarnation inc = NodeIncarnation.first("n1");
         SimRuntime rt = new SimRuntime(sim, inc, LatencyModel.DEFAULT);
         List<String> ran = new ArrayList<>();
-        SerialExecutor ex = rt.newExecutor("n1-log-writer");
+        SerialExecutor ex = rt.newExecutor(ExecutorRole.LOG_WRITER);
         rt.schedule(1, TimeUnit.MILLISECONDS, () -> ran.add("timer"));
         ex.execute(() -> ran.add("task"));
         inc.kill();
@@ -55,7 +56,7 @@ class SimRuntimeTest {
         Simulation sim = new Simulation(1);
         SimRuntime rt = new SimRuntime(sim, NodeIncarnation.first("n1"), LatencyModel.DEFAULT);
         List<String> ran = new ArrayList<>();
-        SerialExecutor ex = rt.newExecutor("apply");
+        SerialExecutor ex = rt.newExecutor(ExecutorRole.APPLY);
         ex.execute(() -> {
             ran.add("first");
             ex.close();
@@ -75,8 +76,8 @@ class SimRuntimeTest {
         Simulation sim = new Simulation(seed);
         LatencyModel wild = (name, r) -> r.nextInt(4) == 0 ? 0 : r.nextLong(5_000_000);
         SimRuntime rt = new SimRuntime(sim, NodeIncarnation.first("n1"), wild);
-        SerialExecutor a = rt.newExecutor("a");
-        SerialExecutor b = rt.newExecutor("b");
+        SerialExecutor a = rt.newExecutor(ExecutorRole.RAFT_LOOP);
+        SerialExecutor b = rt.newExecutor(ExecutorRole.APPLY);
         List<Integer> ranA = new ArrayList<>();
         List<Integer> ranB = new ArrayList<>();
         long[] lastTime = {0};
@@ -106,7 +107,7 @@ class SimRuntimeTest {
     void zeroLatencyTasksRunAfterAlreadyQueuedEventsAtTheSameTime() {
         Simulation sim = new Simulation(1);
         SimRuntime rt = new SimRuntime(sim, NodeIncarnation.first("n1"), LatencyModel.DEFAULT);
-        SerialExecutor ex = rt.newExecutor("raft");
+        SerialExecutor ex = rt.newExecutor(ExecutorRole.RAFT_LOOP);
         List<String> order = new ArrayList<>();
         sim.schedule(0, "queued-first", () -> order.add("queued-first"));
         ex.execute(() -> order.add("task"));
@@ -119,7 +120,7 @@ class SimRuntimeTest {
     void defaultLatencyModelsFsyncForLogWriters() {
         Simulation sim = new Simulation(5);
         SimRuntime rt = new SimRuntime(sim, NodeIncarnation.first("n1"), LatencyModel.DEFAULT);
-        SerialExecutor writer = rt.newExecutor("n1-log-writer");
+        SerialExecutor writer = rt.newExecutor(ExecutorRole.LOG_WRITER);
         long[] times = new long[200];
         int[] i = {0};
         for (int k = 0; k < times.length; k++) {
@@ -133,7 +134,7 @@ class SimRuntimeTest {
         for (long t : times) {
             assertTrue(t >= 200_000 && t < 1_000_000, "latency " + t);
         }
-        assertEquals(0, LatencyModel.DEFAULT.delayNanos("apply", sim.random()));
+        assertEquals(0, LatencyModel.DEFAULT.delayNanos(ExecutorRole.APPLY, sim.random()));
     }
 
     @Test
@@ -156,7 +157,7 @@ class SimRuntimeTest {
         Simulation sim = new Simulation(1);
         NodeIncarnation inc = NodeIncarnation.first("n1");
         SimRuntime rt = new SimRuntime(sim, inc, LatencyModel.ZERO);
-        SerialExecutor ex = rt.newExecutor("raft-loop");
+        SerialExecutor ex = rt.newExecutor(ExecutorRole.RAFT_LOOP);
         List<String> ran = new ArrayList<>();
         rt.schedule(10, TimeUnit.MILLISECONDS, () -> ran.add("timer@" + rt.nanoTime() / 1_000_000));
         sim.schedule(5_000_000, "pause", () -> inc.pauseUntil(2_000_000_000L));
