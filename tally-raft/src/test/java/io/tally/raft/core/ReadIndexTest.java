@@ -1,0 +1,418 @@
+package io.tally.raft.core;
+
+import io.tally.raft.model.Configuration;
+import io.tally.raft.model.Member;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link ReadIndex} alone (Raft thesis §6.4, §6.4.1), through a fake {@link ReadIndex.Leader} whose heartbeat
+ * broadcast numbers rounds as the replicator does, and a clock the test moves by hand. No RaftCore.
+ */
+class ReadIndexTest {
+
+    /** Base seed of the randomized case; each case runs on base + its number. Override with -Dtally.seed=N. */
+    private static final long SEED = Long.getLong("tally.seed", 0x5EED_0003L);
+
+    /** One tick of the test clock, in nanoseconds. */
+    private static final long TICK = 1_000;
+
+    /** electionTicks 10, leaseDriftTicks 2: a lease lasts 8 ticks' worth of clock time after the round's send. */
+    private static final CoreConfig CFG = new CoreConfig(10, 2, true, true, 3, 1_000_000, 1_000_000, 64, 2, 5, 0);
+
+    private static final long HORIZON = 8 * TICK;
+
+    private static final class FakeLeader implements ReadIndex.Leader {
+        String id = "a";
+        Configuration configuration = Configuration.ofVoters("a", "b", "c");
+        long commitIndex = 5;
+        boolean ownTermCommitted = true;
+        final long[] now = {1_000_000};
+        final CoreClock clock = new CoreClock(TICK, () -> now[0]);
+        ReadIndex reads;
+        long round;
+        /** Every round broadcast, and when. */
+        final Map<Long, Long> sentAt = new HashMap<>();
+        final List<ReadState> answers = new ArrayList<>();
+
+        FakeLeader(CoreConfig cfg) {
+            reads = new ReadIndex(this, cfg, clock);
+        }
+
+        FakeLeader() {
+            this(CFG);
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public Configuration configuration() {
+            return configuration;
+        }
+
+        @Override
+        public long commitIndex() {
+            return commitIndex;
+        }
+
+        @Override
+        public boolean ownTermCommitted() {
+            return ownTermCommitted;
+        }
+
+        /** As the leader does it: the replicator numbers a round, the reads note its send time, then it is sent. */
+        @Override
+        public long broadcastHeartbeat() {
+            long r = ++round;
+            reads.roundSent(r);
+            sentAt.put(r, now[0]);
+            return r;
+        }
+
+        @Override
+        public void answer(ReadState r) {
+            answers.add(r);
+        }
+
+        List<ReadState> takeAnswers() {
+            List<ReadState> out = new ArrayList<>(answers);
+            answers.clear();
+            return out;
+        }
+    }
+
+    private static Configuration joint(List<String> incoming, Set<String> outgoing) {
+        List<Member> ms = new ArrayList<>();
+        for (String id : incoming) {
+            ms.add(Member.voter(id));
+        }
+        return new Configuration(ms, outgoing);
+    }
+
+    // ---------------------------------------------------------------- ReadIndex
+
+    // §6.4 step 3: only a majority's echo of a heartbeat round sent after the read arrived proves that no newer leader
+    // existed when it arrived; an echo of an earlier round proves nothing about that moment.
+    @Test
+    void aReadIsAnsweredOnlyOnceAMajorityEchoesARoundSentAfterItArrived() {
+        FakeLeader l = new FakeLeader();
+        long before = l.broadcastHeartbeat();
+        l.reads.request(7);
+        assertEquals(before + 1, l.round, "the read sends a round of its own");
+        assertTrue(l.answers.isEmpty());
+        l.reads.acknowledged("b", before);
+        assertTrue(l.answers.isEmpty(), "an echo of the earlier round");
+        l.reads.acknowledged("b", l.round);
+        assertEquals(List.of(new ReadState(7, 5)), l.takeAnswers());
+        l.reads.acknowledged("c", l.round);
+        assertTrue(l.answers.isEmpty(), "answered once");
+    }
+
+    // An echo of a round not yet sent (or of none) cannot be real: it is ignored, and not remembered for later.
+    @Test
+    void echoesOfRoundsNeverSentAreIgnored() {
+        FakeLeader l = new FakeLeader();
+        l.configuration = Configuration.ofVoters("a", "b", "c", "d", "e");
+        l.reads.request(1); // round 1
+        l.reads.acknowledged("b", 2);
+        l.reads.acknowledged("b", 0);
+        l.reads.acknowledged("b", -1);
+        l.reads.acknowledged("c", 1);
+        assertTrue(l.answers.isEmpty(), "a, c of five");
+        l.reads.request(2); // round 2 now exists
+        l.reads.acknowledged("d", 2);
+        assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers(),
+                "read 1: a, c, d; read 2: only a, d — b's echo of round 2 from before it was sent is not remembered");
+    }
+
+    // §6.4 step 1: until an entry of its own term commits, a new leader's commit index may lag entries that earlier
+    // leaders committed; a read registered then waits, sends no round, and is served at the commit index reached.
+    @Test
+    void aReadRegisteredBeforeAnOwnTermCommitWaitsForIt() {
+        FakeLeader l = new FakeLeader();
+        l.ownTermCommitted = false;
+        l.reads.request(1);
+        assertEquals(0, l.round, "no round yet");
+        l.broadcastHeartbeat(); // an ordinary heartbeat round, echoed by everyone
+        l.reads.acknowledged("b", 1);
+        l.reads.acknowledged("c", 1);
+        l.reads.commitMayHaveAdvanced();
+        assertTrue(l.answers.isEmpty());
+
+        l.commitIndex = 8;
+        l.ownTermCommitted = true;
+        l.reads.commitMayHaveAdvanced();
+        assertEquals(2, l.round, "registered now, with a round of its own");
+        assertTrue(l.answers.isEmpty());
+        l.reads.acknowledged("c", 2);
+        assertEquals(List.of(new ReadState(1, 8)), l.takeAnswers());
+    }
+
+    // Reads are served in arrival order, each at the commit index as it stood when it was registered; an echo of
+    // round r confirms every read registered at or before r.
+    @Test
+    void readsAreAnsweredInOrderEachAtTheCommitIndexItArrivedAt() {
+        FakeLeader l = new FakeLeader();
+        l.reads.request(1); // round 1, at 5
+        l.commitIndex = 7;
+        l.reads.request(2); // round 2, at 7
+        l.reads.acknowledged("b", 1);
+        assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
+        l.reads.acknowledged("b", 2);
+        assertEquals(List.of(new ReadState(2, 7)), l.takeAnswers());
+
+        l.reads.request(3);
+        l.commitIndex = 9;
+        l.reads.request(4);
+        l.reads.acknowledged("c", 4);
+        assertEquals(List.of(new ReadState(3, 7), new ReadState(4, 9)), l.takeAnswers());
+    }
+
+    // A single voter is its own majority; a joint configuration needs a majority of both halves (thesis §4.3).
+    @Test
+    void aSingleVoterAnswersAtOnceAndAJointConfigurationNeedsBothHalves() {
+        FakeLeader one = new FakeLeader();
+        one.configuration = Configuration.ofVoters("a");
+        one.reads.request(1);
+        assertEquals(List.of(new ReadState(1, 5)), one.takeAnswers());
+
+        FakeLeader l = new FakeLeader();
+        l.configuration = joint(List.of("a", "b", "c"), Set.of("a", "d", "e"));
+        l.reads.request(2);
+        l.reads.acknowledged("b", 1);
+        l.reads.acknowledged("c", 1);
+        assertTrue(l.answers.isEmpty(), "a majority of the new half only");
+        l.reads.acknowledged("d", 1);
+        assertEquals(List.of(new ReadState(2, 5)), l.takeAnswers());
+    }
+
+    // A leader that stops leading can no longer prove it leads: every read not yet answered fails, and nothing of its
+    // term — acknowledgements, lease, revocation — carries over.
+    @Test
+    void resetFailsEveryUnansweredReadAndForgetsTheTerm() {
+        FakeLeader l = new FakeLeader();
+        l.reads.request(1);
+        l.reads.acknowledged("b", l.round);
+        assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
+        assertTrue(l.reads.leaseValid());
+        l.ownTermCommitted = false;
+        l.reads.request(2); // waits for an own-term commit
+        l.ownTermCommitted = true;
+        l.reads.request(3); // waits for a majority
+        l.reads.revokeLease();
+
+        l.reads.reset();
+        assertEquals(Set.of(new ReadState(2, -1), new ReadState(3, -1)), Set.copyOf(l.takeAnswers()));
+        assertFalse(l.reads.leaseValid(), "acknowledgements of the old term are forgotten");
+        l.reads.acknowledged("b", l.round);
+        l.reads.acknowledged("c", l.round);
+        l.reads.commitMayHaveAdvanced();
+        assertTrue(l.answers.isEmpty(), "nothing pending any more");
+        assertFalse(l.reads.leaseValid(), "an echo of a round of the old term does not renew the lease");
+        long fresh = l.broadcastHeartbeat();
+        l.reads.acknowledged("b", fresh);
+        assertTrue(l.reads.leaseValid(), "the revocation ended with the term");
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    // §6.4.1: no other leader can arise until an election timeout after the followers heard the round — which is no
+    // earlier than when it was sent. The lease runs (electionTicks − leaseDriftTicks) of clock time from the send of the
+    // newest round a quorum acknowledged, however late the acknowledgement arrived, and however few ticks passed.
+    @Test
+    void aLeaseHoldsUntilElectionMinusDriftTicksOfClockTimeAfterTheAcknowledgedRoundWasSent() {
+        FakeLeader l = new FakeLeader();
+        long t0 = l.now[0];
+        assertFalse(l.reads.leaseValid(), "nothing acknowledged");
+        long r = l.broadcastHeartbeat();
+        l.now[0] = t0 + 3 * TICK;
+        l.reads.acknowledged("b", r);
+        assertTrue(l.reads.leaseValid());
+        l.now[0] = t0 + HORIZON - 1;
+        assertTrue(l.reads.leaseValid());
+        l.now[0] = t0 + HORIZON;
+        assertFalse(l.reads.leaseValid(), "counted from the send, not from the acknowledgement");
+
+        long r2 = l.broadcastHeartbeat();
+        l.reads.acknowledged("c", r2);
+        assertTrue(l.reads.leaseValid());
+        l.now[0] += 3_600_000_000_000L; // paused for an hour: not one tick went by, but the lease ran out
+        assertFalse(l.reads.leaseValid());
+    }
+
+    // §6.4.1 relies on followers refusing votes while they hear from a leader, which is CheckQuorum's vote lease.
+    @Test
+    void aLeaseIsInvalidWithoutCheckQuorum() {
+        FakeLeader l = new FakeLeader(CFG.withCheckQuorum(false));
+        long r = l.broadcastHeartbeat();
+        l.reads.acknowledged("b", r);
+        l.reads.acknowledged("c", r);
+        assertFalse(l.reads.leaseValid());
+        l.reads.leaseRequest(1);
+        assertTrue(l.answers.isEmpty(), "falls back to ReadIndex");
+        assertEquals(r + 1, l.round);
+    }
+
+    // TimeoutNow lets the target skip the voters' vote lease: once a transfer starts, the lease is over for the term.
+    @Test
+    void aRevokedLeaseStaysInvalidWhateverIsAcknowledgedAfterwards() {
+        FakeLeader l = new FakeLeader();
+        long r = l.broadcastHeartbeat();
+        l.reads.acknowledged("b", r);
+        assertTrue(l.reads.leaseValid());
+        l.reads.revokeLease();
+        assertFalse(l.reads.leaseValid());
+        long r2 = l.broadcastHeartbeat();
+        l.reads.acknowledged("b", r2);
+        l.reads.acknowledged("c", r2);
+        assertFalse(l.reads.leaseValid());
+        l.reads.leaseRequest(1);
+        assertTrue(l.answers.isEmpty(), "falls back to ReadIndex");
+    }
+
+    // While the lease holds a lease read is served at once, at the commit index, without a round; otherwise it is a
+    // ReadIndex read.
+    @Test
+    void aLeaseReadIsServedAtOnceWhileTheLeaseHoldsAndOtherwiseAsAReadIndexRead() {
+        FakeLeader l = new FakeLeader();
+        long r = l.broadcastHeartbeat();
+        l.reads.acknowledged("b", r);
+        l.reads.leaseRequest(1);
+        assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
+        assertEquals(r, l.round, "no round needed");
+
+        l.now[0] += HORIZON;
+        l.reads.leaseRequest(2);
+        assertTrue(l.answers.isEmpty());
+        assertEquals(r + 1, l.round);
+        l.reads.acknowledged("c", r + 1);
+        assertEquals(List.of(new ReadState(2, 5)), l.takeAnswers());
+    }
+
+    // The lease says who leads, not that the commit index is current: before an own-term commit a lease read waits too.
+    @Test
+    void aLeaseReadBeforeAnOwnTermCommitWaitsEvenWithAValidLease() {
+        FakeLeader l = new FakeLeader();
+        long r = l.broadcastHeartbeat();
+        l.reads.acknowledged("b", r);
+        assertTrue(l.reads.leaseValid());
+        l.ownTermCommitted = false;
+        l.reads.leaseRequest(1);
+        assertTrue(l.answers.isEmpty());
+        assertEquals(r, l.round);
+        l.commitIndex = 6;
+        l.ownTermCommitted = true;
+        l.reads.commitMayHaveAdvanced();
+        l.reads.acknowledged("b", l.round);
+        assertEquals(List.of(new ReadState(1, 6)), l.takeAnswers());
+    }
+
+    private static boolean naiveIsQuorum(Configuration c, Set<String> live) {
+        for (Set<String> half : List.of(c.voters(), c.outgoingVoters())) {
+            long n = half.stream().filter(live::contains).count();
+            if (!half.isEmpty() && 2 * n <= half.size()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final List<String> POOL = List.of("a", "b", "c", "d", "e");
+
+    private static Set<String> randomSubset(SplittableRandom r) {
+        Set<String> s = new LinkedHashSet<>();
+        while (s.isEmpty()) {
+            for (String id : POOL) {
+                if (r.nextBoolean()) {
+                    s.add(id);
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Lease validity against a direct computation from the recorded send times: valid iff CheckQuorum is on, the
+     * lease was not revoked this term, and the leader plus every peer that acknowledged some round sent less than
+     * (electionTicks − leaseDriftTicks) ticks of clock time ago form a quorum (of both halves when joint). Random
+     * timings, reordered, duplicated and bogus echoes, revocations, and terms ending (after which echoes of the old
+     * term's rounds count for nothing).
+     */
+    @Test
+    void leaseValidityMatchesADirectComputationFromRecordedSendTimes() {
+        System.out.println("ReadIndexTest seed " + SEED);
+        for (int k = 0; k < 1000; k++) {
+            long seed = SEED + k;
+            SplittableRandom r = new SplittableRandom(seed);
+            int election = r.nextInt(2, 20);
+            int drift = r.nextInt(0, election);
+            boolean checkQuorum = r.nextInt(5) != 0;
+            CoreConfig cfg = new CoreConfig(election, 1, true, checkQuorum, 3, 1_000_000, 1_000_000, 64, drift, 5, 0);
+            FakeLeader l = new FakeLeader(cfg);
+            List<String> incoming = new ArrayList<>(randomSubset(r));
+            l.configuration = joint(incoming, r.nextBoolean() ? randomSubset(r) : Set.of());
+            long horizon = (long) (election - drift) * TICK;
+            Map<String, Long> newestAckedSend = new HashMap<>();
+            boolean revoked = false;
+            long firstRoundOfTerm = 1;
+            for (int step = 0; step < 150; step++) {
+                switch (r.nextInt(10)) {
+                    case 0, 1 -> l.now[0] += r.nextLong(0, 2L * election * TICK);
+                    case 2 -> l.now[0] += r.nextLong(0, TICK);
+                    case 3, 4 -> l.broadcastHeartbeat();
+                    case 5, 6, 7 -> {
+                        String from = r.nextInt(8) == 0 ? "stranger" : POOL.get(r.nextInt(POOL.size()));
+                        long context = r.nextLong(-1, l.round + 3);
+                        if (context >= firstRoundOfTerm && context <= l.round) {
+                            newestAckedSend.merge(from, l.sentAt.get(context), Math::max);
+                        }
+                        l.reads.acknowledged(from, context);
+                    }
+                    case 8 -> {
+                        if (r.nextInt(10) == 0) {
+                            l.reads.revokeLease();
+                            revoked = true;
+                        }
+                    }
+                    default -> {
+                        if (r.nextInt(10) == 0) {
+                            l.reads.reset();
+                            newestAckedSend.clear();
+                            revoked = false;
+                            firstRoundOfTerm = l.round + 1; // rounds of the old term prove nothing
+                        }
+                    }
+                }
+                Set<String> live = new LinkedHashSet<>();
+                live.add(l.id);
+                long now = l.now[0];
+                newestAckedSend.forEach((peer, sent) -> {
+                    if (now - sent < horizon) {
+                        live.add(peer);
+                    }
+                });
+                boolean expected = checkQuorum && !revoked && naiveIsQuorum(l.configuration, live);
+                int s = step;
+                boolean rv = revoked;
+                assertEquals(expected, l.reads.leaseValid(), () -> "seed " + seed + " step " + s + " " + l.configuration
+                        + " E=" + election + " D=" + drift + " checkQuorum=" + checkQuorum + " revoked=" + rv + " now="
+                        + now + " newest acknowledged sends " + newestAckedSend);
+            }
+        }
+    }
+}
