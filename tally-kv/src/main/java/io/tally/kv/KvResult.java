@@ -1,20 +1,26 @@
 package io.tally.kv;
 
-/**
- * The outcome of a {@link KvCommand}, handed back to the proposer (and, for sessions, kept in the
- * replicated state so that a retry gets the same answer).
- *
- * @param status  what happened
- * @param version for OK puts and appends, the key's new version; for CAS_FAILED, the key's current version
- *                (0 when absent); for deletes, the deleted version (0 when there was nothing to delete); for an
- *                OK {@link KvCommand.Op#REGISTER}, the new session's id (the Raft index of that entry)
- * @param deleted for deletes: whether a key was removed
- */
-public record KvResult(Status status, long version, boolean deleted) {
+import java.util.List;
+import java.util.Objects;
 
-    /** Snapshots store a status by its ordinal: append new ones at the end, never reorder. */
+/**
+ * The outcome of a {@link KvCommand}, handed back to the proposer (and, for sessions, kept in the replicated state so
+ * that a retry gets the same answer).
+ *
+ * @param status    what happened
+ * @param revision  the revision (Raft index) of the command's entry: the store's revision the answer reflects, the
+ *                  version of every key it wrote, and the id of a session or lease it opened
+ * @param version   for an OK put or append, the key's new version (= {@code revision}); for CAS_FAILED, the key's
+ *                  current version (0 when absent); for a delete, the deleted version (0 when there was nothing to
+ *                  delete); otherwise 0
+ * @param count     how many keys a delete, a prefix delete or a lease's end removed
+ * @param txn       for a transaction that applied a branch, which one and what each operation did; otherwise null
+ */
+public record KvResult(Status status, long revision, long version, long count, TxnOutcome txn) {
+
+    /** Snapshots store a status by its code: append new ones at the end, never reorder. */
     public enum Status {
-        /** The write was applied (or the session was opened). */
+        /** The write was applied (or the session or lease was opened). */
         OK,
         /** A compare-and-set did not match; nothing changed. */
         CAS_FAILED,
@@ -29,26 +35,52 @@ public record KvResult(Status status, long version, boolean deleted) {
          * The write names a session the state machine does not hold: never registered, or expired. Nothing
          * changed. Whether an earlier try of the same request applied cannot be learned any more.
          */
-        SESSION_EXPIRED
+        SESSION_EXPIRED,
+        /** The write names a lease that does not exist (never granted, revoked or expired). Nothing changed. */
+        LEASE_NOT_FOUND
     }
 
-    static KvResult written(long version) {
-        return new KvResult(Status.OK, version, false);
+    /** A transaction's chosen branch and each of its operations' results. */
+    public record TxnOutcome(boolean succeeded, List<TxnOpResult> results) {
+        public TxnOutcome {
+            results = List.copyOf(results);
+        }
     }
 
-    static KvResult deleted(long version) {
-        return new KvResult(Status.OK, version, version > 0);
+    public KvResult {
+        Objects.requireNonNull(status, "status");
     }
 
-    static KvResult casFailed(long current) {
-        return new KvResult(Status.CAS_FAILED, current, false);
+    /** For a delete: whether a key was removed. */
+    public boolean deleted() {
+        return count > 0;
     }
 
-    static KvResult registered(long session) {
-        return new KvResult(Status.OK, session, false);
+    static KvResult written(long revision) {
+        return new KvResult(Status.OK, revision, revision, 0, null);
     }
 
-    static final KvResult STALE = new KvResult(Status.STALE_REQUEST, 0, false);
-    static final KvResult EXPIRED = new KvResult(Status.SESSION_EXPIRED, 0, false);
-    static final KvResult MALFORMED_COMMAND = new KvResult(Status.MALFORMED, 0, false);
+    static KvResult deleted(long revision, long deletedVersion) {
+        return new KvResult(Status.OK, revision, deletedVersion, deletedVersion > 0 ? 1 : 0, null);
+    }
+
+    static KvResult removed(long revision, long count) {
+        return new KvResult(Status.OK, revision, 0, count, null);
+    }
+
+    static KvResult casFailed(long revision, long current) {
+        return new KvResult(Status.CAS_FAILED, revision, current, 0, null);
+    }
+
+    static KvResult opened(long revision) {
+        return new KvResult(Status.OK, revision, 0, 0, null);
+    }
+
+    static KvResult transaction(long revision, boolean succeeded, List<TxnOpResult> results) {
+        return new KvResult(Status.OK, revision, 0, 0, new TxnOutcome(succeeded, results));
+    }
+
+    static KvResult refused(Status status, long revision) {
+        return new KvResult(status, revision, 0, 0, null);
+    }
 }

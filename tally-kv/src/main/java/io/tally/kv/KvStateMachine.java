@@ -6,56 +6,72 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The replicated key/value store: an ordered map from key to {@link Versioned} value, plus client sessions
- * for exactly-once writes.
+ * The replicated key/value store: keys with revisions, leases, client sessions for exactly-once writes, and the
+ * history of recent events that watches read.
  *
- * <p>Writes arrive only through {@link #apply}, on the node's apply thread. Reads ({@link #get},
- * {@link #scan}) may come from any thread at any time and see a consistent value per key; linearizable
- * reads are the caller's job (ReadIndex: read once the applied index has reached the read index).
+ * <p>Revisions: the store's revision is the Raft index of the last command applied. Every command applies at its
+ * own revision, however many keys it writes, so a transaction, a prefix delete or a lease's end is one revision;
+ * a key's version is the revision that last wrote it. Revisions only grow; they skip the indexes of entries that are
+ * not commands (no-ops, configurations).
+ *
+ * <p>Threads: writes arrive only through {@link #apply}, on the node's apply thread. After every batch the state
+ * machine publishes an immutable {@link KvView}, then hands the batch's events to the {@link WatchHub}. Readers take
+ * {@link #view()} from any thread and see one revision throughout; linearizable reads are the caller's job
+ * (ReadIndex: read once the applied index has reached the read index).
  *
  * <p>Sessions (Raft thesis §6.3), kept in {@link SessionTable}:
  * <ul>
- *   <li>A client opens a session with a {@link KvCommand.Op#REGISTER} entry; the session's id is that entry's
- *       Raft index, so the log chooses it and it is unique.</li>
+ *   <li>A client opens a session with a {@link KvRequest.Register} entry; the session's id is that entry's revision,
+ *       so the log chooses it and it is unique.</li>
  *   <li>A write with session {@code s} and sequence number {@code seq} applies only if {@code s} is live and
  *       {@code seq} is above its last; a repeat of the last gets the recorded result without applying again; an
  *       older one is {@code STALE_REQUEST}.</li>
  *   <li>A write on a session the state machine does not hold (never registered, or expired) is
- *       {@code SESSION_EXPIRED} and changes nothing: a retry that arrives after its session expired can never
- *       apply a second time, because nothing but a REGISTER entry creates a session. (The old rule, a session
- *       created by its first write, is kept only as {@link SessionRule#IMPLICIT_UNSAFE} for control runs.)</li>
+ *       {@code SESSION_EXPIRED} and changes nothing (the old rule, a session created by its first write, is kept
+ *       only as {@link SessionRule#IMPLICIT_UNSAFE} for control runs).</li>
  *   <li>A session expires when it has been idle for more than the TTL by the log clock: the largest stamp of any
- *       entry applied. Leaders stamp entries from the monotonic {@link ClusterClock}, never the wall clock, and
- *       the state machine takes the maximum, so time here never goes backwards across leaders, does not jump
- *       with a leader's wall clock, and every replica expires the same sessions at the same entry.</li>
+ *       entry applied. Leaders stamp entries from the monotonic {@link ClusterClock}, never the wall clock.</li>
  * </ul>
  * Writes without a session (plain HTTP clients) apply without exactly-once protection.
+ *
+ * <p>Leases: granting, revoking and expiring are log entries; when a lease ends, its keys are deleted at that entry's
+ * revision. Only the leader decides that a lease expired ({@link Lessor}); the state machine never reads a clock.
  */
 public final class KvStateMachine implements StateMachine<KvResult> {
 
-    private final ConcurrentSkipListMap<String, Versioned> data = new ConcurrentSkipListMap<>();
+    /** Watches can start this many revisions back, unless configured otherwise. */
+    public static final long DEFAULT_HISTORY_REVISIONS = 100_000;
+
+    private volatile KvView view = KvView.EMPTY;
     private final SessionTable sessions;
     private final Duration sessionTtl;
-    private volatile long appliedIndex;
+    private final EventHistory history;
+    private final WatchHub hub;
 
     /**
-     * @param sessionTtl how long a session may stay idle, by the log clock, before it expires; it must be the same
-     *                   on every replica (it is part of the state machine's rules)
-     * @param rule       {@link SessionRule#REGISTERED}; anything else only in control runs
+     * @param sessionTtl       how long a session may stay idle, by the log clock, before it expires; it must be the
+     *                         same on every replica (it is part of the state machine's rules)
+     * @param rule             {@link SessionRule#REGISTERED}; anything else only in control runs
+     * @param historyRevisions how many revisions of events to keep for watches
      */
-    public KvStateMachine(Duration sessionTtl, SessionRule rule) {
+    public KvStateMachine(Duration sessionTtl, SessionRule rule, long historyRevisions) {
         if (sessionTtl.isNegative() || sessionTtl.isZero()) {
             throw new IllegalArgumentException("session TTL must be positive");
         }
         this.sessionTtl = sessionTtl;
-        this.sessions = new SessionTable(sessionTtl.toMillis(), java.util.Objects.requireNonNull(rule, "rule"));
+        this.sessions = new SessionTable(sessionTtl.toMillis(), Objects.requireNonNull(rule, "rule"));
+        this.history = new EventHistory(historyRevisions);
+        this.hub = new WatchHub(history, WatchHub.DEFAULT_MAX_QUEUED);
+    }
+
+    public KvStateMachine(Duration sessionTtl, SessionRule rule) {
+        this(sessionTtl, rule, DEFAULT_HISTORY_REVISIONS);
     }
 
     public KvStateMachine(Duration sessionTtl) {
@@ -70,80 +86,69 @@ public final class KvStateMachine implements StateMachine<KvResult> {
     @Override
     public List<KvResult> apply(List<Command> commands) {
         List<KvResult> results = new ArrayList<>(commands.size());
+        List<WatchEvent> events = new ArrayList<>();
+        KvView v = view;
         for (Command c : commands) {
-            results.add(applyOne(c));
-            appliedIndex = c.index();
+            Mutation m = new Mutation(v, c.index());
+            results.add(applyOne(c, m));
+            v = m.view();
+            events.addAll(m.events());
         }
+        view = v;
+        hub.publish(v.revision(), events);
         return results;
     }
 
-    private KvResult applyOne(Command c) {
-        if (KvCommand.versionOf(c.data()) == LegacyCommand.VERSION) {
+    private KvResult applyOne(Command c, Mutation m) {
+        if (KvCodec.versionOf(c.data()) == LegacyCommand.VERSION) {
             LegacyCommand legacy;
             try {
                 legacy = LegacyCommand.decode(c.data());
             } catch (IllegalArgumentException e) {
-                return KvResult.MALFORMED_COMMAND;
+                return KvResult.refused(KvResult.Status.MALFORMED, c.index());
             }
-            return applyLegacy(legacy, c.index());
+            return applyLegacy(legacy, m, c.index());
         }
         KvCommand cmd;
         try {
             cmd = KvCommand.decode(c.data());
         } catch (IllegalArgumentException e) {
-            return KvResult.MALFORMED_COMMAND;
+            return KvResult.refused(KvResult.Status.MALFORMED, c.index());
         }
         sessions.advance(cmd.stampMillis());
-        if (cmd.op() == KvCommand.Op.REGISTER) {
+        if (cmd.request() instanceof KvRequest.Register) {
             return sessions.register(c.index());
         }
         if (cmd.session() == 0) {
-            return execute(cmd, c.index());
+            return m.execute(cmd.request());
         }
-        return sessions.apply(cmd.session(), cmd.seq(), () -> execute(cmd, c.index()));
+        return sessions.apply(cmd.session(), cmd.seq(), c.index(), () -> m.execute(cmd.request()));
     }
 
-    private KvResult applyLegacy(LegacyCommand cmd, long index) {
+    private KvResult applyLegacy(LegacyCommand cmd, Mutation m, long index) {
         sessions.advance(cmd.stampMillis());
         if (cmd.write() == null) {
             return KvResult.written(index); // a retired member-directory entry: only its stamp counts
         }
         if (cmd.clientId().isEmpty()) {
-            return execute(cmd.write(), index);
+            return m.execute(cmd.write());
         }
-        return sessions.applyLegacy(cmd.clientId(), cmd.seq(), cmd.stampMillis(), () -> execute(cmd.write(), index));
+        return sessions.applyLegacy(cmd.clientId(), cmd.seq(), cmd.stampMillis(), index, () -> m.execute(cmd.write()));
     }
 
-    private KvResult execute(KvCommand cmd, long index) {
-        Versioned current = data.get(cmd.key());
-        long currentVersion = current == null ? 0 : current.version();
-        if (cmd.expectedVersion() != KvCommand.ANY_VERSION && cmd.expectedVersion() != currentVersion) {
-            return KvResult.casFailed(currentVersion);
-        }
-        return switch (cmd.op()) {
-            case PUT -> {
-                data.put(cmd.key(), new Versioned(cmd.value(), index));
-                yield KvResult.written(index);
-            }
-            case APPEND -> {
-                byte[] old = current == null ? new byte[0] : current.value();
-                byte[] joined = new byte[old.length + cmd.value().length];
-                System.arraycopy(old, 0, joined, 0, old.length);
-                System.arraycopy(cmd.value(), 0, joined, old.length, cmd.value().length);
-                data.put(cmd.key(), new Versioned(joined, index));
-                yield KvResult.written(index);
-            }
-            case DELETE -> {
-                data.remove(cmd.key());
-                yield KvResult.deleted(currentVersion);
-            }
-            case REGISTER -> throw new IllegalStateException("a registration is not a write");
-        };
+    /** The store as of the last batch applied: one revision, immutable. */
+    public KvView view() {
+        return view;
     }
 
-    /** The index of the last command applied (or restored). */
+    /** The watches of this store. */
+    public WatchHub watches() {
+        return hub;
+    }
+
+    /** The store's revision: the index of the last command applied (or restored). */
     public long appliedIndex() {
-        return appliedIndex;
+        return view.revision();
     }
 
     /** The log clock: the newest stamp of any entry applied (or restored), in milliseconds of cluster time. */
@@ -161,25 +166,16 @@ public final class KvStateMachine implements StateMachine<KvResult> {
     }
 
     public Optional<Versioned> get(String key) {
-        return Optional.ofNullable(data.get(key));
+        return view.get(key);
     }
 
     /** Up to {@code limit} keys starting with {@code prefix}, in key order. */
     public List<Map.Entry<String, Versioned>> scan(String prefix, int limit) {
-        List<Map.Entry<String, Versioned>> out = new ArrayList<>();
-        Iterator<Map.Entry<String, Versioned>> it = data.tailMap(prefix, true).entrySet().iterator();
-        while (it.hasNext() && out.size() < limit) {
-            Map.Entry<String, Versioned> e = it.next();
-            if (!e.getKey().startsWith(prefix)) {
-                break;
-            }
-            out.add(Map.entry(e.getKey(), e.getValue()));
-        }
-        return out;
+        return view.page(prefix, null, limit).items();
     }
 
     public int size() {
-        return data.size();
+        return view.size();
     }
 
     int sessionCount() {
@@ -187,25 +183,25 @@ public final class KvStateMachine implements StateMachine<KvResult> {
     }
 
     /**
-     * A point-in-time copy of keys and sessions, made on the apply thread (O(keys): the values themselves are
-     * shared, not copied) and written out later on the snapshot thread ({@link KvSnapshotFormat}).
+     * A point-in-time copy of keys, leases, sessions and event history, made on the apply thread (the keys and leases
+     * are a persistent map: nothing is copied; the sessions and the history are copied by reference) and written out
+     * later on the snapshot thread ({@link KvSnapshotFormat}).
      */
     @Override
     public Snapshot snapshot() {
-        KvSnapshotFormat.State state = new KvSnapshotFormat.State(appliedIndex, new ArrayList<>(data.entrySet()),
-                sessions.image());
+        KvSnapshotFormat.State state;
+        synchronized (hub) {
+            state = new KvSnapshotFormat.State(view, sessions.image(), history.oldest(), history.events());
+        }
         return out -> KvSnapshotFormat.write(out, state);
     }
 
-    /** Restores a TKV3 snapshot, or a TKV2 one from before sessions were registered. */
+    /** Restores a TKV4 snapshot, or an older one (TKV3, TKV2) without leases or history. */
     @Override
     public void restore(InputStream is) throws IOException {
         KvSnapshotFormat.State s = KvSnapshotFormat.read(is);
-        data.clear();
-        for (Map.Entry<String, Versioned> e : s.keys()) {
-            data.put(e.getKey(), e.getValue());
-        }
         sessions.restore(s.sessions());
-        appliedIndex = s.appliedIndex();
+        view = s.view();
+        hub.restored(s.historyOldest(), s.view().revision(), s.events());
     }
 }

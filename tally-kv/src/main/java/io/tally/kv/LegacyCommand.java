@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
  * @param write       the write itself, without a session; null for a retired member-directory entry (op code 4),
  *                    which is replayed as a clock tick only
  */
-record LegacyCommand(long stampMillis, String clientId, long seq, KvCommand write) {
+record LegacyCommand(long stampMillis, String clientId, long seq, KvRequest write) {
 
     static final int VERSION = 1;
     private static final int MEMBER = 4;
@@ -31,22 +31,30 @@ record LegacyCommand(long stampMillis, String clientId, long seq, KvCommand writ
             }
             int code = b.get() & 0xff;
             long stamp = b.getLong();
-            String client = KvCommand.readString(b);
+            String client = KvCodec.readString(b);
             long seq = b.getLong();
-            String key = KvCommand.readString(b);
+            String key = KvCodec.readString(b);
             long expected = b.getLong();
-            byte[] value = KvCommand.readValue(b);
+            byte[] value = KvCodec.readBytes(b);
+            if (b.hasRemaining()) {
+                throw new IllegalArgumentException(b.remaining() + " bytes after the end of the command");
+            }
             if (!client.isEmpty() && seq < 1) {
                 throw new IllegalArgumentException("a session's sequence numbers start at 1");
             }
-            if (code == MEMBER) {
-                return new LegacyCommand(stamp, "", 0, null);
-            }
-            KvCommand.Op op = KvCommand.Op.of(code);
-            if (op == KvCommand.Op.REGISTER) {
-                throw new IllegalArgumentException("version 1 has no session registration");
-            }
-            return new LegacyCommand(stamp, client, seq, new KvCommand(op, stamp, 0, 0, key, expected, value));
+            KvRequest write = switch (code) {
+                case MEMBER -> null;
+                case 1 -> new KvRequest.Put(key, value, expected, 0);
+                case 2 -> new KvRequest.Delete(key, expected);
+                case 3 -> {
+                    if (expected != KvRequest.ANY_VERSION) {
+                        throw new IllegalArgumentException("an append takes no expected version");
+                    }
+                    yield new KvRequest.Append(key, value);
+                }
+                default -> throw new IllegalArgumentException("version 1 has no operation code " + code);
+            };
+            return write == null ? new LegacyCommand(stamp, "", 0, null) : new LegacyCommand(stamp, client, seq, write);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated command", e);
         }

@@ -20,10 +20,10 @@ import java.util.function.Supplier;
  *   <li>A session is live while {@code now - lastStamp <= ttl}; past that it is expired, whether or not the
  *       periodic sweep has removed it yet, and it never comes back (its id was the index of its REGISTER entry,
  *       which no later entry shares).</li>
- *   <li>A write on a session that is not live changes nothing ({@link KvResult#EXPIRED}), under
+ *   <li>A write on a session that is not live changes nothing ({@code SESSION_EXPIRED}), under
  *       {@link SessionRule#REGISTERED}.</li>
  *   <li>A session applies each sequence number at most once: a repeat of its last gets the recorded result, an
- *       older one {@link KvResult#STALE}.</li>
+ *       older one {@code STALE_REQUEST}.</li>
  * </ul>
  *
  * <p>Legacy sessions ({@link #applyLegacy}) are those of version-1 entries and of TKV2 snapshots, keyed by
@@ -68,7 +68,7 @@ final class SessionTable {
 
     /** Opens session {@code id} (the index of its REGISTER entry). */
     KvResult register(long id) {
-        KvResult r = KvResult.registered(id);
+        KvResult r = KvResult.opened(id);
         registered.put(id, new Session(0, r, now));
         return r;
     }
@@ -83,8 +83,11 @@ final class SessionTable {
         return s.lastStampMillis() < now - ttlMillis;
     }
 
-    /** Request {@code seq} of session {@code id}: {@code write} runs at most once per sequence number. */
-    KvResult apply(long id, long seq, Supplier<KvResult> write) {
+    /**
+     * Request {@code seq} of session {@code id}, in the entry at {@code revision}: {@code write} runs at most once per
+     * sequence number.
+     */
+    KvResult apply(long id, long seq, long revision, Supplier<KvResult> write) {
         Session s = registered.get(id);
         if (s != null && expired(s)) {
             registered.remove(id); // the sweep would remove it at its next round; it is dead already
@@ -96,7 +99,7 @@ final class SessionTable {
                 registered.put(id, new Session(1, r, now));
                 return r;
             }
-            return KvResult.EXPIRED;
+            return KvResult.refused(KvResult.Status.SESSION_EXPIRED, revision);
         }
         if (seq == s.lastSeq()) {
             registered.put(id, new Session(s.lastSeq(), s.lastResult(), now));
@@ -104,7 +107,7 @@ final class SessionTable {
         }
         if (seq < s.lastSeq()) {
             registered.put(id, new Session(s.lastSeq(), s.lastResult(), now));
-            return KvResult.STALE;
+            return KvResult.refused(KvResult.Status.STALE_REQUEST, revision);
         }
         KvResult r = write.get();
         registered.put(id, new Session(seq, r, now));
@@ -115,14 +118,14 @@ final class SessionTable {
      * A version-1 entry's request, with the rules it was written under: a first write (seq 1) creates its
      * session, a session is swept (not checked) for expiry, and its activity stamp is the entry's own.
      */
-    KvResult applyLegacy(String client, long seq, long stamp, Supplier<KvResult> write) {
+    KvResult applyLegacy(String client, long seq, long stamp, long revision, Supplier<KvResult> write) {
         Session s = legacy.get(client);
         long last = s == null ? 0 : s.lastSeq();
         if (s != null && seq == last) {
             return s.lastResult();
         }
         if (seq <= last || (s == null && seq > 1)) {
-            return KvResult.STALE;
+            return KvResult.refused(KvResult.Status.STALE_REQUEST, revision);
         }
         KvResult r = write.get();
         legacy.put(client, new Session(seq, r, Math.max(stamp, s == null ? 0 : s.lastStampMillis())));

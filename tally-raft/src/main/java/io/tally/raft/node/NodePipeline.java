@@ -258,6 +258,10 @@ final class NodePipeline<R> {
         return loop.status();
     }
 
+    RaftRuntime runtime() {
+        return runtime;
+    }
+
     long appliedIndex() {
         return applier.appliedIndex();
     }

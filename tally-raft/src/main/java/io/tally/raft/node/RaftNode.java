@@ -284,6 +284,14 @@ public final class RaftNode<R> implements AutoCloseable {
         return pipeline.status();
     }
 
+    /**
+     * The environment the node runs in (clock, timers, threads): services built on the node schedule on it, so that in
+     * the simulator they run in the node's virtual time.
+     */
+    public RaftRuntime runtime() {
+        return pipeline.runtime();
+    }
+
     /** The error that stopped the node, if it stopped after one. */
     public Optional<Throwable> fatalError() {
         return Optional.ofNullable(pipeline.fatal());

@@ -70,6 +70,7 @@ public final class KvSimCluster implements AutoCloseable {
         private final java.util.EnumSet<Safeguard> disabled = java.util.EnumSet.noneOf(Safeguard.class);
         private Duration sessionTtl = DEFAULT_SESSION_TTL;
         private SessionRule sessionRule = SessionRule.REGISTERED;
+        private long historyRevisions = KvStateMachine.DEFAULT_HISTORY_REVISIONS;
 
         public Setup clocks(ClockFaults faults) {
             this.clocks = java.util.Objects.requireNonNull(faults, "faults");
@@ -95,6 +96,12 @@ public final class KvSimCluster implements AutoCloseable {
         public Setup sessions(Duration ttl, SessionRule rule) {
             this.sessionTtl = java.util.Objects.requireNonNull(ttl, "ttl");
             this.sessionRule = java.util.Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /** The state machines keep the events of the last {@code revisions} revisions for watches (and snapshots). */
+        public Setup history(long revisions) {
+            this.historyRevisions = revisions;
             return this;
         }
     }
@@ -196,7 +203,7 @@ public final class KvSimCluster implements AutoCloseable {
             crash(i);
         }
         incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
-        KvStateMachine store = new KvStateMachine(setup.sessionTtl, setup.sessionRule);
+        KvStateMachine store = new KvStateMachine(setup.sessionTtl, setup.sessionRule, setup.historyRevisions);
         ClockModel clock = clockRandom == null ? ClockModel.exact() : setup.clocks.drawClock(clockRandom);
         TimerModel timers = setup.timers.getOrDefault(i, setup.clocks.timers());
         SimRuntime runtime = new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers);
