@@ -22,8 +22,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One HTTP/1.1 connection: admits each request ({@link HttpFrontDoor#admit()}), hands it to the {@link Router}, and
  * writes the answers in the order of the requests (pipelining), each as soon as it and those before it are ready.
- * Everything here runs on the connection's event loop; a handler's future may complete on any thread, and its answer
- * comes back to the loop. While many answers are pending it stops reading (TCP pushes back on the client).
+ * Pipelined GETs are served in parallel; a request that may change state starts only once every request before it
+ * is answered, and holds back those after it until it is answered itself (RFC 9112 §9.3.2), so that a pipelined
+ * {@code PUT} then {@code GET} reads the write.
+ *
+ * <p>Everything here runs on the connection's event loop; a handler's future may complete on any thread, and its
+ * answer comes back to the loop. While many answers are pending it stops reading (TCP pushes back on the client).
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter {
 
@@ -37,8 +41,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         final boolean keepAlive;
         final HttpVersion version;
         final boolean closeAfter;
+        final boolean safe;
         final long startNanos = System.nanoTime();
         boolean admitted;
+        boolean started;
         Reply reply;
 
         Slot(Exchange ex, String operation, IncomingRequest in) {
@@ -47,6 +53,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             this.keepAlive = HttpUtil.isKeepAlive(in.head()) && !in.closeAfter();
             this.version = in.head().protocolVersion();
             this.closeAfter = in.closeAfter();
+            String m = in.head().method().name();
+            this.safe = m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS");
         }
     }
 
@@ -57,6 +65,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     /** An answer that closes the connection was written: nothing may follow it. */
     private boolean finished;
+    private boolean starting;
+    private boolean startAgain;
 
     HttpConnection(HttpFrontDoor server) {
         this.server = server;
@@ -107,8 +117,49 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                     + server.maxInFlight() + ", --max-http-in-flight); retry after a pause, or through another node")));
         } else {
             slot.admitted = true;
-            serve(slot);
+            startReady();
         }
+    }
+
+    /** Starts every request whose turn has come (see the class comment). Re-entrant: a start may answer at once. */
+    private void startReady() {
+        if (starting) {
+            startAgain = true;
+            return;
+        }
+        starting = true;
+        try {
+            do {
+                startAgain = false;
+                Slot next = nextToStart();
+                if (next != null) {
+                    next.started = true;
+                    serve(next);
+                    startAgain = true;
+                }
+            } while (startAgain);
+        } finally {
+            starting = false;
+        }
+    }
+
+    private Slot nextToStart() {
+        if (closing) {
+            return null; // shutdown answers what has not started
+        }
+        boolean unansweredBefore = false;
+        boolean unsafeBefore = false;
+        for (Slot s : slots) {
+            if (s.reply != null) {
+                continue;
+            }
+            if (!s.started) {
+                return (s.safe ? !unsafeBefore : !unansweredBefore) ? s : null;
+            }
+            unansweredBefore = true;
+            unsafeBefore |= !s.safe;
+        }
+        return null;
     }
 
     private Slot enqueue(Exchange ex, String method, String path, IncomingRequest in) {
@@ -149,6 +200,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         server.metrics().recordRequest(slot.operation, reply.status(), System.nanoTime() - slot.startNanos);
         drain();
+        startReady();
     }
 
     private void drain() {
