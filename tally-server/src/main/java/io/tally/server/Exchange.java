@@ -156,7 +156,7 @@ final class Exchange {
         f.orTimeout(remaining().toMillis() + graceMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> onLoop(() -> {
             try {
                 out.complete(step.apply(v, e == null ? null : unwrap(e)));
-            } catch (Exception x) {
+            } catch (Throwable x) { // whatever the step threw, the request gets its answer (500 for a bug)
                 out.completeExceptionally(x);
             }
         }, out));
