@@ -1,50 +1,101 @@
 package io.tally.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaders;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
-/** One HTTP request being answered: its query, body and deadline, and the ways to respond. */
+/**
+ * One HTTP request being answered: its method, path, query, headers, body and deadline. It belongs to the event loop
+ * of its connection: handlers touch it there, and {@link #then} brings the completion of a node's future back there.
+ */
 final class Exchange {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    final HttpExchange http;
+    private final EventLoop loop;
+    private final String method;
+    private final String path;
     final Map<String, String> query;
+    private final HttpHeaders headers;
+    private final byte[] body;
     final Duration timeout;
-    final long deadlineNanos;
-    private boolean responded;
-    private byte[] body;
+    private final long deadlineNanos;
     /**
      * Whether a write of this request may be in the log: set before it is proposed here or sent on to the leader,
      * cleared only when an answer proves it was not (refused as not leader, leader unreachable, no leader). While
-     * set, an interrupted wait is answered 504 outcome-unknown, never 503.
+     * set, a request still waiting when the server shuts down is answered 504 outcome-unknown, never 503.
      */
     private boolean inDoubt;
+    /** Set once the request has its answer (or its client is gone): nothing more is to be done for it. */
+    private boolean answered;
 
-    Exchange(HttpExchange http) throws HttpError {
-        this.http = http;
-        this.query = parseQuery(http.getRequestURI().getRawQuery());
-        String path = http.getRequestURI().getRawPath();
-        boolean clusterChange = path != null && path.startsWith("/v1/cluster/") && !"GET".equals(http.getRequestMethod());
-        String dflt = clusterChange ? ClusterHttpApi.DEFAULT_TIMEOUT : "5s";
+    /**
+     * @param rawPath  the request's path, still percent-encoded
+     * @param rawQuery the query string, still percent-encoded, or null
+     * @throws HttpError 400 for a malformed query (a duplicated parameter included) or {@code timeout}
+     */
+    Exchange(EventLoop loop, String method, String rawPath, String rawQuery, HttpHeaders headers, byte[] body)
+            throws HttpError {
+        this.loop = loop;
+        this.method = method;
+        this.path = rawPath;
+        this.headers = headers;
+        this.body = body;
+        this.query = parseQuery(rawQuery);
+        boolean clusterChange = rawPath.startsWith("/v1/cluster/") && !"GET".equals(method);
+        String dflt = clusterChange ? ClusterJson.DEFAULT_TIMEOUT : "5s";
         this.timeout = Durations.parse(query.getOrDefault("timeout", dflt));
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
 
+    EventLoop loop() {
+        return loop;
+    }
+
     String method() {
-        return http.getRequestMethod();
+        return method;
+    }
+
+    /** The path, still percent-encoded. */
+    String path() {
+        return path;
     }
 
     String header(String name) {
-        return http.getRequestHeaders().getFirst(name);
+        return headers.get(name);
+    }
+
+    /** Whether another node forwarded this request (it must not travel further). */
+    boolean forwarded() {
+        return header(LeaderForwarder.FORWARDED_HEADER) != null;
+    }
+
+    /** The request body as received (bounded by the server's aggregation limit). */
+    byte[] body() {
+        return body;
+    }
+
+    /** The request body, refusing more than {@code max} bytes with 413 {@code value-too-large}. */
+    byte[] body(int max) throws HttpError {
+        if (body.length > max) {
+            throw valueTooLarge(max);
+        }
+        return body;
+    }
+
+    static HttpError valueTooLarge(int max) {
+        return new HttpError(413, "value-too-large", "the value exceeds the maximum of " + max + " bytes");
     }
 
     /** Time left before the request's deadline (never negative). */
@@ -56,16 +107,20 @@ final class Exchange {
         return System.nanoTime() >= deadlineNanos;
     }
 
-    /** The request body (read once, then remembered), refusing more than {@code max} bytes with 413. */
-    byte[] body(int max) throws IOException, HttpError {
-        if (body == null) {
-            byte[] b = http.getRequestBody().readNBytes(max + 1);
-            if (b.length > max) {
-                throw new HttpError(413, "value-too-large", "the value exceeds the maximum of " + max + " bytes");
-            }
-            body = b;
-        }
-        return body;
+    boolean inDoubt() {
+        return inDoubt;
+    }
+
+    void inDoubt(boolean inDoubt) {
+        this.inDoubt = inDoubt;
+    }
+
+    boolean answered() {
+        return answered;
+    }
+
+    void answered(boolean answered) {
+        this.answered = answered;
     }
 
     long longParam(String name, long dflt, long min) throws HttpError {
@@ -84,45 +139,49 @@ final class Exchange {
         }
     }
 
-    void json(int status, Object body) throws IOException {
-        send(status, "application/json", JSON.writeValueAsBytes(body), Map.of());
+    /** What to do once a node's future completed: exactly one of {@code value} and {@code failure} is set. */
+    @FunctionalInterface
+    interface Step<T> {
+        Reply apply(T value, Throwable failure) throws Exception;
     }
 
-    void error(HttpError e) throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", e.getMessage());
-        body.put("code", e.code);
-        if (e.extra instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> body.put(String.valueOf(k), v));
-        }
-        send(e.status, "application/json", JSON.writeValueAsBytes(body), e.headers());
+    /**
+     * Runs {@code step} on this request's event loop once {@code f} completes, or fails with a
+     * {@link java.util.concurrent.TimeoutException} {@code graceMillis} after the request's deadline (the node times
+     * its requests out itself; this only guarantees an answer). The returned future carries the step's reply, or
+     * what it threw.
+     */
+    <T> CompletableFuture<Reply> then(CompletableFuture<T> f, long graceMillis, Step<T> step) {
+        CompletableFuture<Reply> out = new CompletableFuture<>();
+        f.orTimeout(remaining().toMillis() + graceMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> onLoop(() -> {
+            try {
+                out.complete(step.apply(v, e == null ? null : unwrap(e)));
+            } catch (Throwable x) { // whatever the step threw, the request gets its answer (500 for a bug)
+                out.completeExceptionally(x);
+            }
+        }, out));
+        return out;
     }
 
-    void send(int status, String contentType, byte[] body, Map<String, String> headers) throws IOException {
-        if (responded) {
+    /** Runs {@code task} on this request's event loop (at once if already there); if the loop is gone, fails {@code orElse}. */
+    void onLoop(Runnable task, CompletableFuture<?> orElse) {
+        if (loop.inEventLoop()) {
+            task.run();
             return;
         }
-        responded = true;
-        http.getResponseHeaders().set("Content-Type", contentType);
-        headers.forEach((k, v) -> http.getResponseHeaders().set(k, v));
-        http.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = http.getResponseBody()) {
-                out.write(body);
-            }
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            orElse.completeExceptionally(HttpError.shuttingDown()); // the server stopped: the answer went out already
         }
     }
 
-    boolean responded() {
-        return responded;
-    }
-
-    boolean inDoubt() {
-        return inDoubt;
-    }
-
-    void inDoubt(boolean inDoubt) {
-        this.inDoubt = inDoubt;
+    /** The cause a future failed with, without the wrappers of {@link CompletableFuture}. */
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private static Map<String, String> parseQuery(String raw) throws HttpError {

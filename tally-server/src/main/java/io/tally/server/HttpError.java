@@ -1,6 +1,9 @@
 package io.tally.server;
 
-/** A request that ends in an error response: status, kebab-case code and message (docs/http-api.md). */
+/**
+ * A request that ends in an error response: status, kebab-case code and message (docs/http-api.md). Thrown by a
+ * handler, or carried by the future it returns; {@link Reply#of(HttpError)} turns it into the response.
+ */
 final class HttpError extends Exception {
 
     private static final long serialVersionUID = 1L;
@@ -14,7 +17,7 @@ final class HttpError extends Exception {
     }
 
     HttpError(int status, String code, String message, Object extra) {
-        super(message);
+        super(message, null, false, false); // an answer, not a bug: no stack trace
         this.status = status;
         this.code = code;
         this.extra = extra;

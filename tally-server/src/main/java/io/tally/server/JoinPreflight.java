@@ -19,7 +19,7 @@ import java.util.Optional;
  * be lost. The danger starts the moment its Raft port is reachable, because the leader already replicates to that
  * id's address and counts its answers; so this check runs before the transport and the Raft node start. A
  * <em>non-voter</em> with the id may come back empty (it never counted toward a quorum), as may an id that is not a
- * member. The cluster refuses such a join too ({@code "join": true} in {@link ClusterHttpApi#add}).
+ * member. The cluster refuses such a join too ({@code "join": true} in {@link ClusterMembersHandler}).
  */
 final class JoinPreflight {
 

@@ -68,7 +68,7 @@ final class Joiner implements AutoCloseable {
                 LOG.error("the cluster refused to add this node: {} ({}); not retrying", e.getMessage(), e.code());
                 return;
             }
-            if (e.status() == 409 && ClusterHttpApi.MEMBER_EXISTS.equals(e.code())) {
+            if (e.status() == 409 && ClusterJson.MEMBER_EXISTS.equals(e.code())) {
                 // JoinPreflight found this id was no voter before this node's Raft port opened, so it became one
                 // since, from this node's own log: an earlier attempt whose answer was lost, or an operator's add-member.
                 LOG.info("the cluster already has {} as a voter (an earlier request took effect): {}", node.id(), e.getMessage());

@@ -1,28 +1,56 @@
 package io.tally.server;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends a request that must be served by the leader on to the leader's HTTP API, marked with
- * {@value #FORWARDED_HEADER} so that it travels one hop at most.
+ * {@value #FORWARDED_HEADER} so that it travels one hop at most, over pooled keep-alive connections
+ * ({@link LeaderConnections}, one small pool per leader address). Asynchronous: the answer is a future.
  */
-final class LeaderForwarder {
+final class LeaderForwarder implements AutoCloseable {
 
     static final String FORWARDED_HEADER = "X-Tally-Forwarded";
+    /** Connections at most to one leader address; more concurrent requests wait for one. */
+    static final int CONNECTIONS_PER_LEADER = 64;
+    /** How long after the request's deadline the leader's answer may still come. */
+    private static final long ANSWER_GRACE_MILLIS = 500;
+    private static final int CONNECT_TIMEOUT_MILLIS = 500;
+    private static final int MAX_ANSWER_BYTES = 1 << 30;
 
     /** The leader's answer. */
     record Response(int status, byte[] body, String contentType, String version, String retryAfter) {
     }
 
-    /** The request never left this node (no connection): nothing was proposed. */
+    /** The request never left this node (no connection, or not written): nothing was proposed. */
     static final class NotSent extends IOException {
         private static final long serialVersionUID = 1L;
 
@@ -31,21 +59,61 @@ final class LeaderForwarder {
         }
     }
 
-    private final HttpClient client;
+    private final EventLoopGroup group;
+    private final Map<String, LeaderConnections> pools = new ConcurrentHashMap<>();
 
-    /**
-     * The client gets its own (default) executor: the HTTP handler threads block in {@link #forward}, and if
-     * the client needed those same threads to finish its exchanges, a busy server would starve itself.
-     */
-    LeaderForwarder() {
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    /** Connections run on {@code group}'s event loops, one loop per leader address. */
+    LeaderForwarder(EventLoopGroup group) {
+        this.group = group;
     }
 
-    Response forward(String leaderHttp, String method, String path, Map<String, String> query, Duration timeout,
-                     byte[] body, Map<String, String> headers) throws IOException, InterruptedException {
-        StringBuilder uri = new StringBuilder("http://").append(leaderHttp).append(path);
+    /**
+     * Sends {@code ex} to the leader at {@code leaderHttp} (HOST:PORT) with the time it has left as its timeout.
+     * Fails with {@link NotSent} when nothing was sent, with another {@link IOException} when the answer was lost.
+     */
+    CompletableFuture<Response> forward(String leaderHttp, Exchange ex) {
+        LeaderConnections pool = pools.computeIfAbsent(leaderHttp, this::newPool);
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        long waitMillis = Math.max(1, ex.remaining().toMillis());
+        CompletableFuture<Channel> connection = pool.acquire().orTimeout(waitMillis, TimeUnit.MILLISECONDS);
+        connection.whenComplete((ch, failure) -> {
+            if (failure != null) {
+                Throwable cause = Exchange.unwrap(failure);
+                answer.completeExceptionally(cause instanceof NotSent ? cause : new NotSent(cause)); // e.g. no free connection in time
+                return;
+            }
+            send(pool, ch, request(leaderHttp, ex), ex.remaining().toMillis() + ANSWER_GRACE_MILLIS, answer);
+        });
+        return answer;
+    }
+
+    /** On the pool's event loop: one request on {@code ch}, which goes back to the pool once answered. */
+    private static void send(LeaderConnections pool, Channel ch, FullHttpRequest request, long answerMillis,
+                             CompletableFuture<Response> answer) {
+        AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
+        handler.await(answer);
+        ScheduledFuture<?> timer = pool.loop().schedule(() -> {
+            if (answer.completeExceptionally(new IOException("no answer from the leader within " + answerMillis + " ms"))) {
+                ch.close();
+            }
+        }, answerMillis, TimeUnit.MILLISECONDS);
+        answer.whenComplete((r, e) -> {
+            timer.cancel(false);
+            pool.release(ch, e == null && r != null && handler.reusable());
+        });
+        ch.writeAndFlush(request).addListener(w -> {
+            if (w.isSuccess()) {
+                handler.sent();
+            } else if (answer.completeExceptionally(new NotSent(w.cause()))) {
+                ch.close(); // not all of it was written: the leader cannot have a whole request
+            }
+        });
+    }
+
+    private static FullHttpRequest request(String leaderHttp, Exchange ex) {
+        StringBuilder uri = new StringBuilder(ex.path());
         char sep = '?';
-        for (Map.Entry<String, String> q : query.entrySet()) {
+        for (Map.Entry<String, String> q : ex.query.entrySet()) {
             if (q.getKey().equals("timeout")) {
                 continue;
             }
@@ -55,24 +123,99 @@ final class LeaderForwarder {
             }
             sep = '&';
         }
-        uri.append(sep).append("timeout=").append(Math.max(1, timeout.toMillis())).append("ms");
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(uri.toString()))
-                .timeout(timeout.plusMillis(500))
-                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header(FORWARDED_HEADER, "1");
-        headers.forEach(req::header);
-        HttpResponse<byte[]> resp;
-        try {
-            resp = client.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new NotSent(e);
+        uri.append(sep).append("timeout=").append(Math.max(1, ex.remaining().toMillis())).append("ms");
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(ex.method()),
+                uri.toString(), Unpooled.wrappedBuffer(ex.body()));
+        req.headers().set(HttpHeaderNames.HOST, leaderHttp);
+        req.headers().set(FORWARDED_HEADER, "1");
+        req.headers().set(HttpHeaderNames.CONTENT_LENGTH, ex.body().length);
+        for (String name : List.of(KvWrites.CLIENT_ID_HEADER, KvWrites.SEQ_HEADER)) {
+            String v = ex.header(name);
+            if (v != null) {
+                req.headers().set(name, v);
+            }
         }
-        return new Response(resp.statusCode(), resp.body(), resp.headers().firstValue("Content-Type").orElse("application/json"),
-                resp.headers().firstValue(KvHttpApi.VERSION_HEADER).orElse(null),
-                resp.headers().firstValue("Retry-After").orElse(null));
+        return req;
     }
 
     private static String encode(String s) {
-        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private LeaderConnections newPool(String leaderHttp) {
+        var loop = group.next();
+        Bootstrap b = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .remoteAddress(TallyNode.socket(leaderHttp))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER_BYTES),
+                                new AnswerHandler());
+                    }
+                });
+        return new LeaderConnections(loop, b, CONNECTIONS_PER_LEADER);
+    }
+
+    @Override
+    public void close() {
+        pools.values().forEach(LeaderConnections::close);
+    }
+
+    /** Completes the request in flight on its connection with the leader's answer, or with the loss of the connection. */
+    private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private CompletableFuture<Response> current;
+        private boolean sent;
+        private boolean keepAlive;
+
+        void await(CompletableFuture<Response> answer) {
+            current = answer;
+            sent = false;
+            keepAlive = false;
+        }
+
+        void sent() {
+            sent = true;
+        }
+
+        boolean reusable() {
+            return keepAlive;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
+            CompletableFuture<Response> answer = current;
+            current = null;
+            if (answer == null) {
+                ctx.close(); // an answer nobody asked for: this connection cannot be trusted any more
+                return;
+            }
+            keepAlive = HttpUtil.isKeepAlive(resp) && resp.decoderResult().isSuccess();
+            if (!resp.decoderResult().isSuccess()) {
+                answer.completeExceptionally(new IOException("malformed answer from the leader: " + resp.decoderResult().cause()));
+                return;
+            }
+            String type = resp.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            answer.complete(new Response(resp.status().code(), ByteBufUtil.getBytes(resp.content()),
+                    type == null ? Reply.JSON_TYPE : type, resp.headers().get(KvItemHandler.VERSION_HEADER),
+                    resp.headers().get(HttpHeaderNames.RETRY_AFTER)));
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            CompletableFuture<Response> answer = current;
+            current = null;
+            if (answer != null) {
+                IOException lost = new IOException("the connection to the leader closed before its answer");
+                answer.completeExceptionally(sent ? lost : new NotSent(lost));
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 }

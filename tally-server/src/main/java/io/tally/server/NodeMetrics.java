@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The node's metrics in Prometheus text format ({@code GET /metrics}, Micrometer):
@@ -82,17 +84,17 @@ final class NodeMetrics {
                 .publishPercentiles(0.5, 0.99).register(registry).record(Duration.ofNanos(nanos));
     }
 
-    /** The Prometheus exposition text, refreshing the per-follower lag gauges first. */
-    String scrape() {
+    /**
+     * Asks the Raft loop for the followers' match indexes (for the lag gauges); completes, on the Raft loop, once they
+     * are known, or after a second with no lag reported (closing, or the loop is stuck). It never fails.
+     */
+    CompletableFuture<Void> refreshLag() {
         RaftNode<?> n = node;
-        if (n != null) {
-            try {
-                followerMatch = n.replicationProgress().get(1, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                followerMatch = Map.of(); // closing, or the loop is stuck: report no lag rather than stale lag
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (n == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return n.replicationProgress().orTimeout(1, TimeUnit.SECONDS).handle((match, e) -> {
+            followerMatch = e == null ? match : Map.of(); // report no lag rather than stale lag
             for (String follower : followerMatch.keySet()) {
                 if (lagGauges.add(follower)) {
                     Gauge.builder("tally.raft.replication.lag.entries", n, x -> {
@@ -102,7 +104,12 @@ final class NodeMetrics {
                             .register(registry);
                 }
             }
-        }
+            return null;
+        });
+    }
+
+    /** The Prometheus exposition text; call {@link #refreshLag()} first for current lag gauges. */
+    String scrape() {
         return registry.scrape();
     }
 }

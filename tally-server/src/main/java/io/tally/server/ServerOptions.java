@@ -24,17 +24,23 @@ import java.util.Map;
  * @param nonVoter          join as a non-voter instead of a voter
  * @param maxPendingRequests requests the node holds at once (writes and reads waiting for the log or a quorum); one
  *                          more is answered 503 {@code overloaded} at once ({@link io.tally.raft.RaftConfig#maxPendingRequests()})
+ * @param maxHttpInFlight   HTTP requests the node holds at once, from their arrival until they are answered; one more
+ *                          is answered 503 {@code overloaded} at once
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
-                            int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests) {
+                            int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests,
+                            int maxHttpInFlight) {
+
+    /** The default of {@code --max-http-in-flight}. */
+    public static final int DEFAULT_MAX_HTTP_IN_FLIGHT = 4096;
 
     public static final String USAGE = """
             usage: ./tally server --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
                               [--cluster ID=RAFT_HOST:PORT/HTTP_HOST:PORT[,...] | --join HTTP_HOST:PORT[,...] [--non-voter]]
                               [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
-                              [--max-value-bytes N] [--max-pending-requests N]
+                              [--max-value-bytes N] [--max-pending-requests N] [--max-http-in-flight N]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -60,6 +66,9 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --max-value-bytes N     largest value a write may carry (default 1048576; larger: HTTP 413)
               --max-pending-requests N  requests the node holds at once, waiting for the log or a quorum
                                       (default 16384); beyond it a request is answered 503 overloaded at once
+              --max-http-in-flight N  HTTP requests the node holds at once, from their arrival until they are
+                                      answered (default 4096); beyond it a request is answered 503
+                                      overloaded at once, its connection kept open
               --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
                                       without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
                                       flags on the command line win over the file
@@ -68,7 +77,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
             "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
-            "max-pending-requests");
+            "max-pending-requests", "max-http-in-flight");
     private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
@@ -148,6 +157,16 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (maxPending < 1) {
             throw new UsageException("--max-pending-requests must be at least 1");
         }
+        int maxHttpInFlight;
+        try {
+            maxHttpInFlight = Integer.parseInt(flags.getOrDefault("max-http-in-flight",
+                    Integer.toString(DEFAULT_MAX_HTTP_IN_FLIGHT)));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--max-http-in-flight must be a number");
+        }
+        if (maxHttpInFlight < 1) {
+            throw new UsageException("--max-http-in-flight must be at least 1");
+        }
         List<String> join = new java.util.ArrayList<>();
         if (flags.containsKey("join")) {
             for (String item : flags.get("join").split(",")) {
@@ -167,7 +186,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             throw new UsageException("--non-voter only makes sense with --join");
         }
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
-                List.copyOf(join), nonVoter, maxPending);
+                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight);
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */

@@ -54,7 +54,7 @@ public final class TallyNode implements AutoCloseable {
     private final RaftNode<KvResult> node;
     private final KvService kv;
     private final NettyTransport transport;
-    private final KvHttpApi http;
+    private final HttpFrontDoor http;
     private final NodeMetrics metrics = new NodeMetrics();
 
     /**
@@ -127,7 +127,7 @@ public final class TallyNode implements AutoCloseable {
             metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
-            http = KvHttpApi.start(socket(options.http()), kv, options.maxValueBytes(), metrics);
+            http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics);
             resources.add(http);
             if (!options.join().isEmpty()) {
                 if (fresh) {

@@ -46,6 +46,18 @@ class ServerOptionsTest {
     }
 
     @Test
+    void maxHttpInFlightDefaultsTo4096AndMustBePositive() throws Exception {
+        assertEquals(4096, ServerOptions.parse(GOOD).maxHttpInFlight());
+        assertEquals(7, ServerOptions.parse(concat(GOOD, "--max-http-in-flight", "7")).maxHttpInFlight());
+        for (String bad : new String[] {"0", "-1", "many"}) {
+            UsageException e = assertThrows(UsageException.class,
+                    () -> ServerOptions.parse(concat(GOOD, "--max-http-in-flight", bad)));
+            assertTrue(e.getMessage().contains("--max-http-in-flight"), e.getMessage());
+        }
+        assertTrue(ServerOptions.USAGE.contains("--max-http-in-flight"));
+    }
+
+    @Test
     void joinTakesHttpAddressesAndAnOptionalNonVoterSwitch() throws Exception {
         String[] base = {"--id", "n4", "--data-dir", "d", "--raft", "h:1", "--http", "h:2"};
         ServerOptions voter = ServerOptions.parse(concat(base, "--join", "a:8001,b:8002"));

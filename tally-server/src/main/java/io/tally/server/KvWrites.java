@@ -1,0 +1,85 @@
+package io.tally.server;
+
+import io.tally.kv.KvCommand;
+import io.tally.kv.KvResult;
+import io.tally.kv.KvService;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Writes of the key/value API (PUT, DELETE, POST ?append on a key) through the leader's log, with the optional
+ * session headers of exactly-once writes. 200 only once the write committed and applied; 503 only when it was
+ * certainly not proposed; 504 {@code outcome-unknown} when it may still apply.
+ */
+final class KvWrites {
+
+    static final String CLIENT_ID_HEADER = "Tally-Client-Id";
+    static final String SEQ_HEADER = "Tally-Request-Seq";
+
+    private final KvService kv;
+    private final ViaLeader via;
+
+    KvWrites(KvService kv, ViaLeader via) {
+        this.kv = kv;
+        this.via = via;
+    }
+
+    CompletableFuture<Reply> write(Exchange ex, KvCommand command, boolean isDelete) throws HttpError {
+        KvCommand cmd = withSession(ex, command);
+        return via.serve(ex, true, () -> {
+            ex.inDoubt(true); // from here on the write may be in the log
+            return ex.then(kv.write(cmd, ex.remaining()), Outcomes.GRACE_MILLIS, (r, failure) -> {
+                if (failure != null) {
+                    throw Outcomes.ofWrite(ex, failure, "the write");
+                }
+                return reply(r, cmd, isDelete);
+            });
+        });
+    }
+
+    private static Reply reply(KvResult r, KvCommand cmd, boolean isDelete) throws HttpError {
+        return switch (r.status()) {
+            case OK -> isDelete ? Reply.json(200, Map.of("deleted", r.deleted())) : Reply.json(200, Map.of("version", r.version()));
+            case CAS_FAILED -> throw new HttpError(409, "cas-failed", "the key's version is " + r.version(),
+                    Map.of("version", r.version()));
+            case STALE_REQUEST -> throw new HttpError(409, "stale-request", "this session already applied a later "
+                    + "request; the outcome of this one is no longer known");
+            case SESSION_EXPIRED -> throw new HttpError(409, "session-expired", "the cluster holds no session "
+                    + cmd.session() + " (never opened, or expired): nothing was applied; if an earlier try of this "
+                    + "request was sent, its outcome is unknown; open a new session with POST /v1/sessions");
+            default -> throw new HttpError(500, "internal", "the state machine could not decode the write");
+        };
+    }
+
+    /**
+     * The session headers: both or neither. The session id is one that {@code POST /v1/sessions} returned (a
+     * positive integer); whether the cluster still holds it is the state machine's answer, not this parser's.
+     */
+    private static KvCommand withSession(Exchange ex, KvCommand cmd) throws HttpError {
+        String client = ex.header(CLIENT_ID_HEADER);
+        String seq = ex.header(SEQ_HEADER);
+        if (client == null && seq == null) {
+            return cmd;
+        }
+        if (client == null || seq == null) {
+            throw HttpError.badRequest(CLIENT_ID_HEADER + " and " + SEQ_HEADER + " go together");
+        }
+        long session = positive(CLIENT_ID_HEADER, client, "a session id from POST /v1/sessions");
+        long n = positive(SEQ_HEADER, seq, "the request's sequence number, from 1");
+        return cmd.withSession(session, n);
+    }
+
+    private static long positive(String header, String value, String what) throws HttpError {
+        long n;
+        try {
+            n = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1) {
+            throw HttpError.badRequest(header + " must be " + what + ", not '" + value + "'");
+        }
+        return n;
+    }
+}

@@ -1,0 +1,84 @@
+package io.tally.server;
+
+import io.tally.kv.KvService;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Maps (method, path) to the handler of its resource (docs/http-api.md): an unknown path is 404 {@code not-found}, a
+ * method the resource does not take 405 {@code method-not-allowed}. Also names each request's operation for metrics.
+ */
+final class Router {
+
+    /** A resource: the methods it takes (null: its handler checks them itself) and its handler. */
+    private record Resource(List<String> methods, Handler handler) {
+    }
+
+    private final Map<String, Resource> exact = new LinkedHashMap<>();
+    private final Map<String, Resource> prefixed = new LinkedHashMap<>();
+
+    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes) {
+        var node = kv.node();
+        exact.put("/v1/status", new Resource(List.of("GET"), new StatusHandler(kv)));
+        exact.put("/metrics", new Resource(List.of("GET"), new MetricsHandler(metrics)));
+        exact.put("/v1/health", new Resource(List.of("GET"), new HealthHandler(node)));
+        exact.put("/v1/kv", new Resource(List.of("GET"), new KvScanHandler(kv, via)));
+        exact.put("/v1/sessions", new Resource(List.of("POST"), new SessionsHandler(kv, via)));
+        exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via)));
+        exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via)));
+        // The key is checked before the method (an empty key is 400 whatever the method).
+        prefixed.put(KvItemHandler.PREFIX, new Resource(null, new KvItemHandler(kv, via, maxValueBytes)));
+        prefixed.put(ClusterMemberHandler.PREFIX, new Resource(List.of("DELETE"), new ClusterMemberHandler(node, via)));
+    }
+
+    CompletableFuture<Reply> route(Exchange ex) throws HttpError {
+        Resource r = resource(ex.path());
+        if (r == null) {
+            throw new HttpError(404, "not-found", "no such endpoint: " + ex.path());
+        }
+        if (r.methods() != null && !r.methods().contains(ex.method())) {
+            throw new HttpError(405, "method-not-allowed", ex.method() + " is not allowed here; use "
+                    + String.join(" or ", r.methods()));
+        }
+        return r.handler().handle(ex);
+    }
+
+    private Resource resource(String path) {
+        Resource r = exact.get(path);
+        if (r != null) {
+            return r;
+        }
+        for (Map.Entry<String, Resource> p : prefixed.entrySet()) {
+            if (path.startsWith(p.getKey())) {
+                return p.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** The operation a request was, for metrics: get, put, delete, append, scan, session, status, health, metrics, cluster, other. */
+    static String operation(String method, String path) {
+        if (path.equals("/v1/kv")) {
+            return "scan";
+        }
+        if (path.startsWith(KvItemHandler.PREFIX)) {
+            return switch (method) {
+                case "GET" -> "get";
+                case "PUT" -> "put";
+                case "DELETE" -> "delete";
+                case "POST" -> "append";
+                default -> "other";
+            };
+        }
+        return switch (path) {
+            case "/v1/sessions" -> "session";
+            case "/v1/status" -> "status";
+            case "/v1/health" -> "health";
+            case "/metrics" -> "metrics";
+            default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
+        };
+    }
+}
