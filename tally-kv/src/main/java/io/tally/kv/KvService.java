@@ -39,10 +39,16 @@ public final class KvService implements AutoCloseable {
     private final ClusterClock clock;
     private final Lessor lessor;
     private final Duration minLeaseTtl;
-    private final RaftRuntime runtime;
+    private final Scheduler scheduler;
     private volatile boolean closed;
     private RaftRuntime.Cancellable leaseTick;
     private RaftRuntime.Cancellable progressTick;
+
+    /** Runs the service's periodic work (lease expiry, watch progress): a task, once, after a delay. */
+    @FunctionalInterface
+    public interface Scheduler {
+        RaftRuntime.Cancellable schedule(long delayNanos, Runnable task);
+    }
 
     /**
      * @param monotonicNanos this node's monotonic clock, in ns with an arbitrary origin: the node runtime's
@@ -50,18 +56,27 @@ public final class KvService implements AutoCloseable {
      *                       virtual clock). Never a wall clock.
      * @param minLeaseTtl    leases shorter than this are granted this long (etcd raises them to 1.5 election timeouts:
      *                       a lease must outlive a leader change)
+     * @param scheduler      where the periodic work runs: the node's runtime, or in the simulator the simulation itself
+     *                       (so that these timers do not drive a node's timer-driven clock model)
      */
-    public KvService(RaftNode<KvResult> node, KvStateMachine store, LongSupplier monotonicNanos, Duration minLeaseTtl) {
+    public KvService(RaftNode<KvResult> node, KvStateMachine store, LongSupplier monotonicNanos, Duration minLeaseTtl,
+                     Scheduler scheduler) {
         this.node = node;
         this.store = store;
-        this.runtime = node.runtime();
+        this.scheduler = scheduler;
         this.clock = new ClusterClock(monotonicNanos, store::newestStamp);
         this.minLeaseTtl = minLeaseTtl;
         this.lessor = new Lessor(node::status, store::view, monotonicNanos, c -> write(c, LEASE_TICK.multipliedBy(25)));
         synchronized (this) {
-            leaseTick = runtime.schedule(LEASE_TICK.toNanos(), TimeUnit.NANOSECONDS, this::leaseTick);
-            progressTick = runtime.schedule(PROGRESS_TICK.toNanos(), TimeUnit.NANOSECONDS, this::progressTick);
+            leaseTick = scheduler.schedule(LEASE_TICK.toNanos(), this::leaseTick);
+            progressTick = scheduler.schedule(PROGRESS_TICK.toNanos(), this::progressTick);
         }
+    }
+
+    /** Periodic work on the node's runtime. */
+    public KvService(RaftNode<KvResult> node, KvStateMachine store, LongSupplier monotonicNanos, Duration minLeaseTtl) {
+        this(node, store, monotonicNanos, minLeaseTtl,
+                (delay, task) -> node.runtime().schedule(delay, TimeUnit.NANOSECONDS, task));
     }
 
     /** Leases of at least two seconds. */
@@ -176,7 +191,7 @@ public final class KvService implements AutoCloseable {
         } finally {
             synchronized (this) {
                 if (!closed) {
-                    leaseTick = runtime.schedule(LEASE_TICK.toNanos(), TimeUnit.NANOSECONDS, this::leaseTick);
+                    leaseTick = scheduler.schedule(LEASE_TICK.toNanos(), this::leaseTick);
                 }
             }
         }
@@ -191,7 +206,7 @@ public final class KvService implements AutoCloseable {
         } finally {
             synchronized (this) {
                 if (!closed) {
-                    progressTick = runtime.schedule(PROGRESS_TICK.toNanos(), TimeUnit.NANOSECONDS, this::progressTick);
+                    progressTick = scheduler.schedule(PROGRESS_TICK.toNanos(), this::progressTick);
                 }
             }
         }

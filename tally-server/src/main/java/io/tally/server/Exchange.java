@@ -30,6 +30,8 @@ final class Exchange {
     private final HttpHeaders headers;
     private final byte[] body;
     final Duration timeout;
+    /** How long a blocking query ({@code ?index=N}) may wait for a change before it reads; zero for other requests. */
+    final Duration wait;
     private final long deadlineNanos;
     /**
      * Whether a write of this request may be in the log: set before it is proposed here or sent on to the leader,
@@ -56,7 +58,8 @@ final class Exchange {
         boolean clusterChange = rawPath.startsWith("/v1/cluster/") && !"GET".equals(method);
         String dflt = clusterChange ? ClusterJson.DEFAULT_TIMEOUT : "5s";
         this.timeout = Durations.parse(query.getOrDefault("timeout", dflt));
-        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+        this.wait = BlockingQuery.waitOf(query);
+        this.deadlineNanos = System.nanoTime() + timeout.toNanos() + wait.toNanos();
     }
 
     EventLoop loop() {

@@ -6,6 +6,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -67,6 +71,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     private boolean finished;
     private boolean starting;
     private boolean startAgain;
+    /** The answer whose body is being streamed, if any: nothing after it is written until it ends. */
+    private Streaming streaming;
 
     HttpConnection(HttpFrontDoor server) {
         this.server = server;
@@ -204,12 +210,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void drain() {
-        if (finished) {
+        if (finished || streaming != null) {
             return;
         }
         boolean wrote = false;
         while (!slots.isEmpty() && slots.peekFirst().reply != null && ctx.channel().isActive()) {
             Slot s = slots.pollFirst();
+            if (s.reply.stream() != null) {
+                startStream(s);
+                return;
+            }
             ChannelFuture written = ctx.write(response(s));
             wrote = true;
             if (!s.keepAlive) {
@@ -229,6 +239,91 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
         if (slots.size() < MAX_PIPELINED / 2 && !ctx.channel().config().isAutoRead() && !closing) {
             ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Writes the head of a streamed answer and hands its body to the stream. */
+    private void startStream(Slot s) {
+        Reply r = s.reply;
+        HttpResponse head = new DefaultHttpResponse(s.version, HttpResponseStatus.valueOf(r.status()));
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        for (Map.Entry<String, String> h : r.headers().entrySet()) {
+            head.headers().set(h.getKey(), h.getValue());
+        }
+        HttpUtil.setTransferEncodingChunked(head, true);
+        if (!s.keepAlive) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(head);
+        streaming = new Streaming(r.stream(), s.keepAlive);
+        r.stream().start(streaming);
+    }
+
+    /** The body of a streamed answer being written; the stream's {@link ResponseStream.Sink}. */
+    private final class Streaming implements ResponseStream.Sink {
+        final ResponseStream stream;
+        final boolean keepAlive;
+        boolean ended;
+        Runnable writabilityListener;
+
+        Streaming(ResponseStream stream, boolean keepAlive) {
+            this.stream = stream;
+            this.keepAlive = keepAlive;
+        }
+
+        @Override
+        public io.netty.channel.EventLoop loop() {
+            return ctx.channel().eventLoop();
+        }
+
+        @Override
+        public void write(byte[] chunk) {
+            if (!ended && ctx.channel().isActive()) {
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
+            }
+        }
+
+        @Override
+        public boolean writable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void onWritabilityChanged(Runnable listener) {
+            this.writabilityListener = listener;
+        }
+
+        @Override
+        public void end() {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            streaming = null;
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (!keepAlive || closing) {
+                finished = true;
+                last.addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            drain();
+            startReady();
+        }
+
+        /** The connection goes: the stream stops; with {@code endBody}, the body is ended properly first. */
+        void abort(boolean endBody) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            streaming = null;
+            stream.cancel();
+            if (endBody && ctx.channel().isActive()) {
+                ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
         }
     }
 
@@ -264,6 +359,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
     private void shutdownOnLoop() {
         closing = true;
+        if (streaming != null) {
+            streaming.abort(true);
+        }
         for (Slot s : slots.toArray(Slot[]::new)) {
             if (s.reply == null) {
                 answer(s, Reply.of(s.ex != null && s.ex.inDoubt()
@@ -280,12 +378,18 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A client that does not read its answers: stop reading its requests until it does.
         ctx.channel().config().setAutoRead(ctx.channel().isWritable() && slots.size() < MAX_PIPELINED && !closing);
+        if (streaming != null && streaming.writabilityListener != null) {
+            streaming.writabilityListener.run();
+        }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         server.closed(this);
+        if (streaming != null) {
+            streaming.abort(false);
+        }
         // The client left: what it still waits for is abandoned (its writes may still apply), and stops counting.
         for (Slot s : slots) {
             if (s.reply == null) {

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tally.kv.KvService;
+import io.tally.raft.storage.SnapshotStore;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,7 +53,8 @@ final class HttpFrontDoor implements AutoCloseable {
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics)
+    private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics,
+                          SnapshotStore snapshots)
             throws IOException {
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
@@ -60,7 +62,7 @@ final class HttpFrontDoor implements AutoCloseable {
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("tally-http-accept-" + id, true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tally-http-" + id, true));
         this.forwarder = new LeaderForwarder(workers);
-        this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes);
+        this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots);
         int maxBody = Math.max(maxValueBytes, ClusterJson.MAX_BODY);
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADERS);
@@ -92,8 +94,8 @@ final class HttpFrontDoor implements AutoCloseable {
      * @param maxInFlight   requests held at once, from their arrival until answered; one more is 503 overloaded
      */
     static HttpFrontDoor start(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight,
-                               NodeMetrics metrics) throws IOException {
-        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics);
+                               NodeMetrics metrics, SnapshotStore snapshots) throws IOException {
+        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots);
     }
 
     InetSocketAddress address() {

@@ -25,7 +25,21 @@ final class KvWrites {
         this.via = via;
     }
 
+    /** What a write that applied answers (its result's status is OK). */
+    @FunctionalInterface
+    interface OnApplied {
+        Reply reply(KvResult r) throws HttpError;
+    }
+
+    /** A put, append or delete of one key: {@code {"version", "revision"}} or {@code {"deleted", "revision"}}. */
     CompletableFuture<Reply> write(Exchange ex, KvCommand command, boolean isDelete) throws HttpError {
+        return write(ex, command, r -> Reply.json(200, isDelete
+                ? Map.of("deleted", r.deleted(), "revision", r.revision())
+                : Map.of("version", r.version(), "revision", r.revision())));
+    }
+
+    /** Any write: {@code applied} answers an OK result; the other statuses are answered here. */
+    CompletableFuture<Reply> write(Exchange ex, KvCommand command, OnApplied applied) throws HttpError {
         KvCommand cmd = withSession(ex, command);
         return via.serve(ex, true, () -> {
             ex.inDoubt(true); // from here on the write may be in the log
@@ -33,22 +47,25 @@ final class KvWrites {
                 if (failure != null) {
                     throw Outcomes.ofWrite(ex, failure, "the write");
                 }
-                return reply(r, cmd, isDelete);
+                Reply reply = r.status() == KvResult.Status.OK ? applied.reply(r) : Reply.of(refusal(r, cmd));
+                return reply.withHeader(KvJson.INDEX_HEADER, Long.toString(r.revision()));
             });
         });
     }
 
-    private static Reply reply(KvResult r, KvCommand cmd, boolean isDelete) throws HttpError {
+    /** Why the state machine applied nothing. */
+    private static HttpError refusal(KvResult r, KvCommand cmd) {
         return switch (r.status()) {
-            case OK -> isDelete ? Reply.json(200, Map.of("deleted", r.deleted())) : Reply.json(200, Map.of("version", r.version()));
-            case CAS_FAILED -> throw new HttpError(409, "cas-failed", "the key's version is " + r.version(),
+            case CAS_FAILED -> new HttpError(409, "cas-failed", "the key's version is " + r.version(),
                     Map.of("version", r.version()));
-            case STALE_REQUEST -> throw new HttpError(409, "stale-request", "this session already applied a later "
+            case STALE_REQUEST -> new HttpError(409, "stale-request", "this session already applied a later "
                     + "request; the outcome of this one is no longer known");
-            case SESSION_EXPIRED -> throw new HttpError(409, "session-expired", "the cluster holds no session "
+            case SESSION_EXPIRED -> new HttpError(409, "session-expired", "the cluster holds no session "
                     + cmd.session() + " (never opened, or expired): nothing was applied; if an earlier try of this "
                     + "request was sent, its outcome is unknown; open a new session with POST /v1/sessions");
-            default -> throw new HttpError(500, "internal", "the state machine could not decode the write");
+            case LEASE_NOT_FOUND -> new HttpError(404, "lease-not-found", "the write names a lease that does not "
+                    + "exist (never granted, revoked or expired): nothing was applied");
+            default -> new HttpError(500, "internal", "the state machine could not decode the write");
         };
     }
 

@@ -39,6 +39,11 @@ import java.util.concurrent.TimeUnit;
 final class LeaderForwarder implements AutoCloseable {
 
     static final String FORWARDED_HEADER = "X-Tally-Forwarded";
+    /**
+     * Query parameters the leader does not get: the timeout (it gets the time left instead), and a blocking query's
+     * index and wait (the wait happened here; the leader only reads).
+     */
+    private static final java.util.Set<String> NOT_FORWARDED = java.util.Set.of("timeout", "index", "wait");
     /** Connections at most to one leader address; more concurrent requests wait for one. */
     static final int CONNECTIONS_PER_LEADER = 64;
     /** How long after the request's deadline the leader's answer may still come. */
@@ -46,8 +51,8 @@ final class LeaderForwarder implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MILLIS = 500;
     private static final int MAX_ANSWER_BYTES = 1 << 30;
 
-    /** The leader's answer. */
-    record Response(int status, byte[] body, String contentType, String version, String retryAfter) {
+    /** The leader's answer; {@code headers}: its {@code X-Tally-*} headers and {@code Retry-After}, passed on. */
+    record Response(int status, byte[] body, String contentType, Map<String, String> headers) {
     }
 
     /** The request never left this node (no connection, or not written): nothing was proposed. */
@@ -114,7 +119,7 @@ final class LeaderForwarder implements AutoCloseable {
         StringBuilder uri = new StringBuilder(ex.path());
         char sep = '?';
         for (Map.Entry<String, String> q : ex.query.entrySet()) {
-            if (q.getKey().equals("timeout")) {
+            if (NOT_FORWARDED.contains(q.getKey())) {
                 continue;
             }
             uri.append(sep).append(encode(q.getKey()));
@@ -197,9 +202,15 @@ final class LeaderForwarder implements AutoCloseable {
                 return;
             }
             String type = resp.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            Map<String, String> passed = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, String> h : resp.headers()) {
+                String name = h.getKey();
+                if (name.regionMatches(true, 0, "X-Tally-", 0, 8) || name.equalsIgnoreCase("Retry-After")) {
+                    passed.put(name, h.getValue());
+                }
+            }
             answer.complete(new Response(resp.status().code(), ByteBufUtil.getBytes(resp.content()),
-                    type == null ? Reply.JSON_TYPE : type, resp.headers().get(KvItemHandler.VERSION_HEADER),
-                    resp.headers().get(HttpHeaderNames.RETRY_AFTER)));
+                    type == null ? Reply.JSON_TYPE : type, passed));
         }
 
         @Override

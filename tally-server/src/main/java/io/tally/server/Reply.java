@@ -12,7 +12,16 @@ import java.util.Map;
  * {@link #failure(Throwable)} are the one place where errors become responses (docs/http-api.md: JSON
  * {@code {"error", "code"}}, {@code Retry-After} on {@code overloaded}).
  */
-record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+record Reply(int status, String contentType, byte[] body, Map<String, String> headers, ResponseStream stream) {
+
+    Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+        this(status, contentType, body, headers, null);
+    }
+
+    /** A 200 whose body {@code stream} writes over time (chunked). */
+    static Reply streaming(String contentType, Map<String, String> headers, ResponseStream stream) {
+        return new Reply(200, contentType, new byte[0], headers, stream);
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(Reply.class);
     static final String JSON_TYPE = "application/json";
@@ -29,7 +38,7 @@ record Reply(int status, String contentType, byte[] body, Map<String, String> he
     Reply withHeader(String name, String value) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(name, value);
-        return new Reply(status, contentType, body, h);
+        return new Reply(status, contentType, body, h, stream);
     }
 
     /** The response of an error: its status, {@code {"error", "code"}} plus any extra fields, and its headers. */

@@ -1,6 +1,7 @@
 package io.tally.server;
 
 import io.tally.kv.KvService;
+import io.tally.raft.storage.SnapshotStore;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,18 +21,44 @@ final class Router {
     private final Map<String, Resource> exact = new LinkedHashMap<>();
     private final Map<String, Resource> prefixed = new LinkedHashMap<>();
 
-    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes) {
+    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots) {
         var node = kv.node();
+        KvWrites writes = new KvWrites(kv, via);
+        KvItemHandler items = new KvItemHandler(kv, via, writes, maxValueBytes);
         exact.put("/v1/status", new Resource(List.of("GET"), new StatusHandler(kv)));
         exact.put("/metrics", new Resource(List.of("GET"), new MetricsHandler(metrics)));
         exact.put("/v1/health", new Resource(List.of("GET"), new HealthHandler(node)));
-        exact.put("/v1/kv", new Resource(List.of("GET"), new KvScanHandler(kv, via)));
+        exact.put("/v1/kv", new Resource(List.of("GET", "DELETE"), indexed(kv, new KvRangeHandler(kv, items, writes))));
+        exact.put("/v1/txn", new Resource(List.of("POST"), indexed(kv, new TxnHandler(writes, maxValueBytes))));
+        exact.put("/v1/watch", new Resource(List.of("GET"), new WatchHandler(kv)));
+        exact.put("/v1/snapshot", new Resource(List.of("GET"), new SnapshotHandler(kv, snapshots)));
         exact.put("/v1/sessions", new Resource(List.of("POST"), new SessionsHandler(kv, via)));
         exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via)));
         exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via)));
         // The key is checked before the method (an empty key is 400 whatever the method).
-        prefixed.put(KvItemHandler.PREFIX, new Resource(null, new KvItemHandler(kv, via, maxValueBytes)));
+        prefixed.put(KvItemHandler.PREFIX, new Resource(null, indexed(kv, items)));
+        prefixed.put(LeasesHandler.PATH, new Resource(null, new LeasesHandler(kv, via, writes)));
         prefixed.put(ClusterMemberHandler.PREFIX, new Resource(List.of("DELETE"), new ClusterMemberHandler(node, via)));
+    }
+
+    /**
+     * Every answer of the key/value API carries {@value KvJson#INDEX_HEADER}: the handler's revision, or, for an
+     * error that reflects no read (a bad request, no leader), this node's applied revision.
+     */
+    private static Handler indexed(KvService kv, Handler h) {
+        return ex -> {
+            CompletableFuture<Reply> f;
+            try {
+                f = h.handle(ex);
+            } catch (HttpError e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            return f.handle((reply, failure) -> {
+                Reply r = failure == null ? reply : Reply.failure(failure);
+                return r.headers().containsKey(KvJson.INDEX_HEADER) ? r
+                        : r.withHeader(KvJson.INDEX_HEADER, Long.toString(kv.store().appliedIndex()));
+            });
+        };
     }
 
     CompletableFuture<Reply> route(Exchange ex) throws HttpError {
@@ -59,10 +86,13 @@ final class Router {
         return null;
     }
 
-    /** The operation a request was, for metrics: get, put, delete, append, scan, session, status, health, metrics, cluster, other. */
+    /**
+     * The operation a request was, for metrics: get, put, delete, append, range, delete-prefix, txn, lease, watch,
+     * snapshot, session, status, health, metrics, cluster, other.
+     */
     static String operation(String method, String path) {
         if (path.equals("/v1/kv")) {
-            return "scan";
+            return method.equals("DELETE") ? "delete-prefix" : "range";
         }
         if (path.startsWith(KvItemHandler.PREFIX)) {
             return switch (method) {
@@ -73,7 +103,13 @@ final class Router {
                 default -> "other";
             };
         }
+        if (path.startsWith(LeasesHandler.PATH)) {
+            return "lease";
+        }
         return switch (path) {
+            case "/v1/txn" -> "txn";
+            case "/v1/watch" -> "watch";
+            case "/v1/snapshot" -> "snapshot";
             case "/v1/sessions" -> "session";
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";

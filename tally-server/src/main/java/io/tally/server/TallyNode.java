@@ -127,7 +127,8 @@ public final class TallyNode implements AutoCloseable {
             metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
-            http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics);
+            http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics,
+                    snapshots);
             resources.add(http);
             if (!options.join().isEmpty()) {
                 if (fresh) {

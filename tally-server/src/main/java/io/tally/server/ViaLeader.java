@@ -118,13 +118,8 @@ final class ViaLeader {
                 retryLater(a);
                 return;
             }
-            Reply reply = new Reply(r.status(), r.contentType(), r.body(), java.util.Map.of()).withHeader(LEADER_HEADER, http);
-            if (r.retryAfter() != null) {
-                reply = reply.withHeader("Retry-After", r.retryAfter()); // the leader is overloaded
-            }
-            if (r.version() != null) {
-                reply = reply.withHeader(KvItemHandler.VERSION_HEADER, r.version());
-            }
+            // The leader's own headers (X-Tally-Index, X-Tally-Version, Retry-After when it is overloaded), and its address.
+            Reply reply = new Reply(r.status(), r.contentType(), r.body(), r.headers()).withHeader(LEADER_HEADER, http);
             a.result().complete(reply);
         }, a.result()));
     }

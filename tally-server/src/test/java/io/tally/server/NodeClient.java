@@ -60,20 +60,26 @@ final class NodeClient {
         }
     }
 
-    /** Every key on the node under {@code prefix}, from its local state (consistency=stale). */
+    /** Every key on the node under {@code prefix}, from its local state (consistency=stale), page by page. */
     List<Item> scanLocal(String hostPort, String prefix) {
-        Reply r = call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv?prefix=" + prefix
-                        + "&limit=100000&consistency=stale")).timeout(Duration.ofSeconds(5)).GET().build());
-        if (!r.ok()) {
-            throw new IllegalStateException("cannot scan " + hostPort + ": " + r);
-        }
         List<Item> items = new ArrayList<>();
-        for (JsonNode n : r.body().get("items")) {
-            items.add(new Item(n.get("key").asText(),
-                    new String(Base64.getDecoder().decode(n.get("value").asText()), StandardCharsets.UTF_8),
-                    n.get("version").asLong()));
+        String after = "";
+        while (true) {
+            Reply r = call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv?prefix=" + prefix
+                    + "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8) + "&limit=10000&consistency=stale"))
+                    .timeout(Duration.ofSeconds(5)).GET().build());
+            if (!r.ok()) {
+                throw new IllegalStateException("cannot scan " + hostPort + ": " + r);
+            }
+            for (JsonNode n : r.body().get("items")) {
+                after = n.get("key").asText();
+                items.add(new Item(after, new String(Base64.getDecoder().decode(n.get("value").asText()), StandardCharsets.UTF_8),
+                        n.get("version").asLong()));
+            }
+            if (!r.body().get("more").asBoolean()) {
+                return items;
+            }
         }
-        return items;
     }
 
     record Item(String key, String value, long version) {

@@ -113,7 +113,7 @@ final class ClientCommands {
                 return 0;
             }
             case "scan" -> {
-                int limit = (int) a.longFlag("limit", 1000, 1, 100_000);
+                int limit = (int) a.longFlag("limit", 1000, 1, 10_000);
                 for (KeyValue kv : client.scan(a.positional.get(0), limit)) {
                     System.out.println(kv.key() + "\t" + kv.valueAsString());
                 }

@@ -217,7 +217,11 @@ public final class KvSimCluster implements AutoCloseable {
         // The node's own clock (drifting, or timer-driven, with the clock faults), from an origin of its own: a leader
         // stamps entries from its monotonic clock, whose readings mean nothing on another node.
         long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50);
-        services[i] = new KvService(node, store, () -> runtime.nanoTime() + origin);
+        // The service's own timers (lease expiry, watch progress) run on the simulation directly, owned by this
+        // incarnation: they must not feed a timer-driven clock model, which stands for the Raft core's tick counting.
+        NodeIncarnation inc = incarnations[i];
+        services[i] = new KvService(node, store, () -> runtime.nanoTime() + origin, Duration.ofSeconds(2),
+                (delay, task) -> sim.schedule(delay, "kv-service " + id(i), inc, task));
     }
 
     /**
