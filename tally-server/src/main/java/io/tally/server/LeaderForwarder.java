@@ -77,6 +77,11 @@ final class LeaderForwarder implements AutoCloseable {
      * Fails with {@link NotSent} when nothing was sent, with another {@link IOException} when the answer was lost.
      */
     CompletableFuture<Response> forward(String leaderHttp, Exchange ex) {
+        return forward(leaderHttp, ex, null);
+    }
+
+    /** As {@link #forward(String, Exchange)}, but sending {@code GET target} (a path and query) when it is not null. */
+    CompletableFuture<Response> forward(String leaderHttp, Exchange ex, String target) {
         LeaderConnections pool = pools.computeIfAbsent(leaderHttp, this::newPool);
         CompletableFuture<Response> answer = new CompletableFuture<>();
         long waitMillis = Math.max(1, ex.remaining().toMillis());
@@ -87,7 +92,8 @@ final class LeaderForwarder implements AutoCloseable {
                 answer.completeExceptionally(cause instanceof NotSent ? cause : new NotSent(cause)); // e.g. no free connection in time
                 return;
             }
-            send(pool, ch, request(leaderHttp, ex), ex.remaining().toMillis() + ANSWER_GRACE_MILLIS, answer);
+            FullHttpRequest req = target == null ? request(leaderHttp, ex) : get(leaderHttp, target, ex);
+            send(pool, ch, req, ex.remaining().toMillis() + ANSWER_GRACE_MILLIS, answer);
         });
         return answer;
     }
@@ -140,6 +146,16 @@ final class LeaderForwarder implements AutoCloseable {
                 req.headers().set(name, v);
             }
         }
+        return req;
+    }
+
+    /** {@code GET target} with the time {@code ex} has left. */
+    private static FullHttpRequest get(String leaderHttp, String target, Exchange ex) {
+        String uri = target + (target.contains("?") ? "&" : "?") + "timeout=" + Math.max(1, ex.remaining().toMillis()) + "ms";
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, leaderHttp);
+        req.headers().set(FORWARDED_HEADER, "1");
+        req.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
         return req;
     }
 

@@ -31,7 +31,7 @@ final class Router {
         exact.put("/v1/kv", new Resource(List.of("GET", "DELETE"), indexed(kv, new KvRangeHandler(kv, items, writes))));
         exact.put("/v1/txn", new Resource(List.of("POST"), indexed(kv, new TxnHandler(writes, maxValueBytes))));
         exact.put("/v1/watch", new Resource(List.of("GET"), new WatchHandler(kv)));
-        exact.put("/v1/snapshot", new Resource(List.of("GET"), new SnapshotHandler(kv, snapshots)));
+        exact.put("/v1/snapshot", new Resource(List.of("GET"), new SnapshotHandler(kv, via, snapshots)));
         exact.put("/v1/sessions", new Resource(List.of("POST"), new SessionsHandler(kv, via)));
         exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via)));
         exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via)));

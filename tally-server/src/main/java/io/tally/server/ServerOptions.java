@@ -26,11 +26,12 @@ import java.util.Map;
  *                          more is answered 503 {@code overloaded} at once ({@link io.tally.raft.RaftConfig#maxPendingRequests()})
  * @param maxHttpInFlight   HTTP requests the node holds at once, from their arrival until they are answered; one more
  *                          is answered 503 {@code overloaded} at once
+ * @param historyRevisions  how many revisions of events the store keeps for watches (and in its snapshots)
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
                             int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests,
-                            int maxHttpInFlight) {
+                            int maxHttpInFlight, long historyRevisions) {
 
     /** The default of {@code --max-http-in-flight}. */
     public static final int DEFAULT_MAX_HTTP_IN_FLIGHT = 4096;
@@ -41,6 +42,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                               [--cluster-id NAME]
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
                               [--max-value-bytes N] [--max-pending-requests N] [--max-http-in-flight N]
+                              [--history-revisions N]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -69,6 +71,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
               --max-http-in-flight N  HTTP requests the node holds at once, from their arrival until they are
                                       answered (default 4096); beyond it a request is answered 503
                                       overloaded at once, its connection kept open
+              --history-revisions N   revisions of events kept for watches, in memory and in snapshots
+                                      (default 100000); a watch from an older revision is answered 410
               --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
                                       without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
                                       flags on the command line win over the file
@@ -77,7 +81,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
             "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
-            "max-pending-requests", "max-http-in-flight");
+            "max-pending-requests", "max-http-in-flight", "history-revisions");
     private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
@@ -167,6 +171,16 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (maxHttpInFlight < 1) {
             throw new UsageException("--max-http-in-flight must be at least 1");
         }
+        long historyRevisions;
+        try {
+            historyRevisions = Long.parseLong(flags.getOrDefault("history-revisions",
+                    Long.toString(io.tally.kv.KvStateMachine.DEFAULT_HISTORY_REVISIONS)));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--history-revisions must be a number");
+        }
+        if (historyRevisions < 1 || historyRevisions > 100_000_000) {
+            throw new UsageException("--history-revisions must be between 1 and 100000000");
+        }
         List<String> join = new java.util.ArrayList<>();
         if (flags.containsKey("join")) {
             for (String item : flags.get("join").split(",")) {
@@ -186,7 +200,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             throw new UsageException("--non-voter only makes sense with --join");
         }
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
-                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight);
+                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions);
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */

@@ -74,7 +74,7 @@ public final class TallyNode implements AutoCloseable {
      */
     TallyNode(ServerOptions options, Duration sessionTtl) throws DataDirectoryException {
         this.options = options;
-        this.stateMachine = new KvStateMachine(sessionTtl);
+        this.stateMachine = new KvStateMachine(sessionTtl, io.tally.kv.SessionRule.REGISTERED, options.historyRevisions());
         try {
             boolean fresh;
             LogStore log;
@@ -127,6 +127,7 @@ public final class TallyNode implements AutoCloseable {
             metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
+            resources.add(kv); // closed after the HTTP front door: stops the lease and progress timers
             http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics,
                     snapshots);
             resources.add(http);

@@ -43,11 +43,22 @@ final class ViaLeader {
     /** The reply of {@code local}, run on the leader; {@code isWrite}: the request may change state if sent. */
     CompletableFuture<Reply> serve(Exchange ex, boolean isWrite, LeaderCall local) {
         CompletableFuture<Reply> result = new CompletableFuture<>();
-        attempt(new Attempt(ex, isWrite, local, result));
+        attempt(new Attempt(ex, isWrite, local, null, result));
         return result;
     }
 
-    private record Attempt(Exchange ex, boolean isWrite, LeaderCall local, CompletableFuture<Reply> result) {
+    /**
+     * As {@link #serve}, for a read, but a follower sends the leader {@code GET forwardTarget} (a path and query)
+     * instead of the request itself: for a request that needs only something small from the leader (a read point).
+     */
+    CompletableFuture<Reply> serveAs(Exchange ex, String forwardTarget, LeaderCall local) {
+        CompletableFuture<Reply> result = new CompletableFuture<>();
+        attempt(new Attempt(ex, false, local, forwardTarget, result));
+        return result;
+    }
+
+    private record Attempt(Exchange ex, boolean isWrite, LeaderCall local, String forwardTarget,
+                           CompletableFuture<Reply> result) {
     }
 
     private void attempt(Attempt a) {
@@ -99,7 +110,7 @@ final class ViaLeader {
     private void forward(Attempt a, String http) {
         Exchange ex = a.ex();
         ex.inDoubt(a.isWrite());
-        forwarder.forward(http, ex).whenComplete((r, failure) -> ex.onLoop(() -> {
+        forwarder.forward(http, ex, a.forwardTarget()).whenComplete((r, failure) -> ex.onLoop(() -> {
             if (failure != null) {
                 Throwable cause = Exchange.unwrap(failure);
                 if (cause instanceof LeaderForwarder.NotSent) {
