@@ -44,6 +44,8 @@ public final class CompareMain {
             return;
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // jetcd's Netty warns that the NIO transport ignores an epoll-only option, once per connection.
+        System.setProperty("org.slf4j.simpleLogger.log.io.netty.bootstrap", "error");
         System.exit(new CompareMain(options, root).run());
     }
 

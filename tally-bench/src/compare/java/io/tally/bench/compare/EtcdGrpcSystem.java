@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.options.GetOption;
+import io.grpc.StatusRuntimeException;
 
 import java.time.Duration;
 import java.util.List;
@@ -108,12 +109,25 @@ final class EtcdGrpcSystem implements SystemUnderTest {
                 if (e == null) {
                     stats.completed(start);
                 } else {
-                    Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                    stats.failed(t.getClass().getSimpleName());
+                    stats.failed(kind(e));
                 }
                 next();
             });
         }
+    }
+
+    /** The gRPC status code (and etcd's message) of a failed call, e.g. {@code "UNAVAILABLE: etcdserver: leader changed"}. */
+    private static String kind(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException
+                || t.getClass().getSimpleName().equals("EtcdException")) && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        if (t instanceof StatusRuntimeException s) {
+            String d = s.getStatus().getDescription();
+            return s.getStatus().getCode() + (d == null ? "" : ": " + (d.length() > 60 ? d.substring(0, 60) : d));
+        }
+        return t.getClass().getSimpleName();
     }
 
     @Override

@@ -46,7 +46,7 @@ final class Comparison {
                     Measurement m = s.measure(w, Duration.ZERO, slice);
                     result.duringWarmup.add(new PointResult(s.name(), w, 0, m, s.rssKib()));
                     out.printf("[%s]   warm-up  %-28s %-24s %s%n", part.name(), s.name(), w.name(), Report.summary(m));
-                } catch (Exception e) {
+                } catch (Exception | LinkageError e) {
                     result.failures.put(s.name(), "failed during its warm-up: " + e);
                     out.printf("[%s] %s failed during its warm-up: %s%n", part.name(), s.name(), e);
                     running.remove(s);
@@ -63,7 +63,7 @@ final class Comparison {
                         PointResult p = new PointResult(s.name(), w, round, m, s.rssKib());
                         result.points.add(p);
                         out.printf("[%s] round %d %-28s %-24s %s%n", part.name(), round, s.name(), w.name(), Report.summary(m));
-                    } catch (Exception e) {
+                    } catch (Exception | LinkageError e) {
                         result.failures.merge(s.name(), "round " + round + ", " + w.name() + ": " + e, (a, b) -> a + "; " + b);
                         out.printf("[%s] round %d %s %s failed: %s%n", part.name(), round, s.name(), w.name(), e);
                     }
