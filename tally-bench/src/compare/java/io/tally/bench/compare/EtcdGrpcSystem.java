@@ -28,6 +28,7 @@ final class EtcdGrpcSystem implements SystemUnderTest {
     private final GetOption linearizable = GetOption.builder().withSerializable(false).build();
     private Client client;
     private int clientLeader = -1;
+    private int leader = -1;
 
     EtcdGrpcSystem(EtcdCluster cluster, CompareSettings settings) {
         this.cluster = cluster;
@@ -52,7 +53,7 @@ final class EtcdGrpcSystem implements SystemUnderTest {
 
     @Override
     public Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception {
-        int leader = cluster.leaderIndex(Duration.ofSeconds(30));
+        leader = cluster.leaderIndex(Duration.ofSeconds(30));
         if (client == null || leader != clientLeader) {
             if (client != null) {
                 client.close();
@@ -128,6 +129,11 @@ final class EtcdGrpcSystem implements SystemUnderTest {
             return s.getStatus().getCode() + (d == null ? "" : ": " + (d.length() > 60 ? d.substring(0, 60) : d));
         }
         return t.getClass().getSimpleName();
+    }
+
+    @Override
+    public int leader() {
+        return leader;
     }
 
     @Override

@@ -44,7 +44,7 @@ final class Comparison {
             for (Workload w : workloads) {
                 try {
                     Measurement m = s.measure(w, Duration.ZERO, slice);
-                    result.duringWarmup.add(new PointResult(s.name(), w, 0, m, s.rssKib()));
+                    result.duringWarmup.add(new PointResult(s.name(), w, 0, m, s.rssKib(), s.leader()));
                     out.printf("[%s]   warm-up  %-28s %-24s %s%n", part.name(), s.name(), w.name(), Report.summary(m));
                 } catch (Exception | LinkageError e) {
                     result.failures.put(s.name(), "failed during its warm-up: " + e);
@@ -60,7 +60,7 @@ final class Comparison {
                     SystemUnderTest s = running.get((i + round - 1) % running.size());
                     try {
                         Measurement m = s.measure(w, options.pointWarmup(), options.period());
-                        PointResult p = new PointResult(s.name(), w, round, m, s.rssKib());
+                        PointResult p = new PointResult(s.name(), w, round, m, s.rssKib(), s.leader());
                         result.points.add(p);
                         out.printf("[%s] round %d %-28s %-24s %s%n", part.name(), round, s.name(), w.name(), Report.summary(m));
                     } catch (Exception | LinkageError e) {

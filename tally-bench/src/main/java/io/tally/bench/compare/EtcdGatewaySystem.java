@@ -10,6 +10,7 @@ final class EtcdGatewaySystem implements SystemUnderTest {
     private final HttpLoadGenerator load;
     private final CompareSettings settings;
     private final KeySpace keys;
+    private int leader = -1;
 
     EtcdGatewaySystem(EtcdCluster cluster, HttpLoadGenerator load, CompareSettings settings) {
         this.cluster = cluster;
@@ -30,10 +31,15 @@ final class EtcdGatewaySystem implements SystemUnderTest {
 
     @Override
     public Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception {
-        int leader = cluster.leaderIndex(Duration.ofSeconds(30));
+        leader = cluster.leaderIndex(Duration.ofSeconds(30));
         var address = cluster.clientAddress(leader);
         var requests = new EtcdGatewayRequests("127.0.0.1:" + address.getPort(), keys, KeySpace.value(settings.valueBytes(), 1));
         return load.run(List.of(new HttpLoadGenerator.Target(address, requests)), workload, keys.size(), warmup, period);
+    }
+
+    @Override
+    public int leader() {
+        return leader;
     }
 
     @Override

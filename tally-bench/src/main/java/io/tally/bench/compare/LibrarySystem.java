@@ -19,6 +19,7 @@ final class LibrarySystem implements SystemUnderTest {
     private final CompareSettings settings;
     private final List<NodeProcess> nodes = new ArrayList<>();
     private String description = "";
+    private int leader = -1;
 
     LibrarySystem(String name, String mainClass, CompareSettings settings) {
         this.name = name;
@@ -75,14 +76,20 @@ final class LibrarySystem implements SystemUnderTest {
 
     @Override
     public Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception {
-        NodeProcess leader = leader(Duration.ofSeconds(30));
+        NodeProcess leading = leader(Duration.ofSeconds(30));
+        leader = nodes.indexOf(leading);
         Duration timeout = warmup.plus(period).plusSeconds(60);
-        String answer = leader.ask("RUN " + workload.concurrency() + " " + settings.commandBytes() + " " + settings.keys()
+        String answer = leading.ask("RUN " + workload.concurrency() + " " + settings.commandBytes() + " " + settings.keys()
                 + " " + warmup.toMillis() + " " + period.toMillis(), timeout);
         if (answer.startsWith("ERROR")) {
-            throw new IllegalStateException(leader.name() + ": " + answer);
+            throw new IllegalStateException(leading.name() + ": " + answer);
         }
         return Measurement.parse(answer);
+    }
+
+    @Override
+    public int leader() {
+        return leader;
     }
 
     @Override

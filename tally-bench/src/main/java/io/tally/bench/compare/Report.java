@@ -133,13 +133,15 @@ final class Report {
                     int n = i;
                     long max = i < nodes ? ps.stream().filter(p -> p.rssKib().size() > n).mapToLong(p -> p.rssKib().get(n))
                             .max().orElse(-1) : -1;
-                    b.append(" | ").append(max < 0 ? "?" : String.format(Locale.ROOT, "%,.0f MiB", max / 1024.0));
+                    boolean led = ps.get(ps.size() - 1).leader() == n;
+                    b.append(" | ").append(max < 0 ? "?" : String.format(Locale.ROOT, "%,.0f MiB", max / 1024.0))
+                            .append(led ? " (leader)" : "");
                 }
                 b.append(" |\n");
             }
         }
         b.append("\nResident set size (VmRSS) of each node at the end of each measured period, the largest over the "
-                + "rounds.\n\n");
+                + "rounds; \"(leader)\": the node that led in the last round, which carried the load.\n\n");
     }
 
     static double median(List<Measurement> ms, ToDoubleFunction<Measurement> f) {

@@ -15,6 +15,9 @@ interface SystemUnderTest extends AutoCloseable {
     /** Runs {@code workload} for {@code warmup} unmeasured, then for {@code period} measured. */
     Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception;
 
+    /** The index (0-based) of the node that led during the last measured period, or -1. */
+    int leader();
+
     /** Each node's resident set size now, in KiB (-1 when unknown). */
     List<Long> rssKib();
 

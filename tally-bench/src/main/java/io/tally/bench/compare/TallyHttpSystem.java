@@ -10,6 +10,7 @@ final class TallyHttpSystem implements SystemUnderTest {
     private final HttpLoadGenerator load;
     private final CompareSettings settings;
     private final KeySpace keys;
+    private int leader = -1;
 
     TallyHttpSystem(CompareSettings settings, HttpLoadGenerator load) {
         this.cluster = new TallyServerCluster(settings);
@@ -30,9 +31,15 @@ final class TallyHttpSystem implements SystemUnderTest {
 
     @Override
     public Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception {
-        var address = cluster.httpAddress(cluster.leaderIndex(Duration.ofSeconds(30)));
+        leader = cluster.leaderIndex(Duration.ofSeconds(30));
+        var address = cluster.httpAddress(leader);
         var requests = new TallyHttpRequests("127.0.0.1:" + address.getPort(), keys, KeySpace.value(settings.valueBytes(), 1));
         return load.run(List.of(new HttpLoadGenerator.Target(address, requests)), workload, keys.size(), warmup, period);
+    }
+
+    @Override
+    public int leader() {
+        return leader;
     }
 
     @Override
