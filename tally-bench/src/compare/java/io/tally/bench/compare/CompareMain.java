@@ -18,6 +18,9 @@ import java.util.stream.Stream;
  */
 public final class CompareMain {
 
+    /** gRPC (under jetcd) logs through java.util.logging; held here so that the level set in main sticks. */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
     private final CompareOptions options;
     private final Path root;
     private final PrintStream out = System.out;
@@ -46,6 +49,7 @@ public final class CompareMain {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         // jetcd's Netty warns that the NIO transport ignores an epoll-only option, once per connection.
         System.setProperty("org.slf4j.simpleLogger.log.io.netty.bootstrap", "error");
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         System.exit(new CompareMain(options, root).run());
     }
 
