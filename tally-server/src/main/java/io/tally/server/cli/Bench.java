@@ -40,12 +40,21 @@ final class Bench {
               --value-size B     value length in bytes (default 256)
               --consistency C    how reads are served (default linearizable)
               --json FILE        also write the results as JSON (default bench-result.json)
+
+            ./tally bench compare --help: the side-by-side comparison with etcd, SOFAJRaft and Ratis.
             """;
 
     private Bench() {
     }
 
     static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("compare")) {
+            // The comparison lives in tally-bench (the only module that may depend on the peers): the launcher
+            // builds it and starts its orchestrator before this class is ever reached.
+            System.err.println("tally bench compare: run it through the launcher, ./tally bench compare (it builds "
+                    + "tally-bench with the compare profile); ./tally bench compare --help lists its options");
+            return 2;
+        }
         if (List.of(args).contains("--help")) {
             System.out.print(USAGE);
             return 0;

@@ -35,6 +35,8 @@ public final class Tally {
 
             Measure:
               bench [FLAGS]            load generator; ./tally bench --help lists the flags
+              bench compare [OPTIONS]  Tally against etcd, SOFAJRaft and Apache Ratis on this machine, tables
+                                       into docs/benchmarks.md; ./tally bench compare --help lists the options
 
             Exit codes: 0 success, 1 key absent, compare-and-set failed, or a cluster change refused,
                         2 usage error, 3 cluster unavailable or a write's outcome unknown.

@@ -1,0 +1,20 @@
+package io.tally.bench.compare;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One node of a Raft library under comparison, as its benchmark process sees it: whether it leads, and the library's
+ * own apply API. A future completes once the command is committed and applied by this node's state machine.
+ */
+interface LibraryNode extends AutoCloseable {
+
+    /** The library's name and version, e.g. {@code "SOFAJRaft 1.4.1"}. */
+    String describe();
+
+    boolean isLeader();
+
+    CompletableFuture<?> apply(byte[] command);
+
+    @Override
+    void close() throws Exception;
+}

@@ -1,0 +1,54 @@
+package io.tally.bench.compare;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Tally's key/value server driven through its HTTP API by {@link HttpLoadGenerator}, every connection to the leader. */
+final class TallyHttpSystem implements SystemUnderTest {
+
+    private final TallyServerCluster cluster;
+    private final HttpLoadGenerator load;
+    private final CompareSettings settings;
+    private final KeySpace keys;
+    private int leader = -1;
+
+    TallyHttpSystem(CompareSettings settings, HttpLoadGenerator load) {
+        this.cluster = new TallyServerCluster(settings);
+        this.load = load;
+        this.settings = settings;
+        this.keys = new KeySpace(settings.keys());
+    }
+
+    @Override
+    public String name() {
+        return "Tally, HTTP API";
+    }
+
+    @Override
+    public void start() throws Exception {
+        cluster.ensureStarted();
+    }
+
+    @Override
+    public Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception {
+        leader = cluster.leaderIndex(Duration.ofSeconds(30));
+        var address = cluster.httpAddress(leader);
+        var requests = new TallyHttpRequests("127.0.0.1:" + address.getPort(), keys, KeySpace.value(settings.valueBytes(), 1));
+        return load.run(List.of(new HttpLoadGenerator.Target(address, requests)), workload, keys.size(), warmup, period);
+    }
+
+    @Override
+    public int leader() {
+        return leader;
+    }
+
+    @Override
+    public List<Long> rssKib() {
+        return cluster.rssKib();
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+    }
+}
