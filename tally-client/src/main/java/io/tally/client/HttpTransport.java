@@ -1,0 +1,102 @@
+package io.tally.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The HTTP side of a client and its forks: a pool of connections per endpoint on the JVM's shared event loop group
+ * ({@link SharedEventLoop}), and the endpoint that answered last. It closes with the last client that shares it.
+ *
+ * <p>TLS and credentials, when they come, belong here: a TLS handler in front of each connection's codec, and the
+ * credentials' header on each request.
+ */
+final class HttpTransport {
+
+    final ClientSettings settings;
+    private final EventLoopGroup group;
+    private final List<EndpointPool> pools = new ArrayList<>();
+    private final AtomicInteger users = new AtomicInteger(1);
+    private volatile int preferred;
+    private volatile boolean closed;
+
+    HttpTransport(ClientSettings settings) {
+        this.settings = settings;
+        this.group = SharedEventLoop.acquire();
+        Bootstrap base = new Bootstrap()
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
+        for (String endpoint : settings.endpoints()) {
+            pools.add(new EndpointPool(endpoint, group.next(), base, settings.connectionsPerEndpoint(),
+                    settings.maxPipelinedRequests()));
+        }
+    }
+
+    List<String> endpoints() {
+        return settings.endpoints();
+    }
+
+    /** One try of {@code r} at endpoint number {@code endpoint}; the future completes on an event loop thread. */
+    CompletableFuture<HttpReply> send(int endpoint, PendingRequest r) {
+        pools.get(endpoint).submit(r);
+        return r.result;
+    }
+
+    /** Runs {@code task} after {@code delayNanos} on the event loop (or at once if the loop has stopped). */
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            group.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            task.run(); // closed: the task sees it and fails its call
+        }
+    }
+
+    int preferred() {
+        return preferred;
+    }
+
+    void prefer(int endpoint) {
+        preferred = endpoint;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Whether the calling thread is an event loop thread, where waiting for an answer would stall every client. */
+    boolean inEventLoop() {
+        return SharedEventLoop.inEventLoop(group);
+    }
+
+    /** One more client shares it (a fork); false if it is already closed. */
+    boolean retain() {
+        while (true) {
+            int n = users.get();
+            if (n == 0) {
+                return false;
+            }
+            if (users.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** A client that shared it is closed; the last one closes the connections and lets go of the event loop. */
+    void release() {
+        if (users.decrementAndGet() == 0) {
+            closed = true;
+            pools.forEach(EndpointPool::close);
+            SharedEventLoop.release(group);
+        }
+    }
+}
