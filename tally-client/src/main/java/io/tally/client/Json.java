@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 /** The client's JSON: request bodies out, answers into the public records. Jackson stays behind this class. */
 final class Json {
@@ -77,9 +78,40 @@ final class Json {
         return out;
     }
 
+    static NodeStatus status(HttpReply r) {
+        JsonNode n = tree(r);
+        return new NodeStatus(text(n, "id", r), text(n, "state", r), number(n, "term", r), optionalText(n, "leader"),
+                number(n, "commitIndex", r), number(n, "appliedIndex", r), number(n, "lastLogIndex", r),
+                number(n, "configurationIndex", r), bool(n, "removed", r), members(n, r));
+    }
+
+    static Membership membership(HttpReply r) {
+        JsonNode n = tree(r);
+        List<String> outgoing = new ArrayList<>();
+        if (n.hasNonNull("outgoingVoters")) {
+            for (JsonNode id : array(n, "outgoingVoters", r)) {
+                outgoing.add(id.asText());
+            }
+        }
+        return new Membership(number(n, "index", r), optionalText(n, "leader"), bool(n, "joint", r), members(n, r), outgoing);
+    }
+
+    static LeaderInfo leader(HttpReply r) {
+        JsonNode n = tree(r);
+        return new LeaderInfo(text(n, "leader", r), optionalText(n, "http"));
+    }
+
+    private static List<ClusterMember> members(JsonNode n, HttpReply r) {
+        List<ClusterMember> out = new ArrayList<>();
+        for (JsonNode m : array(n, "members", r)) {
+            out.add(new ClusterMember(text(m, "id", r), text(m, "raft", r), optionalText(m, "http"), bool(m, "voter", r)));
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ fields
 
-    static JsonNode tree(HttpReply r) {
+    private static JsonNode tree(HttpReply r) {
         JsonNode n = tryTree(r);
         if (n == null || !n.isObject()) {
             throw bad(r, "it is not a JSON object");
@@ -101,6 +133,11 @@ final class Json {
             throw bad(r, "'" + field + "' is missing or not a string");
         }
         return v.asText();
+    }
+
+    private static Optional<String> optionalText(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? Optional.empty() : Optional.of(v.asText());
     }
 
     private static long number(JsonNode n, String field, HttpReply r) {

@@ -1,7 +1,5 @@
 package io.tally.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -162,19 +160,19 @@ public final class TallyClient implements AutoCloseable {
         });
     }
 
-    /** The answering node's {@code /v1/status} document. */
-    public JsonNode status() {
+    /** The answering node's view of itself ({@code GET /v1/status}). */
+    public NodeStatus status() {
         return sync(() -> statusAsync());
     }
 
-    public CompletableFuture<JsonNode> statusAsync() {
+    public CompletableFuture<NodeStatus> statusAsync() {
         return statusAsync(timeout);
     }
 
-    public CompletableFuture<JsonNode> statusAsync(Duration timeout) {
+    public CompletableFuture<NodeStatus> statusAsync(Duration timeout) {
         return read("/v1/status", "", timeout, r -> {
             expect(r, 200);
-            return Json.tree(r);
+            return Json.status(r);
         });
     }
 
@@ -269,14 +267,14 @@ public final class TallyClient implements AutoCloseable {
     // ------------------------------------------------------------------ cluster administration
 
     /** The membership in force on the leader ({@code GET /v1/cluster/members}). */
-    public JsonNode members() {
+    public Membership members() {
         return sync(() -> membersAsync());
     }
 
-    public CompletableFuture<JsonNode> membersAsync() {
+    public CompletableFuture<Membership> membersAsync() {
         return read("/v1/cluster/members", "", timeout, r -> {
             expect(r, 200);
-            return Json.tree(r);
+            return Json.membership(r);
         });
     }
 
@@ -285,14 +283,14 @@ public final class TallyClient implements AutoCloseable {
      * role or addresses; returns the new membership. Not retried once sent: a lost answer is an
      * {@link OutcomeUnknownException}.
      */
-    public JsonNode addMember(String id, String raftAddress, String httpAddress, boolean voter, Duration timeout) {
+    public Membership addMember(String id, String raftAddress, String httpAddress, boolean voter, Duration timeout) {
         return sync(() -> addMemberAsync(id, raftAddress, httpAddress, voter, timeout));
     }
 
-    public CompletableFuture<JsonNode> addMemberAsync(String id, String raftAddress, String httpAddress, boolean voter,
+    public CompletableFuture<Membership> addMemberAsync(String id, String raftAddress, String httpAddress, boolean voter,
                                                         Duration timeout) {
         return admin("POST", "/v1/cluster/members", memberBody(id, raftAddress, httpAddress, voter, false), timeout)
-                .thenApply(Json::tree);
+                .thenApply(Json::membership);
     }
 
     /**
@@ -300,35 +298,34 @@ public final class TallyClient implements AutoCloseable {
      * the cluster refuses it with 409 {@code member-exists} if {@code id} is already a voter, since a voter that lost
      * its state must not come back under its old id.
      */
-    public JsonNode addMember(String id, String raftAddress, String httpAddress, boolean voter, boolean join, Duration timeout) {
-        return sync(() -> join ? joinAsync(id, raftAddress, httpAddress, voter, timeout)
-                : addMemberAsync(id, raftAddress, httpAddress, voter, timeout));
+    public Membership join(String id, String raftAddress, String httpAddress, boolean voter, Duration timeout) {
+        return sync(() -> joinAsync(id, raftAddress, httpAddress, voter, timeout));
     }
 
-    public CompletableFuture<JsonNode> joinAsync(String id, String raftAddress, String httpAddress, boolean voter,
+    public CompletableFuture<Membership> joinAsync(String id, String raftAddress, String httpAddress, boolean voter,
                                                    Duration timeout) {
         return admin("POST", "/v1/cluster/members", memberBody(id, raftAddress, httpAddress, voter, true), timeout)
-                .thenApply(Json::tree);
+                .thenApply(Json::membership);
     }
 
     /** Removes a member (the leader too: it steps down once the change commits); returns the new membership. */
-    public JsonNode removeMember(String id, Duration timeout) {
+    public Membership removeMember(String id, Duration timeout) {
         return sync(() -> removeMemberAsync(id, timeout));
     }
 
-    public CompletableFuture<JsonNode> removeMemberAsync(String id, Duration timeout) {
+    public CompletableFuture<Membership> removeMemberAsync(String id, Duration timeout) {
         Objects.requireNonNull(id, "id");
-        return admin("DELETE", "/v1/cluster/members/" + encode(id), null, timeout).thenApply(Json::tree);
+        return admin("DELETE", "/v1/cluster/members/" + encode(id), null, timeout).thenApply(Json::membership);
     }
 
     /** Hands leadership to {@code target}, or to the most up-to-date voter when null; returns the new leader. */
-    public JsonNode transferLeader(String target, Duration timeout) {
+    public LeaderInfo transferLeader(String target, Duration timeout) {
         return sync(() -> transferLeaderAsync(target, timeout));
     }
 
-    public CompletableFuture<JsonNode> transferLeaderAsync(String target, Duration timeout) {
+    public CompletableFuture<LeaderInfo> transferLeaderAsync(String target, Duration timeout) {
         Map<String, Object> body = target == null ? Map.of() : Map.of("id", target);
-        return admin("POST", "/v1/cluster/leader", Json.write(body), timeout).thenApply(Json::tree);
+        return admin("POST", "/v1/cluster/leader", Json.write(body), timeout).thenApply(Json::leader);
     }
 
     private static byte[] memberBody(String id, String raftAddress, String httpAddress, boolean voter, boolean join) {
