@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,6 +26,9 @@ final class HttpTransport {
     private final EventLoopGroup group;
     private final List<EndpointPool> pools = new ArrayList<>();
     private final AtomicInteger users = new AtomicInteger(1);
+    /** Calls not finished yet: the event loop group is let go only after the last, so that their retries all run. */
+    private final AtomicInteger calls = new AtomicInteger();
+    private final AtomicBoolean groupReleased = new AtomicBoolean();
     private volatile int preferred;
     private volatile boolean closed;
 
@@ -52,8 +56,12 @@ final class HttpTransport {
         return r.result;
     }
 
-    /** Runs {@code task} after {@code delayNanos} on the event loop (or at once if the loop has stopped). */
+    /** Runs {@code task} after {@code delayNanos} on the event loop (at once when closed: it then fails its call). */
     void schedule(Runnable task, long delayNanos) {
+        if (closed) {
+            task.run();
+            return;
+        }
         try {
             group.next().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -91,11 +99,30 @@ final class HttpTransport {
         }
     }
 
-    /** A client that shared it is closed; the last one closes the connections and lets go of the event loop. */
+    /**
+     * A client that shared it is closed. The last one closes the connections, which fails the requests on them, and
+     * lets go of the event loop once every call still in progress has finished (they fail at their next try).
+     */
     void release() {
         if (users.decrementAndGet() == 0) {
             closed = true;
             pools.forEach(EndpointPool::close);
+            releaseGroupIfIdle();
+        }
+    }
+
+    void callStarted() {
+        calls.incrementAndGet();
+    }
+
+    void callEnded() {
+        if (calls.decrementAndGet() == 0 && closed) {
+            releaseGroupIfIdle();
+        }
+    }
+
+    private void releaseGroupIfIdle() {
+        if (calls.get() == 0 && groupReleased.compareAndSet(false, true)) {
             SharedEventLoop.release(group);
         }
     }

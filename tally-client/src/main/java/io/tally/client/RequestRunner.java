@@ -41,6 +41,8 @@ final class RequestRunner {
 
     CompletableFuture<HttpReply> run(Call c) {
         CompletableFuture<HttpReply> result = new CompletableFuture<>();
+        transport.callStarted();
+        result.whenComplete((r, e) -> transport.callEnded());
         attempt(c, transport.preferred(), 0, false, null, result);
         return result;
     }
