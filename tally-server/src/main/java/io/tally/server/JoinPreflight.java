@@ -1,6 +1,6 @@
 package io.tally.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.client.Membership;
 import io.tally.client.TallyClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,15 +37,15 @@ final class JoinPreflight {
      *                                          says what to do), or when interrupted while waiting for an answer
      */
     static void check(String id, List<String> endpoints) throws TallyNode.DataDirectoryException {
-        JsonNode membership = fetch(id, endpoints);
+        Membership membership = fetch(id, endpoints);
         Optional<String> refusal = refusal(id, membership);
         if (refusal.isPresent()) {
             throw new TallyNode.DataDirectoryException(refusal.get());
         }
-        LOG.info("{} is not a voter of the cluster (configuration index {}): asking to join", id, membership.path("index").asLong());
+        LOG.info("{} is not a voter of the cluster (configuration index {}): asking to join", id, membership.index());
     }
 
-    private static JsonNode fetch(String id, List<String> endpoints) throws TallyNode.DataDirectoryException {
+    private static Membership fetch(String id, List<String> endpoints) throws TallyNode.DataDirectoryException {
         while (true) {
             LOG.info("this node's data directory is empty: asking the cluster at {} whether {} is already a voter", endpoints, id);
             try (TallyClient client = TallyClient.connect(endpoints, Duration.ofSeconds(5))) {
@@ -67,18 +67,11 @@ final class JoinPreflight {
      * Why {@code id} must not join the cluster described by {@code membership} (a {@code GET /v1/cluster/members}
      * answer), or empty if it may: it must not be a voter of either half of a joint configuration.
      */
-    static Optional<String> refusal(String id, JsonNode membership) {
-        boolean voter = false;
-        for (JsonNode m : membership.path("members")) {
-            voter |= m.path("id").asText().equals(id) && m.path("voter").asBoolean();
-        }
-        for (JsonNode outgoing : membership.path("outgoingVoters")) {
-            voter |= outgoing.asText().equals(id);
-        }
-        if (!voter) {
+    static Optional<String> refusal(String id, Membership membership) {
+        if (!membership.isVoter(id)) {
             return Optional.empty();
         }
-        return Optional.of(id + " is a voter of the cluster (configuration index " + membership.path("index").asLong()
+        return Optional.of(id + " is a voter of the cluster (configuration index " + membership.index()
                 + "), but this node starts with an empty data directory: a voter that lost its state must not come back"
                 + " under its old id, or it could vote again in a term and forget acknowledged entries, and committed"
                 + " writes could be lost. Remove it first (./tally remove-member " + id + "), then start this node again"

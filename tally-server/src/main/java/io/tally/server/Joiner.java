@@ -60,7 +60,7 @@ final class Joiner implements AutoCloseable {
         }
         LOG.info("asking the cluster at {} to add {} as a {}", endpoints, node.id(), voter ? "voter" : "non-voter");
         try (TallyClient client = TallyClient.connect(endpoints, Duration.ofSeconds(10))) {
-            client.addMember(node.id(), raftAddress, httpAddress, voter, true, REQUEST_TIMEOUT);
+            client.join(node.id(), raftAddress, httpAddress, voter, REQUEST_TIMEOUT);
             LOG.info("joined the cluster as a {}", voter ? "voter" : "non-voter");
             return;
         } catch (TallyException e) {

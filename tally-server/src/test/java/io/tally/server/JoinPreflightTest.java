@@ -1,8 +1,10 @@
 package io.tally.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.client.ClusterMember;
+import io.tally.client.Membership;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,18 +13,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Which ids an empty node may join under, given the cluster's {@code GET /v1/cluster/members} answer. */
 class JoinPreflightTest {
 
-    private static JsonNode membership(String json) throws Exception {
-        return Exchange.JSON.readTree(json.replace('\'', '"'));
+    private static ClusterMember member(String id, int port, boolean voter) {
+        return new ClusterMember(id, "h:" + port, Optional.of("h:" + (port + 1)), voter);
     }
 
-    private static final String PLAIN = "{'index': 7, 'leader': 'n1', 'joint': false, 'members': ["
-            + "{'id': 'n1', 'raft': 'h:1', 'http': 'h:2', 'voter': true},"
-            + "{'id': 'n2', 'raft': 'h:3', 'http': 'h:4', 'voter': true},"
-            + "{'id': 'n3', 'raft': 'h:5', 'http': 'h:6', 'voter': false}]}";
+    private static final Membership PLAIN = new Membership(7, Optional.of("n1"), false,
+            List.of(member("n1", 1, true), member("n2", 3, true), member("n3", 5, false)), List.of());
 
     @Test
     void aVoterIsRefusedWithWhatToDo() throws Exception {
-        Optional<String> refusal = JoinPreflight.refusal("n2", membership(PLAIN));
+        Optional<String> refusal = JoinPreflight.refusal("n2", PLAIN);
         assertTrue(refusal.isPresent());
         String m = refusal.get();
         assertTrue(m.startsWith("n2 is a voter of the cluster (configuration index 7)"), m);
@@ -31,16 +31,15 @@ class JoinPreflightTest {
 
     @Test
     void aNonVoterOrANonMemberMayJoin() throws Exception {
-        assertEquals(Optional.empty(), JoinPreflight.refusal("n3", membership(PLAIN)), "a non-voter never counted toward a quorum");
-        assertEquals(Optional.empty(), JoinPreflight.refusal("n4", membership(PLAIN)));
+        assertEquals(Optional.empty(), JoinPreflight.refusal("n3", PLAIN), "a non-voter never counted toward a quorum");
+        assertEquals(Optional.empty(), JoinPreflight.refusal("n4", PLAIN));
     }
 
     @Test
     void aVoterOfEitherHalfOfAJointConfigurationIsRefused() throws Exception {
         // n2 is being removed: the joint configuration lists it only among the outgoing voters; n4 is being added.
-        JsonNode joint = membership("{'index': 9, 'leader': 'n1', 'joint': true, 'outgoingVoters': ['n1', 'n2'], 'members': ["
-                + "{'id': 'n1', 'raft': 'h:1', 'http': 'h:2', 'voter': true},"
-                + "{'id': 'n4', 'raft': 'h:7', 'http': 'h:8', 'voter': true}]}");
+        Membership joint = new Membership(9, Optional.of("n1"), true, List.of(member("n1", 1, true), member("n4", 7, true)),
+                List.of("n1", "n2"));
         assertTrue(JoinPreflight.refusal("n2", joint).isPresent(), "outgoing voter");
         assertTrue(JoinPreflight.refusal("n4", joint).isPresent(), "incoming voter");
         assertEquals(Optional.empty(), JoinPreflight.refusal("n5", joint));

@@ -1,6 +1,7 @@
 package io.tally.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.client.Membership;
+import io.tally.client.TallyClient;
 import io.tally.server.cli.Tally;
 import io.tally.testkit.harness.Poll;
 import io.tally.testkit.linearizability.KvModel;
@@ -105,24 +106,17 @@ class ProcessMembershipTest {
     static void awaitVoters(String endpoints, Set<String> voters) {
         Poll.until("voters " + voters, Duration.ofSeconds(90), () -> {
             try {
-                JsonNode m = Exchange.JSON.readTree(membersJson(endpoints));
-                Set<String> got = new TreeSet<>();
-                for (JsonNode member : m.get("members")) {
-                    if (member.get("voter").asBoolean()) {
-                        got.add(member.get("id").asText());
-                    }
-                }
-                return !m.get("joint").asBoolean() && got.equals(new TreeSet<>(voters));
-            } catch (IOException | RuntimeException e) {
+                Membership m = members(endpoints);
+                return !m.joint() && m.voters().equals(new TreeSet<>(voters));
+            } catch (RuntimeException e) {
                 return false;
             }
         });
     }
 
-    private static String membersJson(String endpoints) {
-        try (io.tally.client.TallyClient client = io.tally.client.TallyClient.connect(
-                io.tally.client.TallyClient.parseEndpoints(endpoints), Duration.ofSeconds(2))) {
-            return client.members().toString();
+    private static Membership members(String endpoints) {
+        try (TallyClient client = TallyClient.connect(TallyClient.parseEndpoints(endpoints), Duration.ofSeconds(2))) {
+            return client.members();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.tally.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.client.Membership;
 import io.tally.client.TallyClient;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +32,7 @@ class ProcessRejoinTest {
             List<NodeProcess> others = c.nodes.stream().filter(p -> p != wiped).toList();
             String endpoints = others.stream().map(NodeProcess::httpAddress).collect(Collectors.joining(","));
             c.awaitCaughtUp(Duration.ofSeconds(30));
-            JsonNode before = members(endpoints);
+            Membership before = members(endpoints);
 
             wiped.stop(); // for good: its state is gone
             ProcessCluster.deleteRecursively(wiped.dataDir);
@@ -44,9 +44,9 @@ class ProcessRejoinTest {
             assertTrue(!exit.output().contains("READY"), exit.output());
 
             // Unchanged: the same configuration, every acknowledged write on the remaining members, writes commit.
-            JsonNode after = members(endpoints);
-            assertEquals(before.get("index"), after.get("index"), after.toString());
-            assertEquals(before.get("members"), after.get("members"), after.toString());
+            Membership after = members(endpoints);
+            assertEquals(before.index(), after.index(), after.toString());
+            assertEquals(before.members(), after.members(), after.toString());
             c.commit(Duration.ofSeconds(20), others);
             c.awaitCaughtUp(Duration.ofSeconds(30));
             c.verify();
@@ -64,7 +64,7 @@ class ProcessRejoinTest {
         }
     }
 
-    private static JsonNode members(String endpoints) {
+    private static Membership members(String endpoints) {
         try (TallyClient client = TallyClient.connect(TallyClient.parseEndpoints(endpoints), Duration.ofSeconds(10))) {
             return client.members();
         }

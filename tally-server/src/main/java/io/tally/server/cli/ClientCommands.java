@@ -5,15 +5,20 @@ import io.tally.server.UsageException;
 import io.tally.client.CasFailedException;
 import io.tally.client.ClusterUnavailableException;
 import io.tally.client.Consistency;
+import io.tally.client.ClusterMember;
 import io.tally.client.KeyValue;
+import io.tally.client.NodeStatus;
 import io.tally.client.OutcomeUnknownException;
 import io.tally.client.TallyClient;
 import io.tally.client.TallyException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -121,12 +126,37 @@ final class ClientCommands {
             }
             default -> {
                 try {
-                    System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(client.status()));
+                    System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(asJson(client.status())));
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }
                 return 0;
             }
         }
+    }
+
+    /** The status as the server's {@code /v1/status} document has it (docs/http-api.md). */
+    private static Map<String, Object> asJson(NodeStatus s) {
+        List<Map<String, Object>> members = new ArrayList<>();
+        for (ClusterMember m : s.members()) {
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("id", m.id());
+            mm.put("raft", m.raft());
+            mm.put("http", m.http().orElse(null));
+            mm.put("voter", m.voter());
+            members.add(mm);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", s.id());
+        out.put("state", s.state());
+        out.put("term", s.term());
+        out.put("leader", s.leader().orElse(null));
+        out.put("commitIndex", s.commitIndex());
+        out.put("appliedIndex", s.appliedIndex());
+        out.put("lastLogIndex", s.lastLogIndex());
+        out.put("configurationIndex", s.configurationIndex());
+        out.put("removed", s.removed());
+        out.put("members", members);
+        return out;
     }
 }

@@ -1,7 +1,9 @@
 package io.tally.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.tally.client.ClusterMember;
 import io.tally.client.ClusterUnavailableException;
+import io.tally.client.LeaderInfo;
+import io.tally.client.Membership;
 import io.tally.client.OutcomeUnknownException;
 import io.tally.client.TallyClient;
 import io.tally.client.TallyException;
@@ -51,19 +53,18 @@ final class ClusterCommands {
                 case "members" -> printMembers(client.members());
                 case "add-member" -> {
                     boolean voter = !a.flag("non-voter", "false").equals("true");
-                    JsonNode m = client.addMember(a.positional.get(0), a.positional.get(1), a.positional.get(2), voter, timeout);
+                    Membership m = client.addMember(a.positional.get(0), a.positional.get(1), a.positional.get(2), voter, timeout);
                     System.out.println("OK " + a.positional.get(0) + " is a " + (voter ? "voter" : "non-voter"));
                     printMembers(m);
                 }
                 case "remove-member" -> {
-                    JsonNode m = client.removeMember(a.positional.get(0), timeout);
+                    Membership m = client.removeMember(a.positional.get(0), timeout);
                     System.out.println("OK " + a.positional.get(0) + " removed");
                     printMembers(m);
                 }
                 default -> {
-                    JsonNode r = client.transferLeader(a.positional.isEmpty() ? null : a.positional.get(0), timeout);
-                    System.out.println("OK leader is " + r.get("leader").asText()
-                            + (r.hasNonNull("http") ? " (" + r.get("http").asText() + ")" : ""));
+                    LeaderInfo r = client.transferLeader(a.positional.isEmpty() ? null : a.positional.get(0), timeout);
+                    System.out.println("OK leader is " + r.id() + r.http().map(h -> " (" + h + ")").orElse(""));
                 }
             }
             return 0;
@@ -92,15 +93,13 @@ final class ClusterCommands {
         };
     }
 
-    private static void printMembers(JsonNode m) {
-        String leader = m.hasNonNull("leader") ? m.get("leader").asText() : "";
+    private static void printMembers(Membership m) {
+        String leader = m.leader().orElse("");
         System.out.printf("%-12s %-22s %-22s %s%n", "ID", "RAFT", "HTTP", "ROLE");
-        for (JsonNode member : m.get("members")) {
-            String id = member.get("id").asText();
-            String role = id.equals(leader) ? "leader" : member.get("voter").asBoolean() ? "voter" : "non-voter";
-            System.out.printf("%-12s %-22s %-22s %s%n", id, member.get("raft").asText(),
-                    member.hasNonNull("http") ? member.get("http").asText() : "-", role);
+        for (ClusterMember member : m.members()) {
+            String role = member.id().equals(leader) ? "leader" : member.voter() ? "voter" : "non-voter";
+            System.out.printf("%-12s %-22s %-22s %s%n", member.id(), member.raft(), member.http().orElse("-"), role);
         }
-        System.out.println("configuration index " + m.get("index").asLong() + (m.get("joint").asBoolean() ? " (joint)" : ""));
+        System.out.println("configuration index " + m.index() + (m.joint() ? " (joint)" : ""));
     }
 }
