@@ -19,7 +19,7 @@ import java.util.HexFormat;
  * checksum, from which {@code tally snapshot restore} writes the data directories of a new cluster.
  *
  * <pre>
- *   u32 magic "TBAK", u8 format (1), i64 revision, i64 length, length bytes of a key/value snapshot (TKV4),
+ *   u32 magic "TBAK", u8 format (1), i64 revision, i64 length, length bytes of a key/value snapshot (TKV5),
  *   32 bytes SHA-256 of everything before
  * </pre>
  * Nothing in it depends on when or where it was saved, so saving a restored cluster before any write gives the same
@@ -39,13 +39,13 @@ public final class KvBackup {
     }
 
     /**
-     * Writes a backup of the key/value snapshot {@code snapshot} ({@code length} bytes, TKV4 as the state machine wrote
+     * Writes a backup of the key/value snapshot {@code snapshot} ({@code length} bytes, TKV5 as the state machine wrote
      * it) to {@code out}.
      */
     public static void write(InputStream snapshot, long length, OutputStream out) throws IOException {
         byte[] head = snapshot.readNBytes(12);
-        if (head.length < 12 || java.nio.ByteBuffer.wrap(head).getInt() != KvSnapshotFormat.TKV4) {
-            throw new IOException("not a TKV4 key/value snapshot");
+        if (head.length < 12 || java.nio.ByteBuffer.wrap(head).getInt() != KvSnapshotFormat.TKV5 && java.nio.ByteBuffer.wrap(head).getInt() != KvSnapshotFormat.TKV4) {
+            throw new IOException("not a TKV5 or TKV4 key/value snapshot");
         }
         long revision = java.nio.ByteBuffer.wrap(head, 4, 8).getLong();
         MessageDigest sha = sha256();

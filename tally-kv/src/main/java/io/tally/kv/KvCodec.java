@@ -31,6 +31,20 @@ import java.util.List;
  * </pre>
  * The body must end the entry exactly. Code 4 is retired (the member directory; see {@link LegacyCommand}).
  *
+ * <p>Version 4, written for a command made by a user (authentication on) or for a change of the access model, and only
+ * then, so that a cluster that uses neither writes exactly what older versions read: {@code u8 4, i64 stampMillis,
+ * i64 session, i64 seq, str user, u8 kind, body}, with the kinds of version 3 and
+ * <pre>
+ *   AUTH_ENABLE (10)     bytes signingKey
+ *   AUTH_DISABLE (11)    (nothing)
+ *   USER_ADD (12)        str name, hash          hash: i32 iterations, bytes salt, bytes hash (PBKDF2-HMAC-SHA-256)
+ *   USER_DELETE (13)     str name
+ *   USER_PASSWORD (14)   str name, hash
+ *   USER_ROLE (15)       str name, str role, u8 grant
+ *   ROLE_CHANGE (16)     str name, u8 add
+ *   ROLE_PERMISSION (17) str role, str prefix, u8 read, u8 write, u8 grant
+ * </pre>
+ *
  * <p>Version 2, read only (written before transactions and leases): {@code u8 2, u8 op, i64 stampMillis, i64 session,
  * i64 seq, str key, i64 expectedVersion, bytes value} for PUT, DELETE, APPEND and REGISTER. Version 1 is
  * {@link LegacyCommand}'s.
@@ -38,10 +52,12 @@ import java.util.List;
 final class KvCodec {
 
     static final int VERSION = 3;
+    static final int VERSION_4 = 4;
     static final int VERSION_2 = 2;
 
     private static final int PUT = 1, DELETE = 2, APPEND = 3, REGISTER = 5, DELETE_PREFIX = 6, TXN = 7,
-            GRANT_LEASE = 8, REVOKE_LEASE = 9;
+            GRANT_LEASE = 8, REVOKE_LEASE = 9, AUTH_ENABLE = 10, AUTH_DISABLE = 11, USER_ADD = 12, USER_DELETE = 13,
+            USER_PASSWORD = 14, USER_ROLE = 15, ROLE_CHANGE = 16, ROLE_PERMISSION = 17;
 
     private KvCodec() {
     }
@@ -55,11 +71,15 @@ final class KvCodec {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
             DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(VERSION);
+            KvRequest r = c.request();
+            boolean v4 = !c.user().isEmpty() || r instanceof KvRequest.AuthChange;
+            out.writeByte(v4 ? VERSION_4 : VERSION);
             out.writeLong(c.stampMillis());
             out.writeLong(c.session());
             out.writeLong(c.seq());
-            KvRequest r = c.request();
+            if (v4) {
+                writeString(out, c.user());
+            }
             if (r instanceof KvRequest.Put p) {
                 out.writeByte(PUT);
                 writeString(out, p.key());
@@ -94,6 +114,8 @@ final class KvCodec {
                 out.writeByte(REVOKE_LEASE);
                 out.writeLong(v.id());
                 out.writeBoolean(v.expired());
+            } else if (r instanceof KvRequest.AuthChange a) {
+                writeAuth(out, a);
             } else {
                 throw new IllegalStateException("no encoding for " + r);
             }
@@ -101,6 +123,56 @@ final class KvCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void writeAuth(DataOutputStream out, KvRequest.AuthChange a) throws IOException {
+        if (a instanceof KvRequest.AuthEnable e) {
+            out.writeByte(AUTH_ENABLE);
+            writeBytes(out, e.signingKey());
+        } else if (a instanceof KvRequest.AuthDisable) {
+            out.writeByte(AUTH_DISABLE);
+        } else if (a instanceof KvRequest.UserAdd u) {
+            out.writeByte(USER_ADD);
+            writeString(out, u.name());
+            writeHash(out, u.password());
+        } else if (a instanceof KvRequest.UserDelete u) {
+            out.writeByte(USER_DELETE);
+            writeString(out, u.name());
+        } else if (a instanceof KvRequest.UserPassword u) {
+            out.writeByte(USER_PASSWORD);
+            writeString(out, u.name());
+            writeHash(out, u.password());
+        } else if (a instanceof KvRequest.UserRole u) {
+            out.writeByte(USER_ROLE);
+            writeString(out, u.name());
+            writeString(out, u.role());
+            out.writeBoolean(u.grant());
+        } else if (a instanceof KvRequest.RoleChange r) {
+            out.writeByte(ROLE_CHANGE);
+            writeString(out, r.name());
+            out.writeBoolean(r.add());
+        } else if (a instanceof KvRequest.RolePermission r) {
+            out.writeByte(ROLE_PERMISSION);
+            writeString(out, r.role());
+            writeString(out, r.permission().prefix());
+            out.writeBoolean(r.permission().read());
+            out.writeBoolean(r.permission().write());
+            out.writeBoolean(r.grant());
+        } else {
+            throw new IllegalStateException("no encoding for " + a);
+        }
+    }
+
+    static void writeHash(DataOutputStream out, io.tally.kv.auth.PasswordHash h) throws IOException {
+        out.writeInt(h.iterations());
+        writeBytes(out, h.salt());
+        writeBytes(out, h.hash());
+    }
+
+    static io.tally.kv.auth.PasswordHash readHash(ByteBuffer b) {
+        int iterations = b.getInt();
+        byte[] salt = readBytes(b);
+        return new io.tally.kv.auth.PasswordHash(iterations, salt, readBytes(b));
     }
 
     private static void writeCompare(DataOutputStream out, Compare c) throws IOException {
@@ -140,14 +212,16 @@ final class KvCodec {
         }
     }
 
-    /** @throws IllegalArgumentException if the bytes are not a version-3 or version-2 command */
+    /** @throws IllegalArgumentException if the bytes are not a version-4, -3 or -2 command */
     static KvCommand decode(byte[] data) {
         try {
             ByteBuffer b = ByteBuffer.wrap(data);
             int version = b.get() & 0xff;
             KvCommand c;
             if (version == VERSION) {
-                c = decode3(b);
+                c = decode3(b, false);
+            } else if (version == VERSION_4) {
+                c = decode3(b, true);
             } else if (version == VERSION_2) {
                 c = decode2(b);
             } else {
@@ -162,11 +236,16 @@ final class KvCodec {
         }
     }
 
-    private static KvCommand decode3(ByteBuffer b) {
+    /** Versions 3 and 4 ({@code v4}: with the user, and the kinds that change the access model). */
+    private static KvCommand decode3(ByteBuffer b, boolean v4) {
         long stamp = b.getLong();
         long session = b.getLong();
         long seq = b.getLong();
+        String user = v4 ? readString(b) : "";
         int kind = b.get() & 0xff;
+        if (kind >= AUTH_ENABLE && v4) {
+            return new KvCommand(stamp, session, seq, readAuth(kind, b), user);
+        }
         KvRequest r = switch (kind) {
             case PUT -> {
                 String key = readString(b);
@@ -191,7 +270,27 @@ final class KvCodec {
             case REVOKE_LEASE -> new KvRequest.RevokeLease(b.getLong(), readBool(b));
             default -> throw new IllegalArgumentException("unknown request kind " + kind);
         };
-        return new KvCommand(stamp, session, seq, r);
+        return new KvCommand(stamp, session, seq, r, user);
+    }
+
+    private static KvRequest.AuthChange readAuth(int kind, ByteBuffer b) {
+        return switch (kind) {
+            case AUTH_ENABLE -> new KvRequest.AuthEnable(readBytes(b));
+            case AUTH_DISABLE -> new KvRequest.AuthDisable();
+            case USER_ADD -> new KvRequest.UserAdd(readString(b), readHash(b));
+            case USER_DELETE -> new KvRequest.UserDelete(readString(b));
+            case USER_PASSWORD -> new KvRequest.UserPassword(readString(b), readHash(b));
+            case USER_ROLE -> new KvRequest.UserRole(readString(b), readString(b), readBool(b));
+            case ROLE_CHANGE -> new KvRequest.RoleChange(readString(b), readBool(b));
+            case ROLE_PERMISSION -> {
+                String role = readString(b);
+                String prefix = readString(b);
+                boolean read = readBool(b);
+                boolean write = readBool(b);
+                yield new KvRequest.RolePermission(role, new io.tally.kv.auth.Permission(prefix, read, write), readBool(b));
+            }
+            default -> throw new IllegalArgumentException("unknown request kind " + kind);
+        };
     }
 
     private static Compare readCompare(ByteBuffer b) {

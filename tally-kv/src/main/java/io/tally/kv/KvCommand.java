@@ -14,14 +14,25 @@ import java.util.Objects;
  *                    without exactly-once protection
  * @param seq         the client's request number in its session (0 without a session)
  * @param request     what to do
+ * @param user        the user the proposing leader authenticated the request as, or "" when authentication was off
+ *                    (and for the leader's own commands, such as a lease's expiry); the state machine checks the
+ *                    user's permissions again when it applies the command, so a refusal applies nothing
  */
-public record KvCommand(long stampMillis, long session, long seq, KvRequest request) {
+public record KvCommand(long stampMillis, long session, long seq, KvRequest request, String user) {
 
     public static final int MAX_KEY_BYTES = KvRequest.MAX_KEY_BYTES;
     public static final long ANY_VERSION = KvRequest.ANY_VERSION;
 
+    public KvCommand(long stampMillis, long session, long seq, KvRequest request) {
+        this(stampMillis, session, seq, request, "");
+    }
+
     public KvCommand {
         Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(user, "user");
+        if (!user.isEmpty() && !io.tally.kv.auth.Names.valid(user)) {
+            throw new IllegalArgumentException("not a user name: '" + user + "'");
+        }
         if (session < 0) {
             throw new IllegalArgumentException("a session id is positive, not " + session);
         }
@@ -79,7 +90,17 @@ public record KvCommand(long stampMillis, long session, long seq, KvRequest requ
     }
 
     public KvCommand withSession(long sessionId, long sequence) {
-        return new KvCommand(stampMillis, sessionId, sequence, request);
+        return new KvCommand(stampMillis, sessionId, sequence, request, user);
+    }
+
+    /** This command as made by {@code name} (authenticated by the leader that proposes it). */
+    public KvCommand withUser(String name) {
+        return new KvCommand(stampMillis, session, seq, request, name);
+    }
+
+    /** A change of the access model ({@link KvRequest.AuthChange}). */
+    public static KvCommand auth(KvRequest.AuthChange change) {
+        return of(change);
     }
 
     /** A put or delete that applies only if the key has {@code version} (0: the key must not exist). */
@@ -92,7 +113,7 @@ public record KvCommand(long stampMillis, long session, long seq, KvRequest requ
         } else {
             throw new IllegalArgumentException("only a put or a delete takes an expected version, not " + this);
         }
-        return new KvCommand(stampMillis, session, seq, changed);
+        return new KvCommand(stampMillis, session, seq, changed, user);
     }
 
     /** A put whose key is attached to lease {@code id}. */
@@ -100,11 +121,11 @@ public record KvCommand(long stampMillis, long session, long seq, KvRequest requ
         if (!(request instanceof KvRequest.Put p)) {
             throw new IllegalArgumentException("only a put attaches a key to a lease, not " + this);
         }
-        return new KvCommand(stampMillis, session, seq, new KvRequest.Put(p.key(), p.value(), p.expectedVersion(), id));
+        return new KvCommand(stampMillis, session, seq, new KvRequest.Put(p.key(), p.value(), p.expectedVersion(), id), user);
     }
 
     public KvCommand withStamp(long millis) {
-        return new KvCommand(millis, session, seq, request);
+        return new KvCommand(millis, session, seq, request, user);
     }
 
     public byte[] encode() {
@@ -129,8 +150,25 @@ public record KvCommand(long stampMillis, long session, long seq, KvRequest requ
 
     @Override
     public String toString() {
-        String what = describe(request);
+        String what = describe(request) + (user.isEmpty() ? "" : " by " + user);
         return session == 0 ? what : what + " (session " + session + "#" + seq + ")";
+    }
+
+    private static String describeAuth(KvRequest.AuthChange a) {
+        if (a instanceof KvRequest.UserAdd u) {
+            return " " + u.name();
+        } else if (a instanceof KvRequest.UserDelete u) {
+            return " " + u.name();
+        } else if (a instanceof KvRequest.UserPassword u) {
+            return " " + u.name();
+        } else if (a instanceof KvRequest.UserRole u) {
+            return " " + u.name() + (u.grant() ? " +" : " -") + u.role();
+        } else if (a instanceof KvRequest.RoleChange r) {
+            return (r.add() ? " +" : " -") + r.name();
+        } else if (a instanceof KvRequest.RolePermission r) {
+            return " " + r.role() + (r.grant() ? " +" : " -") + r.permission();
+        }
+        return "";
     }
 
     private static String describe(KvRequest request) {
@@ -149,6 +187,8 @@ public record KvCommand(long stampMillis, long session, long seq, KvRequest requ
             return "GRANT-LEASE " + g.ttlMillis() + " ms";
         } else if (request instanceof KvRequest.RevokeLease r) {
             return (r.expired() ? "EXPIRE-LEASE " : "REVOKE-LEASE ") + r.id();
+        } else if (request instanceof KvRequest.AuthChange a) {
+            return "AUTH " + a.getClass().getSimpleName() + describeAuth(a);
         }
         return "REGISTER";
     }

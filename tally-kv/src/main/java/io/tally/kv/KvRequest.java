@@ -151,6 +151,75 @@ public sealed interface KvRequest {
         }
     }
 
+    /**
+     * A change of the access model ({@link io.tally.kv.auth.AuthState}). Only the root role may make one while
+     * authentication is on (a user may change its own password); while it is off, anyone may.
+     */
+    sealed interface AuthChange extends KvRequest {
+    }
+
+    /**
+     * Turns authentication on, with {@code signingKey} (chosen at random by the leader that proposed it) to sign tokens;
+     * refused unless a root user exists. Already on: nothing changes.
+     */
+    record AuthEnable(byte[] signingKey) implements AuthChange {
+        public AuthEnable {
+            if (signingKey.length != io.tally.kv.auth.AuthState.KEY_BYTES) {
+                throw new IllegalArgumentException("a signing key is " + io.tally.kv.auth.AuthState.KEY_BYTES + " bytes");
+            }
+            signingKey = signingKey.clone();
+        }
+    }
+
+    /** Turns authentication off: every request is served again without credentials. */
+    record AuthDisable() implements AuthChange {
+    }
+
+    /** Adds a user; the user named root gets the root role with it. */
+    record UserAdd(String name, io.tally.kv.auth.PasswordHash password) implements AuthChange {
+        public UserAdd {
+            io.tally.kv.auth.Names.check("user", name);
+            java.util.Objects.requireNonNull(password, "password");
+        }
+    }
+
+    record UserDelete(String name) implements AuthChange {
+        public UserDelete {
+            io.tally.kv.auth.Names.check("user", name);
+        }
+    }
+
+    /** Sets a user's password (and with it a new generation: its earlier tokens stop working). */
+    record UserPassword(String name, io.tally.kv.auth.PasswordHash password) implements AuthChange {
+        public UserPassword {
+            io.tally.kv.auth.Names.check("user", name);
+            java.util.Objects.requireNonNull(password, "password");
+        }
+    }
+
+    /** Grants ({@code grant}) or revokes a role to or from a user. */
+    record UserRole(String name, String role, boolean grant) implements AuthChange {
+        public UserRole {
+            io.tally.kv.auth.Names.check("user", name);
+            io.tally.kv.auth.Names.check("role", role);
+        }
+    }
+
+    /** Adds ({@code add}) or deletes a role; deleting it takes it from every user. The root role is built in. */
+    record RoleChange(String name, boolean add) implements AuthChange {
+        public RoleChange {
+            io.tally.kv.auth.Names.check("role", name);
+        }
+    }
+
+    /** Grants ({@code grant}) or revokes the rights of {@code permission} on its prefix to or from a role. */
+    record RolePermission(String role, io.tally.kv.auth.Permission permission, boolean grant) implements AuthChange {
+        public RolePermission {
+            io.tally.kv.auth.Names.check("role", role);
+            java.util.Objects.requireNonNull(permission, "permission");
+        }
+    }
+
     static void checkKey(String key) {
         java.util.Objects.requireNonNull(key, "key");
         int n = key.getBytes(StandardCharsets.UTF_8).length;

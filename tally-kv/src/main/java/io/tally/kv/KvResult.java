@@ -37,7 +37,25 @@ public record KvResult(Status status, long revision, long version, long count, T
          */
         SESSION_EXPIRED,
         /** The write names a lease that does not exist (never granted, revoked or expired). Nothing changed. */
-        LEASE_NOT_FOUND
+        LEASE_NOT_FOUND,
+        /**
+         * Authentication is on and the command's user may not do this (or is unknown, or the command carries no user).
+         * Nothing changed.
+         */
+        PERMISSION_DENIED,
+        /** An access-model change: the user already exists. Nothing changed. */
+        USER_EXISTS,
+        /** An access-model change: no such user. Nothing changed. */
+        USER_NOT_FOUND,
+        /** An access-model change: the role already exists (root is built in). Nothing changed. */
+        ROLE_EXISTS,
+        /** An access-model change: no such role, or no such permission on the role. Nothing changed. */
+        ROLE_NOT_FOUND,
+        /**
+         * An access-model change the rules forbid: enabling authentication without a root user, or, while it is on,
+         * deleting the root user or taking the root role from it. Nothing changed.
+         */
+        AUTH_CONFLICT
     }
 
     /** A transaction's chosen branch and each of its operations' results. */

@@ -1,5 +1,10 @@
 package io.tally.kv;
 
+import io.tally.kv.auth.AuthState;
+import io.tally.kv.auth.PasswordHash;
+import io.tally.kv.auth.Permission;
+import io.tally.kv.auth.Role;
+import io.tally.kv.auth.User;
 import org.pcollections.PMap;
 import org.pcollections.TreePMap;
 
@@ -21,7 +26,16 @@ import java.util.TreeMap;
  * The key/value state machine's snapshot on disk (big-endian; {@code str} is a u16 length and UTF-8, {@code bytes}
  * an i32 length and the bytes).
  *
- * <p>TKV4, written now:
+ * <p>TKV5, written now: TKV4 below, with each registered session's owner ({@code i64 id, str owner, session}) and the
+ * access model after the events:
+ * <pre>
+ *   u8 enabled, i64 keyId, bytes signingKey,
+ *   i32 userCount, userCount × (str name, i64 generation, i32 iterations, bytes salt, bytes hash,
+ *                               u16 n, n × str role), in name order
+ *   i32 roleCount, roleCount × (str name, u16 n, n × (str prefix, u8 read, u8 write)), in name order
+ * </pre>
+ *
+ * <p>TKV4, read only:
  * <pre>
  *   i32 magic "TKV4", i64 revision, i64 logClock, i64 lastSweep,
  *   i32 keyCount,     keyCount × (str key, i64 version, i64 created, i64 lease, bytes value), in key order
@@ -44,6 +58,7 @@ import java.util.TreeMap;
  */
 final class KvSnapshotFormat {
 
+    static final int TKV5 = 0x544b5635;
     static final int TKV4 = 0x544b5634;
     static final int TKV3 = 0x544b5633;
     static final int TKV2 = 0x544b5632;
@@ -58,7 +73,7 @@ final class KvSnapshotFormat {
 
     static void write(OutputStream os, State s) throws IOException {
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os, 1 << 16));
-        out.writeInt(TKV4);
+        out.writeInt(TKV5);
         out.writeLong(s.view().revision());
         out.writeLong(s.sessions().now());
         out.writeLong(s.sessions().lastSweep());
@@ -78,6 +93,7 @@ final class KvSnapshotFormat {
         out.writeInt(s.sessions().registered().size());
         for (Map.Entry<Long, Session> e : s.sessions().registered()) {
             out.writeLong(e.getKey());
+            KvCodec.writeString(out, e.getValue().owner());
             writeSession(out, e.getValue());
         }
         out.writeInt(s.sessions().legacy().size());
@@ -97,17 +113,105 @@ final class KvSnapshotFormat {
                 KvCodec.writeBytes(out, e.value());
             }
         }
+        writeAuth(out, s.view().auth());
         out.flush();
     }
 
-    /** Reads a TKV4, TKV3 or TKV2 snapshot, checking that what it says hangs together. */
+    private static void writeAuth(DataOutputStream out, AuthState a) throws IOException {
+        out.writeBoolean(a.enabled());
+        out.writeLong(a.keyId());
+        KvCodec.writeBytes(out, a.key());
+        out.writeInt(a.users().size());
+        for (User u : new TreeMap<>(a.users()).values()) {
+            KvCodec.writeString(out, u.name());
+            out.writeLong(u.generation());
+            KvCodec.writeHash(out, u.password());
+            out.writeShort(u.roles().size());
+            for (String r : u.roles()) {
+                KvCodec.writeString(out, r);
+            }
+        }
+        out.writeInt(a.roles().size());
+        for (Role r : new TreeMap<>(a.roles()).values()) {
+            KvCodec.writeString(out, r.name());
+            out.writeShort(r.permissions().size());
+            for (Permission p : r.permissions()) {
+                KvCodec.writeString(out, p.prefix());
+                out.writeBoolean(p.read());
+                out.writeBoolean(p.write());
+            }
+        }
+    }
+
+    private static AuthState readAuth(DataInputStream in, long revision) throws IOException {
+        try {
+            boolean enabled = in.readBoolean();
+            long keyId = in.readLong();
+            int keyLength = in.readInt();
+            if (keyLength != 0 && keyLength != AuthState.KEY_BYTES || keyId > revision) {
+                throw new IOException("snapshot signing key " + keyId + " of " + keyLength + " bytes is invalid");
+            }
+            byte[] key = new byte[keyLength];
+            in.readFully(key);
+            PMap<String, User> users = TreePMap.empty();
+            int n = count(in, "users");
+            for (int i = 0; i < n; i++) {
+                String name = readString(in);
+                long generation = in.readLong();
+                int iterations = in.readInt();
+                byte[] salt = readSmall(in, "salt");
+                byte[] hash = readSmall(in, "hash");
+                int roleCount = in.readUnsignedShort();
+                java.util.Set<String> roles = new java.util.TreeSet<>();
+                for (int j = 0; j < roleCount; j++) {
+                    roles.add(readString(in));
+                }
+                if (users.containsKey(name) || generation > revision) {
+                    throw new IOException("snapshot user '" + name + "' is repeated or from after the snapshot");
+                }
+                users = users.plus(name, new User(name, new PasswordHash(iterations, salt, hash), roles, generation));
+            }
+            PMap<String, Role> roles = TreePMap.empty();
+            int m = count(in, "roles");
+            for (int i = 0; i < m; i++) {
+                String name = readString(in);
+                int permCount = in.readUnsignedShort();
+                List<Permission> perms = new ArrayList<>(permCount);
+                for (int j = 0; j < permCount; j++) {
+                    String prefix = readString(in);
+                    boolean read = in.readBoolean();
+                    perms.add(new Permission(prefix, read, in.readBoolean()));
+                }
+                if (roles.containsKey(name) || name.equals(Role.ROOT)) {
+                    throw new IOException("snapshot role '" + name + "' is repeated or built in");
+                }
+                roles = roles.plus(name, new Role(name, perms));
+            }
+            return new AuthState(enabled, keyId, key, users, roles);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("snapshot access model: " + e.getMessage());
+        }
+    }
+
+    private static byte[] readSmall(DataInputStream in, String what) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 1024) {
+            throw new IOException("snapshot password " + what + " of " + n + " bytes");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    /** Reads a TKV5, TKV4, TKV3 or TKV2 snapshot, checking that what it says hangs together. */
     static State read(InputStream is) throws IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(is, 1 << 16));
         int magic = in.readInt();
-        if (magic != TKV4 && magic != TKV3 && magic != TKV2) {
+        if (magic != TKV5 && magic != TKV4 && magic != TKV3 && magic != TKV2) {
             throw new IOException("not a key/value snapshot (bad magic " + Integer.toHexString(magic) + ")");
         }
-        boolean v4 = magic == TKV4;
+        boolean v5 = magic == TKV5;
+        boolean v4 = magic == TKV4 || v5;
         long revision = in.readLong();
         long clock = in.readLong();
         long sweep = in.readLong();
@@ -161,7 +265,12 @@ final class KvSnapshotFormat {
             int m = count(in, "sessions");
             for (int i = 0; i < m; i++) {
                 long id = in.readLong();
-                registered.add(Map.entry(id, readSession(in, Long.toString(id), v4)));
+                String owner = v5 ? readString(in) : "";
+                if (!owner.isEmpty() && !io.tally.kv.auth.Names.valid(owner)) {
+                    throw new IOException("snapshot session " + id + " has owner '" + owner + "'");
+                }
+                Session session = readSession(in, Long.toString(id), v4);
+                registered.add(Map.entry(id, new Session(session.lastSeq(), session.lastResult(), session.lastStampMillis(), owner)));
             }
         }
         int l = count(in, "legacy sessions");
@@ -195,10 +304,11 @@ final class KvSnapshotFormat {
                 events.add(ev);
             }
         }
+        AuthState auth = v5 ? readAuth(in, revision) : AuthState.EMPTY;
         if (in.read() != -1) {
             throw new IOException("bytes after the end of the key/value snapshot");
         }
-        KvView view = new KvView(TreePMap.fromSortedMap(keys), leases, revision);
+        KvView view = new KvView(TreePMap.fromSortedMap(keys), leases, revision, auth);
         return new State(view, new SessionTable.Image(clock, sweep, registered, legacy), oldest, events);
     }
 

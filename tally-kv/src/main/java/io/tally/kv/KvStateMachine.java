@@ -116,13 +116,22 @@ public final class KvStateMachine implements StateMachine<KvResult> {
             return KvResult.refused(KvResult.Status.MALFORMED, c.index());
         }
         sessions.advance(cmd.stampMillis());
+        boolean authOn = m.auth().enabled();
         if (cmd.request() instanceof KvRequest.Register) {
-            return sessions.register(c.index());
+            if (CommandAuthorization.denial(m.view(), cmd) != null) {
+                return KvResult.refused(KvResult.Status.PERMISSION_DENIED, c.index());
+            }
+            return sessions.register(c.index(), authOn ? cmd.user() : "");
         }
+        // Permissions are checked against the state the command finds here, whatever the HTTP layer saw earlier: a
+        // permission revoked while the write was in flight is still enforced, and a refusal applies nothing. Inside a
+        // session the refusal is the request's recorded answer, like any other.
+        java.util.function.Supplier<KvResult> run = () -> CommandAuthorization.denial(m.view(), cmd) == null
+                ? m.execute(cmd.request()) : KvResult.refused(KvResult.Status.PERMISSION_DENIED, c.index());
         if (cmd.session() == 0) {
-            return m.execute(cmd.request());
+            return run.get();
         }
-        return sessions.apply(cmd.session(), cmd.seq(), c.index(), () -> m.execute(cmd.request()));
+        return sessions.apply(cmd.session(), cmd.seq(), c.index(), authOn ? cmd.user() : null, run);
     }
 
     private KvResult applyLegacy(LegacyCommand cmd, Mutation m, long index) {
@@ -196,7 +205,7 @@ public final class KvStateMachine implements StateMachine<KvResult> {
         return out -> KvSnapshotFormat.write(out, state);
     }
 
-    /** Restores a TKV4 snapshot, or an older one (TKV3, TKV2) without leases or history. */
+    /** Restores a TKV5 snapshot, or an older one (TKV4 without the access model, TKV3 and TKV2 without leases or history either). */
     @Override
     public void restore(InputStream is) throws IOException {
         KvSnapshotFormat.State s = KvSnapshotFormat.read(is);

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The store at one revision, immutable: the keys (a persistent sorted map) and the leases. The state machine publishes
+ * The store at one revision, immutable: the keys (a persistent sorted map), the leases and the access model. The state machine publishes
  * a new view after every batch of commands; a reader that holds a view sees one revision throughout, however many
  * keys it reads, while writes go on. Taking a snapshot of a view costs nothing.
  */
@@ -22,11 +22,22 @@ public final class KvView {
     private final TreePMap<String, Versioned> data;
     private final PMap<Long, Lease> leases;
     private final long revision;
+    private final io.tally.kv.auth.AuthState auth;
 
     KvView(TreePMap<String, Versioned> data, PMap<Long, Lease> leases, long revision) {
+        this(data, leases, revision, io.tally.kv.auth.AuthState.EMPTY);
+    }
+
+    KvView(TreePMap<String, Versioned> data, PMap<Long, Lease> leases, long revision, io.tally.kv.auth.AuthState auth) {
         this.data = data;
         this.leases = leases;
         this.revision = revision;
+        this.auth = auth;
+    }
+
+    /** The access model at this revision: users, roles, whether authentication is on, the token signing key. */
+    public io.tally.kv.auth.AuthState auth() {
+        return auth;
     }
 
     /** The revision (Raft index) of the last command applied: what a read of this view reflects. */

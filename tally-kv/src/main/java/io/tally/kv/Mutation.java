@@ -17,18 +17,34 @@ final class Mutation {
 
     private TreePMap<String, Versioned> data;
     private PMap<Long, Lease> leases;
+    private io.tally.kv.auth.AuthState auth;
     private final long revision;
     private final List<WatchEvent> events = new ArrayList<>();
 
     Mutation(KvView base, long revision) {
         this.data = base.data();
         this.leases = base.leases();
+        this.auth = base.auth();
         this.revision = revision;
     }
 
     /** The store after this command. */
     KvView view() {
-        return new KvView(data, leases, revision);
+        return new KvView(data, leases, revision, auth);
+    }
+
+    /** The access model as this command found it (or left it, once it changed it). */
+    io.tally.kv.auth.AuthState auth() {
+        return auth;
+    }
+
+    /** The keys as this command found them. */
+    TreePMap<String, Versioned> data() {
+        return data;
+    }
+
+    PMap<Long, Lease> leases() {
+        return leases;
     }
 
     /** The changes this command made, in the order it made them. */
@@ -65,6 +81,13 @@ final class Mutation {
         } else if (request instanceof KvRequest.GrantLease g) {
             leases = leases.plus(revision, new Lease(revision, g.ttlMillis()));
             return KvResult.opened(revision);
+        } else if (request instanceof KvRequest.AuthChange a) {
+            AuthChanges.Outcome o = AuthChanges.apply(auth, a, revision);
+            if (o.status() != KvResult.Status.OK) {
+                return KvResult.refused(o.status(), revision);
+            }
+            auth = o.state();
+            return KvResult.written(revision);
         } else if (request instanceof KvRequest.RevokeLease r) {
             Lease lease = leases.get(r.id());
             if (lease == null) {

@@ -66,11 +66,15 @@ final class SessionTable {
         }
     }
 
-    /** Opens session {@code id} (the index of its REGISTER entry). */
-    KvResult register(long id) {
+    /** Opens session {@code id} (the index of its REGISTER entry) for {@code owner} ("" without authentication). */
+    KvResult register(long id, String owner) {
         KvResult r = KvResult.opened(id);
-        registered.put(id, new Session(0, r, now));
+        registered.put(id, new Session(0, r, now, owner));
         return r;
+    }
+
+    KvResult register(long id) {
+        return register(id, "");
     }
 
     /** Whether session {@code id} is live by the log clock. */
@@ -88,10 +92,21 @@ final class SessionTable {
      * sequence number.
      */
     KvResult apply(long id, long seq, long revision, Supplier<KvResult> write) {
+        return apply(id, seq, revision, null, write);
+    }
+
+    /**
+     * As {@link #apply(long, long, long, Supplier)}; with a {@code user} (authentication on), a session opened by
+     * another user is, for this user, one the cluster does not hold.
+     */
+    KvResult apply(long id, long seq, long revision, String user, Supplier<KvResult> write) {
         Session s = registered.get(id);
         if (s != null && expired(s)) {
             registered.remove(id); // the sweep would remove it at its next round; it is dead already
             s = null;
+        }
+        if (s != null && user != null && !s.owner().equals(user)) {
+            return KvResult.refused(KvResult.Status.SESSION_EXPIRED, revision);
         }
         if (s == null) {
             if (rule == SessionRule.IMPLICIT_UNSAFE && seq == 1) {
@@ -102,15 +117,15 @@ final class SessionTable {
             return KvResult.refused(KvResult.Status.SESSION_EXPIRED, revision);
         }
         if (seq == s.lastSeq()) {
-            registered.put(id, new Session(s.lastSeq(), s.lastResult(), now));
+            registered.put(id, s.touched(now));
             return s.lastResult(); // a retry of what was applied: the same answer, no second effect
         }
         if (seq < s.lastSeq()) {
-            registered.put(id, new Session(s.lastSeq(), s.lastResult(), now));
+            registered.put(id, s.touched(now));
             return KvResult.refused(KvResult.Status.STALE_REQUEST, revision);
         }
         KvResult r = write.get();
-        registered.put(id, new Session(seq, r, now));
+        registered.put(id, new Session(seq, r, now, s.owner()));
         return r;
     }
 

@@ -202,7 +202,7 @@ class KvStateMachineTest {
         var snap = kv.snapshot();
         run(KvCommand.put("after", b("not in the snapshot")).withStamp(500));
         snap.writeTo(out);
-        assertEquals(KvSnapshotFormat.TKV4, java.nio.ByteBuffer.wrap(out.toByteArray()).getInt());
+        assertEquals(KvSnapshotFormat.TKV5, java.nio.ByteBuffer.wrap(out.toByteArray()).getInt());
         KvStateMachine restored = new KvStateMachine(Duration.ofSeconds(10));
         restored.restore(new ByteArrayInputStream(out.toByteArray()));
         assertEquals(3, restored.appliedIndex());
@@ -260,7 +260,7 @@ class KvStateMachineTest {
         assertEquals(6, recorded.version(), "the recorded answer (TKV2 kept no revision)");
         assertEquals(KvResult.written(9), run(m, legacyEntry(3, 5_200, "client-a", 4, "k", b("2"))));
         assertEquals("v12", value(m, "k"));
-        // A new snapshot of it is TKV4 and round-trips.
+        // A new snapshot of it is TKV5 and round-trips.
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         m.snapshot().writeTo(again);
         KvStateMachine m2 = new KvStateMachine(Duration.ofSeconds(10));
