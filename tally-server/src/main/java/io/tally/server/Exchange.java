@@ -41,6 +41,11 @@ final class Exchange {
     private boolean inDoubt;
     /** Set once the request has its answer (or its client is gone): nothing more is to be done for it. */
     private boolean answered;
+    /**
+     * The user this node authenticated the request as ({@link Authenticator}); "" while authentication is off or
+     * before the request was authenticated. Never taken from another node: a forwarded request is authenticated again.
+     */
+    private String user = "";
 
     /**
      * @param rawPath  the request's path, still percent-encoded
@@ -122,6 +127,15 @@ final class Exchange {
         return answered;
     }
 
+    /** The authenticated user, or "" (authentication off, or an endpoint open to all). */
+    String user() {
+        return user;
+    }
+
+    void user(String user) {
+        this.user = user;
+    }
+
     void answered(boolean answered) {
         this.answered = answered;
     }
@@ -161,6 +175,19 @@ final class Exchange {
                 out.complete(step.apply(v, e == null ? null : unwrap(e)));
             } catch (Throwable x) { // whatever the step threw, the request gets its answer (500 for a bug)
                 out.completeExceptionally(x);
+            }
+        }, out));
+        return out;
+    }
+
+    /** {@code f}'s outcome (unwrapped), delivered on this request's event loop. */
+    <T> CompletableFuture<T> onLoop(CompletableFuture<T> f) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        f.whenComplete((v, e) -> onLoop(() -> {
+            if (e != null) {
+                out.completeExceptionally(unwrap(e));
+            } else {
+                out.complete(v);
             }
         }, out));
         return out;

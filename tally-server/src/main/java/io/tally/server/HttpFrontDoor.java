@@ -53,8 +53,10 @@ final class HttpFrontDoor implements AutoCloseable {
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
+    private final PasswordChecks passwords;
+
     private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics,
-                          SnapshotStore snapshots)
+                          SnapshotStore snapshots, SecurityOptions security, java.nio.file.Path dataDir)
             throws IOException {
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
@@ -62,7 +64,10 @@ final class HttpFrontDoor implements AutoCloseable {
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("tally-http-accept-" + id, true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tally-http-" + id, true));
         this.forwarder = new LeaderForwarder(workers);
-        this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots);
+        this.passwords = new PasswordChecks(id);
+        Authenticator authenticator = new Authenticator(kv, passwords, security.tokenTtl(), System::currentTimeMillis);
+        this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots,
+                authenticator, new AuthRecovery(dataDir));
         int maxBody = Math.max(maxValueBytes, ClusterJson.MAX_BODY);
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADERS);
@@ -94,8 +99,9 @@ final class HttpFrontDoor implements AutoCloseable {
      * @param maxInFlight   requests held at once, from their arrival until answered; one more is 503 overloaded
      */
     static HttpFrontDoor start(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight,
-                               NodeMetrics metrics, SnapshotStore snapshots) throws IOException {
-        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots);
+                               NodeMetrics metrics, SnapshotStore snapshots, SecurityOptions security,
+                               java.nio.file.Path dataDir) throws IOException {
+        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots, security, dataDir);
     }
 
     InetSocketAddress address() {
@@ -160,6 +166,7 @@ final class HttpFrontDoor implements AutoCloseable {
             f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         forwarder.close();
+        passwords.close();
         shutdownGroups();
     }
 

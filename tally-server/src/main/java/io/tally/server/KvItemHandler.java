@@ -58,6 +58,7 @@ final class KvItemHandler implements Handler {
     /** A read of one key, after a blocking query's wait if it is one ({@link BlockingQuery}). */
     private CompletableFuture<Reply> get(Exchange ex, String key) throws HttpError {
         Consistency c = consistency(ex);
+        Permissions.read(kv, ex, key, false);
         CompletableFuture<Void> ready = BlockingQuery.await(ex, kv.watches(), KeyFilter.key(key));
         return ready.thenCompose(x -> read(ex, c, view -> value(key, view)));
     }

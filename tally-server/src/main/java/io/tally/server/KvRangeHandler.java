@@ -56,6 +56,7 @@ final class KvRangeHandler implements Handler {
             throw HttpError.badRequest("count=true takes no after=, limit= or keys=");
         }
         Consistency c = KvItemHandler.consistency(ex);
+        Permissions.read(kv, ex, prefix, true); // the whole prefix, however few keys a page shows
         return BlockingQuery.await(ex, kv.watches(), KeyFilter.prefix(prefix)).thenCompose(x -> reads.read(ex, c,
                 view -> count ? counted(view, prefix) : page(view, prefix, after, (int) limit, keysOnly)));
     }

@@ -38,18 +38,43 @@ final class KvWrites {
                 : Map.of("version", r.version(), "revision", r.revision())));
     }
 
-    /** Any write: {@code applied} answers an OK result; the other statuses are answered here. */
+    /**
+     * Any write: {@code applied} answers an OK result; the other statuses are answered here. The command carries the
+     * request's user (authenticated on this node); its permissions are checked here first (403 at once, nothing
+     * proposed or forwarded), and again by the state machine when it applies.
+     */
     CompletableFuture<Reply> write(Exchange ex, KvCommand command, OnApplied applied) throws HttpError {
-        KvCommand cmd = withSession(ex, command);
-        return via.serve(ex, true, () -> {
-            ex.inDoubt(true); // from here on the write may be in the log
-            return ex.then(kv.write(cmd, ex.remaining()), Outcomes.GRACE_MILLIS, (r, failure) -> {
-                if (failure != null) {
-                    throw Outcomes.ofWrite(ex, failure, "the write");
-                }
-                Reply reply = r.status() == KvResult.Status.OK ? applied.reply(r) : Reply.of(refusal(r, cmd));
-                return reply.withHeader(KvJson.INDEX_HEADER, Long.toString(r.revision()));
-            });
+        KvCommand cmd = withSession(ex, command).withUser(ex.user());
+        Permissions.command(kv, ex, cmd);
+        return via.serve(ex, true, () -> propose(ex, cmd, applied));
+    }
+
+    /**
+     * A write whose command is made on the leader only, asynchronously (a password is hashed there, never on a
+     * follower that forwards the request): {@code prepare} runs once this node leads.
+     */
+    CompletableFuture<Reply> writePrepared(Exchange ex, java.util.function.Supplier<CompletableFuture<KvCommand>> prepare,
+                                           OnApplied applied) throws HttpError {
+        session(ex); // the session headers are checked before anything is sent
+        return via.serve(ex, true, () -> ex.onLoop(prepare.get()).thenCompose(command -> {
+            try {
+                KvCommand cmd = withSession(ex, command).withUser(ex.user());
+                Permissions.command(kv, ex, cmd);
+                return propose(ex, cmd, applied);
+            } catch (HttpError e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }));
+    }
+
+    private CompletableFuture<Reply> propose(Exchange ex, KvCommand cmd, OnApplied applied) {
+        ex.inDoubt(true); // from here on the write may be in the log
+        return ex.then(kv.write(cmd, ex.remaining()), Outcomes.GRACE_MILLIS, (r, failure) -> {
+            if (failure != null) {
+                throw Outcomes.ofWrite(ex, failure, "the write");
+            }
+            Reply reply = r.status() == KvResult.Status.OK ? applied.reply(r) : Reply.of(refusal(r, cmd));
+            return reply.withHeader(KvJson.INDEX_HEADER, Long.toString(r.revision()));
         });
     }
 
@@ -65,6 +90,16 @@ final class KvWrites {
                     + "request was sent, its outcome is unknown; open a new session with POST /v1/sessions");
             case LEASE_NOT_FOUND -> new HttpError(404, "lease-not-found", "the write names a lease that does not "
                     + "exist (never granted, revoked or expired): nothing was applied");
+            case PERMISSION_DENIED -> Permissions.denied("user '" + cmd.user() + "' may not do this (checked when it "
+                    + "applied: a permission may have been revoked meanwhile)");
+            case USER_EXISTS -> new HttpError(409, "user-exists", "the user exists already; nothing changed");
+            case USER_NOT_FOUND -> new HttpError(404, "user-not-found", "no such user; nothing changed");
+            case ROLE_EXISTS -> new HttpError(409, "role-exists", "the role exists already (root is built in); nothing changed");
+            case ROLE_NOT_FOUND -> new HttpError(404, "role-not-found", "no such role, or the role or user does not hold "
+                    + "that; nothing changed");
+            case AUTH_CONFLICT -> new HttpError(409, "auth-conflict", "the access model forbids this: authentication "
+                    + "turns on only once a root user exists; while it is on, the root user cannot be deleted nor lose "
+                    + "the root role, and the root role cannot be changed; nothing changed");
             default -> new HttpError(500, "internal", "the state machine could not decode the write");
         };
     }
@@ -74,17 +109,23 @@ final class KvWrites {
      * positive integer); whether the cluster still holds it is the state machine's answer, not this parser's.
      */
     private static KvCommand withSession(Exchange ex, KvCommand cmd) throws HttpError {
+        long[] s = session(ex);
+        return s == null ? cmd : cmd.withSession(s[0], s[1]);
+    }
+
+    /** The session headers as {session, seq}, or null when there are none. */
+    private static long[] session(Exchange ex) throws HttpError {
         String client = ex.header(CLIENT_ID_HEADER);
         String seq = ex.header(SEQ_HEADER);
         if (client == null && seq == null) {
-            return cmd;
+            return null;
         }
         if (client == null || seq == null) {
             throw HttpError.badRequest(CLIENT_ID_HEADER + " and " + SEQ_HEADER + " go together");
         }
         long session = positive(CLIENT_ID_HEADER, client, "a session id from POST /v1/sessions");
         long n = positive(SEQ_HEADER, seq, "the request's sequence number, from 1");
-        return cmd.withSession(session, n);
+        return new long[] {session, n};
     }
 
     private static long positive(String header, String value, String what) throws HttpError {

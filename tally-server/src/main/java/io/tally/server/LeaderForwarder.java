@@ -40,6 +40,12 @@ final class LeaderForwarder implements AutoCloseable {
 
     static final String FORWARDED_HEADER = "X-Tally-Forwarded";
     /**
+     * The client's headers the leader gets: the session headers, and the credentials, which the leader checks again
+     * itself (a follower's own check is only an early refusal; the leader trusts no node's word for who a client is).
+     * A request's Accept header does not matter to anything forwarded.
+     */
+    static final List<String> FORWARDED_HEADERS = List.of(KvWrites.CLIENT_ID_HEADER, KvWrites.SEQ_HEADER, "Authorization");
+    /**
      * Query parameters the leader does not get: the timeout (it gets the time left instead), and a blocking query's
      * index and wait (the wait happened here; the leader only reads).
      */
@@ -140,7 +146,7 @@ final class LeaderForwarder implements AutoCloseable {
         req.headers().set(HttpHeaderNames.HOST, leaderHttp);
         req.headers().set(FORWARDED_HEADER, "1");
         req.headers().set(HttpHeaderNames.CONTENT_LENGTH, ex.body().length);
-        for (String name : List.of(KvWrites.CLIENT_ID_HEADER, KvWrites.SEQ_HEADER)) {
+        for (String name : FORWARDED_HEADERS) {
             String v = ex.header(name);
             if (v != null) {
                 req.headers().set(name, v);
@@ -156,6 +162,10 @@ final class LeaderForwarder implements AutoCloseable {
         req.headers().set(HttpHeaderNames.HOST, leaderHttp);
         req.headers().set(FORWARDED_HEADER, "1");
         req.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        String credentials = ex.header(HttpHeaderNames.AUTHORIZATION.toString());
+        if (credentials != null) {
+            req.headers().set(HttpHeaderNames.AUTHORIZATION, credentials);
+        }
         return req;
     }
 

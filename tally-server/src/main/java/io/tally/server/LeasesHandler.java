@@ -94,6 +94,9 @@ final class LeasesHandler implements Handler {
             if (failure != null) {
                 throw leaseFailure(ex, failure);
             }
+            for (String key : s.keys()) {
+                Permissions.read(kv, ex, key, false); // the answer names the lease's keys
+            }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("id", Long.toString(s.id()));
             body.put("ttl", Durations.format(s.ttl()));

@@ -11,34 +11,55 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Maps (method, path) to the handler of its resource (docs/http-api.md): an unknown path is 404 {@code not-found}, a
  * method the resource does not take 405 {@code method-not-allowed}. Also names each request's operation for metrics.
+ *
+ * <p>While authentication is on, every request but the open ones (status, health, metrics, the membership list, and
+ * {@code /v1/auth/token}, {@code /status}, {@code /recover}) is authenticated ({@link Authenticator}) before its
+ * handler runs; cluster administration (membership changes, leadership transfers, backups) needs the root role on top.
+ * Handlers check the permissions on the keys they touch ({@link Permissions}).
  */
 final class Router {
 
-    /** A resource: the methods it takes (null: its handler checks them itself) and its handler. */
-    private record Resource(List<String> methods, Handler handler) {
+    /** Who may make a request. */
+    enum Guard { OPEN, USER, ROOT }
+
+    /** A resource: the methods it takes (null: its handler checks them itself), its handler, and who may call it. */
+    private record Resource(List<String> methods, Handler handler, java.util.function.Function<Exchange, Guard> guard) {
+        Resource(List<String> methods, Handler handler) {
+            this(methods, handler, ex -> Guard.USER);
+        }
     }
 
     private final Map<String, Resource> exact = new LinkedHashMap<>();
     private final Map<String, Resource> prefixed = new LinkedHashMap<>();
 
-    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots) {
+    private final KvService kv;
+    private final Authenticator authenticator;
+
+    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots,
+           Authenticator authenticator, AuthRecovery recovery) {
+        this.kv = kv;
+        this.authenticator = authenticator;
         var node = kv.node();
         KvWrites writes = new KvWrites(kv, via);
         KvItemHandler items = new KvItemHandler(kv, via, writes, maxValueBytes);
-        exact.put("/v1/status", new Resource(List.of("GET"), new StatusHandler(kv)));
-        exact.put("/metrics", new Resource(List.of("GET"), new MetricsHandler(metrics)));
-        exact.put("/v1/health", new Resource(List.of("GET"), new HealthHandler(node)));
+        exact.put("/v1/status", new Resource(List.of("GET"), new StatusHandler(kv), ex -> Guard.OPEN));
+        exact.put("/metrics", new Resource(List.of("GET"), new MetricsHandler(metrics), ex -> Guard.OPEN));
+        exact.put("/v1/health", new Resource(List.of("GET"), new HealthHandler(node), ex -> Guard.OPEN));
         exact.put("/v1/kv", new Resource(List.of("GET", "DELETE"), indexed(kv, new KvRangeHandler(kv, items, writes))));
         exact.put("/v1/txn", new Resource(List.of("POST"), indexed(kv, new TxnHandler(writes, maxValueBytes))));
         exact.put("/v1/watch", new Resource(List.of("GET"), new WatchHandler(kv)));
-        exact.put("/v1/snapshot", new Resource(List.of("GET"), new SnapshotHandler(kv, via, snapshots)));
+        exact.put("/v1/snapshot", new Resource(List.of("GET"), new SnapshotHandler(kv, via, snapshots), ex -> Guard.ROOT));
         exact.put("/v1/sessions", new Resource(List.of("POST"), new SessionsHandler(kv, via)));
-        exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via)));
-        exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via)));
+        exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via),
+                ex -> ex.method().equals("GET") ? Guard.OPEN : Guard.ROOT));
+        exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via), ex -> Guard.ROOT));
         // The key is checked before the method (an empty key is 400 whatever the method).
         prefixed.put(KvItemHandler.PREFIX, new Resource(null, indexed(kv, items)));
         prefixed.put(LeasesHandler.PATH, new Resource(null, new LeasesHandler(kv, via, writes)));
-        prefixed.put(ClusterMemberHandler.PREFIX, new Resource(List.of("DELETE"), new ClusterMemberHandler(node, via)));
+        prefixed.put(ClusterMemberHandler.PREFIX, new Resource(List.of("DELETE"), new ClusterMemberHandler(node, via),
+                ex -> Guard.ROOT));
+        prefixed.put(AuthHandler.PREFIX, new Resource(null, new AuthHandler(kv, via, writes, items, authenticator, recovery),
+                ex -> AuthHandler.open(ex) ? Guard.OPEN : Guard.USER));
     }
 
     /**
@@ -70,7 +91,24 @@ final class Router {
             throw new HttpError(405, "method-not-allowed", ex.method() + " is not allowed here; use "
                     + String.join(" or ", r.methods()));
         }
-        return r.handler().handle(ex);
+        Guard guard = r.guard().apply(ex);
+        if (guard == Guard.OPEN) {
+            return r.handler().handle(ex);
+        }
+        // Authenticated on this node, whatever another node said: the answer comes back on the request's event loop.
+        return ex.onLoop(authenticator.authenticate(ex)).thenCompose(user -> {
+            ex.user(user);
+            try {
+                if (guard == Guard.ROOT) {
+                    Permissions.root(kv, ex, "cluster administration (membership, leadership, backups)");
+                }
+                return r.handler().handle(ex);
+            } catch (HttpError e) {
+                return CompletableFuture.failedFuture(e);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
     }
 
     private Resource resource(String path) {
@@ -88,7 +126,7 @@ final class Router {
 
     /**
      * The operation a request was, for metrics: get, put, delete, append, range, delete-prefix, txn, lease, watch,
-     * snapshot, session, status, health, metrics, cluster, other.
+     * snapshot, session, status, health, metrics, cluster, auth, other.
      */
     static String operation(String method, String path) {
         if (path.equals("/v1/kv")) {
@@ -105,6 +143,9 @@ final class Router {
         }
         if (path.startsWith(LeasesHandler.PATH)) {
             return "lease";
+        }
+        if (path.startsWith(AuthHandler.PREFIX)) {
+            return "auth";
         }
         return switch (path) {
             case "/v1/txn" -> "txn";

@@ -27,11 +27,12 @@ import java.util.Map;
  * @param maxHttpInFlight   HTTP requests the node holds at once, from their arrival until they are answered; one more
  *                          is answered 503 {@code overloaded} at once
  * @param historyRevisions  how many revisions of events the store keeps for watches (and in its snapshots)
+ * @param security          TLS on both ports and token life ({@link SecurityOptions})
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
                             int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests,
-                            int maxHttpInFlight, long historyRevisions) {
+                            int maxHttpInFlight, long historyRevisions, SecurityOptions security) {
 
     /** The default of {@code --max-http-in-flight}. */
     public static final int DEFAULT_MAX_HTTP_IN_FLIGHT = 4096;
@@ -43,6 +44,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
                               [--max-value-bytes N] [--max-pending-requests N] [--max-http-in-flight N]
                               [--history-revisions N]
+                              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE] [--tls-ca FILE]]
+                              [--peer-tls-cert FILE --peer-tls-key FILE --peer-tls-ca FILE] [--auth-token-ttl D]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -73,15 +76,16 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                                       overloaded at once, its connection kept open
               --history-revisions N   revisions of events kept for watches, in memory and in snapshots
                                       (default 100000); a watch from an older revision is answered 410
-              --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
+%s              --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
                                       without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
                                       flags on the command line win over the file
               --help                  show this help
-            """;
+            """.formatted(SecurityOptions.USAGE);
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
             "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
-            "max-pending-requests", "max-http-in-flight", "history-revisions");
+            "max-pending-requests", "max-http-in-flight", "history-revisions", "tls-cert", "tls-key", "tls-client-ca",
+            "tls-ca", "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "auth-token-ttl");
     private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
@@ -200,7 +204,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             throw new UsageException("--non-voter only makes sense with --join");
         }
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
-                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions);
+                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions, SecurityOptions.parse(flags));
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */

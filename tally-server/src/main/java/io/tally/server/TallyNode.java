@@ -129,7 +129,7 @@ public final class TallyNode implements AutoCloseable {
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
             resources.add(kv); // closed after the HTTP front door: stops the lease and progress timers
             http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics,
-                    snapshots);
+                    snapshots, options.security(), options.dataDir());
             resources.add(http);
             if (!options.join().isEmpty()) {
                 if (fresh) {

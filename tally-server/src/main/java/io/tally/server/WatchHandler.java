@@ -39,6 +39,7 @@ final class WatchHandler implements Handler {
     @Override
     public CompletableFuture<Reply> handle(Exchange ex) throws HttpError {
         KeyFilter filter = filter(ex);
+        Permissions.read(kv, ex, filter.key(), filter.prefix());
         WatchHub hub = kv.watches();
         boolean sse = accepts(ex.header("Accept"), SSE);
         long from = from(ex, hub, sse);
@@ -49,7 +50,7 @@ final class WatchHandler implements Handler {
                     Map.of("oldest", oldest));
         }
         Map<String, String> headers = Map.of(KvJson.INDEX_HEADER, Long.toString(hub.revision()), "Cache-Control", "no-cache");
-        return CompletableFuture.completedFuture(Reply.streaming(sse ? SSE : NDJSON, headers, new Stream(hub, filter, from, sse)));
+        return CompletableFuture.completedFuture(Reply.streaming(sse ? SSE : NDJSON, headers, new Stream(hub, filter, from, sse, kv, ex.user())));
     }
 
     private static KeyFilter filter(Exchange ex) throws HttpError {
@@ -90,15 +91,52 @@ final class WatchHandler implements Handler {
         private final KeyFilter filter;
         private final long from;
         private final boolean sse;
+        private final KvService kv;
+        private final String user;
         private ResponseStream.Sink sink;
         private Watch watch;
         private boolean done;
 
-        Stream(WatchHub hub, KeyFilter filter, long from, boolean sse) {
+        Stream(WatchHub hub, KeyFilter filter, long from, boolean sse, KvService kv, String user) {
             this.hub = hub;
             this.filter = filter;
             this.from = from;
             this.sse = sse;
+            this.kv = kv;
+            this.user = user;
+        }
+
+        /**
+         * Null while the watch's user may still read what it watches (always, with authentication off); else why not.
+         * Checked before every delivery: a permission revoked, a user deleted or authentication turned on ends the watch.
+         */
+        private String denial() {
+            io.tally.kv.auth.AuthState auth = kv.store().view().auth();
+            if (!auth.enabled()) {
+                return null;
+            }
+            if (user.isEmpty()) {
+                return "authentication was turned on";
+            }
+            return io.tally.kv.CommandAuthorization.need(auth, user, io.tally.kv.auth.Access.READ, filter.key(), filter.prefix());
+        }
+
+        /** Ends the stream with a permission-denied line when the watch may no longer be served. */
+        private boolean endIfDenied() {
+            String d = denial();
+            if (d == null) {
+                return false;
+            }
+            Map<String, Object> end = new LinkedHashMap<>();
+            end.put("error", d + "; the watch ends");
+            end.put("code", Permissions.DENIED);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            line(out, end, -1);
+            sink.write(out.toByteArray());
+            done = true;
+            watch.cancel();
+            sink.end();
+            return true;
         }
 
         @Override
@@ -122,7 +160,7 @@ final class WatchHandler implements Handler {
 
         @Override
         public void onEvents(List<WatchEvent> events) {
-            if (done) {
+            if (done || endIfDenied()) {
                 return;
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -141,7 +179,7 @@ final class WatchHandler implements Handler {
 
         @Override
         public void onProgress(long revision) {
-            if (!done) {
+            if (!done && !endIfDenied()) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 line(out, Map.of("progress", revision), -1);
                 sink.write(out.toByteArray());

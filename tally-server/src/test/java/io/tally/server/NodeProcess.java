@@ -37,7 +37,12 @@ final class NodeProcess {
         this.dataDir = dataDir;
         this.logFile = logDir.resolve(id + ".log");
         this.launchPrefix = launchPrefix;
-        this.extraFlags = extraFlags;
+        this.extraFlags = new ArrayList<>(extraFlags);
+    }
+
+    /** The flags every start of this node adds (changeable between starts). */
+    List<String> extraFlags() {
+        return extraFlags;
     }
 
     String raftAddress() {
