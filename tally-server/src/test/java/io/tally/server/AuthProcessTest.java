@@ -212,4 +212,94 @@ class AuthProcessTest {
         ok(http.call(n.httpAddress(), "POST", "/v1/auth/users/root/password", "{\"password\": \"rootpw\"}", rootToken));
         assertNotEquals("", root());
     }
+
+    /**
+     * Seeded hostile input to the auth endpoints and to the credentials of key writes, without root's: no answer is a
+     * 500 or a dropped connection, and afterwards the users, the roles and the keys are as they were.
+     */
+    @Test
+    void hostileInputToTheAuthEndpointsChangesNothing() {
+        long seed = Long.getLong("tally.test.seed", new SplittableRandom().nextLong());
+        System.out.println("AuthProcessTest fuzz seed = " + seed + " (replay with -Dtally.test.seed=" + seed + ")");
+        SplittableRandom rnd = new SplittableRandom(seed);
+        String r = root();
+        String usersBefore = ok(http.call(leader, "GET", "/v1/auth/users", null, r)).text();
+        String rolesBefore = ok(http.call(leader, "GET", "/v1/auth/roles", null, r)).text();
+        String writer = http.token(follower, "writer", "writerpw"); // valid for a few seconds, then expired: both kinds
+        String[] paths = {"token", "status", "recover", "enable", "disable", "users", "roles", "users/root", "users/writer",
+                "users/writer/password", "users/writer/grant-role", "users/reader/revoke-role", "roles/a-rw",
+                "roles/a-rw/grant", "roles/a-read/revoke", "users/root/password", "roles/root", "users", "nope/x"};
+        String[] methods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
+        String[] bodies = {"{\"user\": \"root\", \"password\": %s}", "{\"name\": %s, \"password\": %s}", "{\"role\": %s}",
+                "{\"prefix\": %s, \"read\": %s, \"write\": true}", "{\"password\": %s}", "{\"code\": %s}", "%s", "[%s]"};
+        int requests = 1500;
+        for (int i = 0; i < requests; i++) {
+            String node = rnd.nextBoolean() ? follower : leader;
+            String path = "/v1/auth/" + paths[rnd.nextInt(paths.length)];
+            if (rnd.nextInt(8) == 0) {
+                path += "/" + java.net.URLEncoder.encode(junk(rnd, 12), StandardCharsets.UTF_8);
+            }
+            String body = String.format(bodies[rnd.nextInt(bodies.length)], value(rnd), value(rnd));
+            if (rnd.nextInt(6) == 0) {
+                body = body.substring(0, rnd.nextInt(body.length() + 1)); // cut
+            }
+            Map<String, String> headers = switch (rnd.nextInt(5)) {
+                case 0 -> Map.of();
+                case 1 -> Map.of("Authorization", "Bearer " + mutate(rnd, writer));
+                case 2 -> Map.of("Authorization", "Bearer " + writer);
+                case 3 -> Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(junk(rnd, 20).getBytes(StandardCharsets.UTF_8)));
+                default -> Map.of("Authorization", printable(rnd, 40));
+            };
+            boolean kvWrite = rnd.nextInt(4) == 0;
+            TestHttp.Resp resp = kvWrite
+                    ? http.call(node, "PUT", "/v1/kv/" + (rnd.nextBoolean() ? "b/fz" : "fz/") + i, body, headers)
+                    : http.call(node, methods[rnd.nextInt(methods.length)], path, body, headers);
+            assertTrue(resp.status() != 0 && resp.status() < 500, "seed " + seed + " request " + i + " " + path + " "
+                    + headers + " " + body + " -> " + resp);
+            if (kvWrite) {
+                assertNotEquals(200, resp.status(), "seed " + seed + ": a write with hostile credentials applied: " + resp);
+            }
+        }
+        String again = root();
+        assertEquals(usersBefore, ok(http.call(leader, "GET", "/v1/auth/users", null, again)).text(), "seed " + seed);
+        assertEquals(rolesBefore, ok(http.call(leader, "GET", "/v1/auth/roles", null, again)).text(), "seed " + seed);
+        assertTrue(ok(http.call(leader, "GET", "/v1/auth/status", null, Map.of())).json().get("enabled").asBoolean());
+        nothingUnder("fz/");
+        nothingUnder("b/fz");
+    }
+
+    private static String value(SplittableRandom rnd) {
+        return switch (rnd.nextInt(7)) {
+            case 0 -> "null";
+            case 1 -> Long.toString(rnd.nextLong());
+            case 2 -> "\"" + "x".repeat(rnd.nextInt(3) == 0 ? 5000 : 3) + "\"";
+            case 3 -> "{\"a\": [1, {\"b\": null}]}";
+            case 4 -> "true";
+            default -> com.fasterxml.jackson.databind.node.TextNode.valueOf(junk(rnd, 30)).toString();
+        };
+    }
+
+    private static String junk(SplittableRandom rnd, int max) {
+        StringBuilder b = new StringBuilder();
+        for (int k = rnd.nextInt(max + 1); k > 0; k--) {
+            b.append((char) (rnd.nextInt(5) == 0 ? rnd.nextInt(0x3000) : 32 + rnd.nextInt(95)));
+        }
+        return b.toString();
+    }
+
+    private static String printable(SplittableRandom rnd, int max) {
+        StringBuilder b = new StringBuilder();
+        for (int k = 1 + rnd.nextInt(max); k > 0; k--) {
+            b.append((char) (33 + rnd.nextInt(94)));
+        }
+        return b.toString();
+    }
+
+    private static String mutate(SplittableRandom rnd, String token) {
+        char[] c = token.toCharArray();
+        for (int k = 1 + rnd.nextInt(3); k > 0; k--) {
+            c[rnd.nextInt(c.length)] = (char) (33 + rnd.nextInt(94));
+        }
+        return rnd.nextInt(4) == 0 ? new String(c, 0, rnd.nextInt(c.length)) : new String(c);
+    }
 }
