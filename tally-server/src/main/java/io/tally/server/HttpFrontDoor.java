@@ -14,6 +14,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tally.kv.KvService;
 import io.tally.raft.storage.SnapshotStore;
+import io.tally.transport.netty.tls.ReloadingTls;
+import io.tally.transport.netty.tls.TlsContexts;
+import io.tally.transport.netty.tls.TlsFiles;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -54,6 +57,9 @@ final class HttpFrontDoor implements AutoCloseable {
     private volatile boolean closed;
 
     private final PasswordChecks passwords;
+    /** TLS of the HTTP port (null: plaintext) and of forwarding to the leader's. */
+    private ReloadingTls serverTls;
+    private final ReloadingTls forwardTls;
 
     private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics,
                           SnapshotStore snapshots, SecurityOptions security, java.nio.file.Path dataDir)
@@ -63,7 +69,23 @@ final class HttpFrontDoor implements AutoCloseable {
         String id = kv.node().id();
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("tally-http-accept-" + id, true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tally-http-" + id, true));
-        this.forwarder = new LeaderForwarder(workers);
+        ReloadingTls clientTls = null;
+        if (security.httpTls()) {
+            try {
+                serverTls = new ReloadingTls("HTTP server", new TlsFiles(security.tlsCert(), security.tlsKey(),
+                        security.tlsClientCa()), f -> TlsContexts.server(f, f.ca() != null));
+                clientTls = new ReloadingTls("HTTP forwarding", new TlsFiles(security.tlsCert(), security.tlsKey(),
+                        security.tlsCa()), TlsContexts::client);
+            } catch (javax.net.ssl.SSLException | RuntimeException e) {
+                if (serverTls != null) {
+                    serverTls.close();
+                }
+                shutdownGroups();
+                throw new IOException("cannot use the HTTP TLS files (--tls-*): " + e.getMessage(), e);
+            }
+        }
+        this.forwardTls = clientTls;
+        this.forwarder = new LeaderForwarder(workers, clientTls);
         this.passwords = new PasswordChecks(id);
         Authenticator authenticator = new Authenticator(kv, passwords, security.tokenTtl(), System::currentTimeMillis);
         this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots,
@@ -79,6 +101,9 @@ final class HttpFrontDoor implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (serverTls != null) {
+                            ch.pipeline().addLast(new HttpPortDetector(serverTls));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(decoder), new RequestAggregator(maxBody),
                                 new HttpConnection(HttpFrontDoor.this));
                     }
@@ -86,6 +111,10 @@ final class HttpFrontDoor implements AutoCloseable {
         ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             shutdownGroups();
+            if (serverTls != null) {
+                serverTls.close();
+                forwardTls.close();
+            }
             Throwable c = bound.cause();
             throw new IOException("cannot listen for HTTP on " + address + ": " + c.getMessage(), c);
         }
@@ -168,6 +197,10 @@ final class HttpFrontDoor implements AutoCloseable {
         forwarder.close();
         passwords.close();
         shutdownGroups();
+        if (serverTls != null) {
+            serverTls.close();
+            forwardTls.close();
+        }
     }
 
     private void shutdownGroups() {

@@ -21,7 +21,12 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
+import io.netty.handler.ssl.SslHandler;
+import io.tally.transport.netty.tls.ReloadingTls;
+
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -71,11 +76,17 @@ final class LeaderForwarder implements AutoCloseable {
     }
 
     private final EventLoopGroup group;
+    private final ReloadingTls tls;
     private final Map<String, LeaderConnections> pools = new ConcurrentHashMap<>();
 
-    /** Connections run on {@code group}'s event loops, one loop per leader address. */
-    LeaderForwarder(EventLoopGroup group) {
+    /**
+     * Connections run on {@code group}'s event loops, one loop per leader address; with {@code tls} (null: plaintext)
+     * they speak HTTPS, verify the leader's certificate against the trusted CAs and its address (as HTTPS clients do),
+     * and present this node's own certificate when the leader asks for one.
+     */
+    LeaderForwarder(EventLoopGroup group, ReloadingTls tls) {
         this.group = group;
+        this.tls = tls;
     }
 
     /**
@@ -182,6 +193,14 @@ final class LeaderForwarder implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            InetSocketAddress to = TallyNode.socket(leaderHttp);
+                            SslHandler ssl = tls.context().newHandler(ch.alloc(), to.getHostString(), to.getPort());
+                            SSLParameters p = ssl.engine().getSSLParameters();
+                            p.setEndpointIdentificationAlgorithm("HTTPS");
+                            ssl.engine().setSSLParameters(p);
+                            ch.pipeline().addLast(ssl);
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER_BYTES),
                                 new AnswerHandler());
                     }

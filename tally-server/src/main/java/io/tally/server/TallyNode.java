@@ -104,8 +104,18 @@ public final class TallyNode implements AutoCloseable {
             }
             NettyTransportOptions to = NettyTransportOptions.defaults(options.clusterId(), options.id(),
                     socket(options.raft()), Map.of());
+            io.tally.transport.netty.PeerTls peerTls = null;
+            SecurityOptions sec = options.security();
+            if (sec.peerTls()) {
+                try {
+                    peerTls = io.tally.transport.netty.PeerTls.of(new io.tally.transport.netty.tls.TlsFiles(
+                            sec.peerTlsCert(), sec.peerTlsKey(), sec.peerTlsCa()));
+                } catch (javax.net.ssl.SSLException | RuntimeException e) {
+                    throw new DataDirectoryException("cannot use the Raft TLS files (--peer-tls-*): " + e.getMessage());
+                }
+            }
             try {
-                transport = NettyTransport.bind(to);
+                transport = NettyTransport.bind(to, peerTls);
             } catch (RuntimeException e) {
                 throw new DataDirectoryException("cannot listen for Raft peers on " + options.raft() + ": " + e.getMessage());
             }
@@ -124,6 +134,9 @@ public final class TallyNode implements AutoCloseable {
                 throw new DataDirectoryException("cannot recover the node's state from " + options.dataDir() + ": " + e.getMessage());
             }
             resources.add(node);
+            // A stranger (never in any configuration this node knows) is heard only while no leader is: it may be a
+            // leader this node's stale configuration does not know yet; otherwise it can only disturb.
+            transport.admitStrangers(peer -> node.leader().isEmpty());
             metrics.bind(node, log, snapshots);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock

@@ -51,9 +51,15 @@ public final class NettyTransport implements Transport {
     private final Map<String, PeerLink[]> links = new ConcurrentHashMap<>();
     private volatile Consumer<RaftMessage> inbound;
     private volatile boolean closed;
+    private final PeerTls tls;
+    /** Every id of every configuration this transport was told of since it started. */
+    private final java.util.Set<String> members = ConcurrentHashMap.newKeySet();
+    private volatile Configuration latest = Configuration.EMPTY;
+    private volatile java.util.function.Predicate<String> admitStranger = id -> true;
 
-    private NettyTransport(NettyTransportOptions options) {
+    private NettyTransport(NettyTransportOptions options, PeerTls tls) {
         this.options = options;
+        this.tls = tls;
         this.addresses.putAll(options.peers());
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("tally-net-accept-" + options.nodeId(), true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tally-net-" + options.nodeId(), true));
@@ -64,7 +70,7 @@ public final class NettyTransport implements Transport {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
-                        ch.pipeline().addLast(decoder, FrameEncoder.INSTANCE,
+                        ch.pipeline().addLast(new RaftPortDetector(NettyTransport.this), decoder, FrameEncoder.INSTANCE,
                                 new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                                 new ServerConnection(NettyTransport.this, decoder));
                     }
@@ -82,7 +88,43 @@ public final class NettyTransport implements Transport {
 
     /** Starts listening at once (so a bad address fails here); inbound messages are dropped until {@link #start}. */
     public static NettyTransport bind(NettyTransportOptions options) {
-        return new NettyTransport(options);
+        return new NettyTransport(options, null);
+    }
+
+    /**
+     * As {@link #bind(NettyTransportOptions)}, speaking only mutual TLS with {@code tls} (null: plaintext). The
+     * transport closes {@code tls} when it closes.
+     */
+    public static NettyTransport bind(NettyTransportOptions options, PeerTls tls) {
+        try {
+            return new NettyTransport(options, tls);
+        } catch (RuntimeException e) {
+            if (tls != null) {
+                tls.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Mutual TLS in use on this port, or null for plaintext. */
+    PeerTls tls() {
+        return tls;
+    }
+
+    /**
+     * Whether a peer that was never a member of any configuration this node knows (a stranger) may complete a
+     * handshake: by default yes. Members, and every peer of a node that has no configuration yet or is outside its
+     * own (waiting to be added, or removed), always may. A stranger that may not is refused with a {@code Reject}
+     * naming the reason (docs/wire.md): the key/value server admits strangers only while it knows no leader, since a
+     * member whose configuration is stale must still be able to hear a leader it does not know yet.
+     */
+    public void admitStrangers(java.util.function.Predicate<String> admit) {
+        this.admitStranger = admit;
+    }
+
+    boolean admits(String peer) {
+        return members.isEmpty() || members.contains(peer) || !latest.contains(options.nodeId())
+                || admitStranger.test(peer);
     }
 
     /** The address peers are told to dial back: the bound one, or nothing when bound to a wildcard. */
@@ -173,6 +215,8 @@ public final class NettyTransport implements Transport {
      */
     @Override
     public void configurationChanged(Configuration configuration) {
+        members.addAll(configuration.allIds());
+        latest = configuration;
         for (Member m : configuration.members()) {
             if (m.id().equals(options.nodeId()) || m.address().isEmpty()) {
                 continue;
@@ -229,6 +273,9 @@ public final class NettyTransport implements Transport {
         }
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         shutdownGroups();
+        if (tls != null) {
+            tls.close();
+        }
     }
 
     private void shutdownGroups() {

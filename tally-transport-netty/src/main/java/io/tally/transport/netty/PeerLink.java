@@ -158,6 +158,11 @@ final class PeerLink {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        PeerTls tls = transport.tls();
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.client().context().newHandler(ch.alloc(),
+                                    address.getHostString(), address.getPort()));
+                        }
                         ch.pipeline().addLast(new FrameDecoder(o.maxFrameBytes()), FrameEncoder.INSTANCE,
                                 new IdleStateHandler(o.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                                 new Handler());
@@ -226,10 +231,30 @@ final class PeerLink {
     /** The dialing end's handler: handshake, pongs, liveness. A link reads nothing else. */
     private final class Handler extends ChannelInboundHandlerAdapter {
 
+        /** With TLS: set once the accepting end's certificate proved it is {@code peer}. */
+        private boolean verified;
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             NettyTransportOptions o = transport.options();
             lastReadNanos = System.nanoTime();
+            io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl != null) {
+                ssl.handshakeFuture().addListener(done -> {
+                    if (!done.isSuccess() || ctx.channel() != channel) {
+                        return; // reported by exceptionCaught
+                    }
+                    String problem = ServerConnection.certificateProblem(ctx, peer);
+                    if (problem != null) {
+                        transport.warnings().warn("{} at {}: {}", peer, where, problem);
+                        failed("wrong certificate");
+                    } else {
+                        verified = true;
+                    }
+                });
+            } else {
+                verified = true;
+            }
             ctx.writeAndFlush(Frame.newBuilder().setHello(Hello.newBuilder().setVersion(NettyTransport.PROTOCOL_VERSION)
                     .setClusterId(o.clusterId()).setFrom(o.nodeId()).setTo(peer).setLane(lane.wire)
                     .setAddress(transport.advertisedAddress())).build());
@@ -247,7 +272,7 @@ final class PeerLink {
                 case WELCOME -> {
                     Welcome w = f.getWelcome();
                     NettyTransportOptions o = transport.options();
-                    if (state != State.CONNECTING) {
+                    if (state != State.CONNECTING || !verified) {
                         failed("unexpected welcome");
                     } else if (w.getVersion() != NettyTransport.PROTOCOL_VERSION || !w.getClusterId().equals(o.clusterId())
                             || !w.getNodeId().equals(peer)) {
@@ -307,6 +332,11 @@ final class PeerLink {
             if (ctx.channel() == channel) {
                 if (c instanceof WireFormatException) {
                     transport.warnings().warn("bad frame from {} at {}: {}", peer, where, c.getMessage());
+                } else if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+                    transport.warnings().warn("{} at {} answered in plaintext: it runs its Raft port without TLS, this "
+                            + "node with mutual TLS (a cluster is all-TLS or all-plaintext)", peer, where);
+                } else if (c instanceof javax.net.ssl.SSLException) {
+                    transport.warnings().warn("TLS with {} at {} failed: {}", peer, where, c.getMessage());
                 }
                 failed(c.toString());
             } else {

@@ -102,6 +102,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         } else if (h.getLane() != Lane.CONTROL.wire && h.getLane() != Lane.DATA.wire) {
             problem = "unknown lane " + h.getLaneValue();
         }
+        if (problem == null && transport.tls() != null) {
+            problem = certificateProblem(ctx, h.getFrom());
+        }
+        if (problem == null && !transport.admits(h.getFrom())) {
+            problem = "node '" + h.getFrom() + "' is not a member of this node's configuration";
+        }
         if (problem != null) {
             reject(ctx, problem, true);
             return;
@@ -112,6 +118,25 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         transport.stats().connectionsAccepted.incrementAndGet();
         ctx.writeAndFlush(Frame.newBuilder().setWelcome(Welcome.newBuilder().setVersion(NettyTransport.PROTOCOL_VERSION)
                 .setClusterId(o.clusterId()).setNodeId(o.nodeId())).build());
+    }
+
+    /** Null if the peer's TLS certificate names {@code from} (its CN or a DNS SAN), else why not. */
+    static String certificateProblem(ChannelHandlerContext ctx, String from) {
+        io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (ssl == null) {
+            return "no TLS session";
+        }
+        try {
+            java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            java.util.List<String> names = io.tally.transport.netty.tls.PeerNames.of((java.security.cert.X509Certificate) chain[0]);
+            if (!names.contains(from)) {
+                return "the peer's certificate names " + names + ", not '" + from + "': a member's certificate proves its id "
+                        + "and no other";
+            }
+            return null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
+            return "the peer presented no usable certificate: " + e.getMessage();
+        }
     }
 
     @Override
