@@ -53,6 +53,7 @@ public final class ReloadingTls implements AutoCloseable {
             throw new SSLException("cannot read " + files + ": " + e.getMessage(), e);
         }
         this.current = builder.build(files);
+        LOG.info("{} TLS: {} on the {} engine", what, files, TlsContexts.provider());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tally-tls-reload");
             t.setDaemon(true);
