@@ -57,7 +57,7 @@ public final class CompareMain {
         List<ComparePlan.Part> parts = new ArrayList<>();
         if (options.runs("product")) {
             parts.add(new ComparePlan.Part("product", List.of("etcd, HTTP gateway", "etcd, gRPC (jetcd "
-                    + PeerVersions.get("jetcd") + ")", "Tally, HTTP API"), Workload.PRODUCT));
+                    + PeerVersions.get("jetcd") + ")", "Tally, HTTP API", "Tally, HTTP API, TLS + auth"), Workload.PRODUCT));
         }
         if (options.runs("library")) {
             parts.add(new ComparePlan.Part("library", List.of("Tally RaftNode", "SOFAJRaft " + PeerVersions.get("jraft"),
@@ -90,7 +90,8 @@ public final class CompareMain {
                 try (HttpLoadGenerator load = new HttpLoadGenerator(2)) {
                     EtcdCluster etcd = new EtcdCluster(settings);
                     List<SystemUnderTest> systems = List.of(new EtcdGatewaySystem(etcd, load, settings),
-                            new EtcdGrpcSystem(etcd, settings), new TallyHttpSystem(settings, load));
+                            new EtcdGrpcSystem(etcd, settings), new TallyHttpSystem(settings, load, false),
+                            new TallyHttpSystem(settings, load, true));
                     open.addAll(systems);
                     result = comparison.run(part, systems);
                     versions.put("etcd", etcd.version() == null ? "not installed" : etcd.version());

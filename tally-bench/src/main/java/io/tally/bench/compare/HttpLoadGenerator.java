@@ -39,7 +39,12 @@ import java.util.concurrent.TimeUnit;
 final class HttpLoadGenerator implements AutoCloseable {
 
     /** A server and the requests it understands. */
-    record Target(InetSocketAddress address, HttpRequests requests) {
+    record Target(InetSocketAddress address, HttpRequests requests, io.netty.handler.ssl.SslContext tls) {
+
+        Target(InetSocketAddress address, HttpRequests requests) {
+            this(address, requests, null);
+        }
+
     }
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -104,6 +109,10 @@ final class HttpLoadGenerator implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (target.tls() != null) {
+                                ch.pipeline().addLast(target.tls().newHandler(ch.alloc(),
+                                        target.address().getHostString(), target.address().getPort()));
+                            }
                             ch.pipeline().addLast(new ReadTimeoutHandler(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS),
                                     new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
                                     new Connection(target, random));

@@ -19,9 +19,12 @@ final class TallyHttpRequests implements HttpRequests {
     private final String host;
     private final String[] paths;
     private final byte[] value;
+    private final String authorization;
 
-    TallyHttpRequests(String host, KeySpace keys, byte[] value) {
+    /** {@code authorization}: the Authorization header of every request, or null. */
+    TallyHttpRequests(String host, KeySpace keys, byte[] value, String authorization) {
         this.host = host;
+        this.authorization = authorization;
         this.value = value.clone();
         paths = new String[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
@@ -35,6 +38,9 @@ final class TallyHttpRequests implements HttpRequests {
                 Unpooled.wrappedBuffer(value));
         r.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, value.length);
+        if (authorization != null) {
+            r.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+        }
         return r;
     }
 
@@ -42,6 +48,9 @@ final class TallyHttpRequests implements HttpRequests {
     public FullHttpRequest read(int k) {
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, paths[k], Unpooled.EMPTY_BUFFER);
         r.headers().set(HttpHeaderNames.HOST, host).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        if (authorization != null) {
+            r.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+        }
         return r;
     }
 

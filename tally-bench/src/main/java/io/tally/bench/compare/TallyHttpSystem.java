@@ -12,8 +12,12 @@ final class TallyHttpSystem implements SystemUnderTest {
     private final KeySpace keys;
     private int leader = -1;
 
-    TallyHttpSystem(CompareSettings settings, HttpLoadGenerator load) {
-        this.cluster = new TallyServerCluster(settings);
+    private final boolean secure;
+
+    /** With {@code secure}: TLS on both ports and authentication on, the load with a user's token. */
+    TallyHttpSystem(CompareSettings settings, HttpLoadGenerator load, boolean secure) {
+        this.secure = secure;
+        this.cluster = new TallyServerCluster(settings, secure);
         this.load = load;
         this.settings = settings;
         this.keys = new KeySpace(settings.keys());
@@ -21,7 +25,7 @@ final class TallyHttpSystem implements SystemUnderTest {
 
     @Override
     public String name() {
-        return "Tally, HTTP API";
+        return secure ? "Tally, HTTP API, TLS + auth" : "Tally, HTTP API";
     }
 
     @Override
@@ -33,8 +37,10 @@ final class TallyHttpSystem implements SystemUnderTest {
     public Measurement measure(Workload workload, Duration warmup, Duration period) throws Exception {
         leader = cluster.leaderIndex(Duration.ofSeconds(30));
         var address = cluster.httpAddress(leader);
-        var requests = new TallyHttpRequests("127.0.0.1:" + address.getPort(), keys, KeySpace.value(settings.valueBytes(), 1));
-        return load.run(List.of(new HttpLoadGenerator.Target(address, requests)), workload, keys.size(), warmup, period);
+        var requests = new TallyHttpRequests("127.0.0.1:" + address.getPort(), keys, KeySpace.value(settings.valueBytes(), 1),
+                cluster.authorization());
+        return load.run(List.of(new HttpLoadGenerator.Target(address, requests, cluster.clientTls())), workload, keys.size(),
+                warmup, period);
     }
 
     @Override

@@ -17,11 +17,30 @@ final class TallyServerCluster implements AutoCloseable {
     private static final int NODES = 3;
 
     private final CompareSettings settings;
+    private final boolean secure;
     private final List<NodeProcess> nodes = new ArrayList<>();
     private int[] httpPorts;
+    private TallySecurity security;
+    private String authorization;
+
+    /** With {@code secure}: TLS on both ports and authentication on ({@link TallySecurity}). */
+    TallyServerCluster(CompareSettings settings, boolean secure) {
+        this.settings = settings;
+        this.secure = secure;
+    }
 
     TallyServerCluster(CompareSettings settings) {
-        this.settings = settings;
+        this(settings, false);
+    }
+
+    /** The load's TLS (null: plaintext). */
+    io.netty.handler.ssl.SslContext clientTls() throws java.io.IOException {
+        return secure ? security.clientTls() : null;
+    }
+
+    /** The load's Authorization header value (null: authentication off). */
+    String authorization() {
+        return authorization;
     }
 
     synchronized void ensureStarted() throws Exception {
@@ -35,16 +54,25 @@ final class TallyServerCluster implements AutoCloseable {
             cluster.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(raftPorts[i])
                     .append("/127.0.0.1:").append(httpPorts[i]);
         }
-        Path dir = settings.workDir().resolve("tally-server");
+        Path dir = settings.workDir().resolve(secure ? "tally-server-secure" : "tally-server");
+        if (secure) {
+            security = new TallySecurity(dir.resolve("tls"));
+        }
         for (int i = 0; i < NODES; i++) {
             String id = "n" + (i + 1);
             List<String> args = List.of("server", "--id", id, "--data-dir", dir.resolve(id).toString(),
                     "--raft", "127.0.0.1:" + raftPorts[i], "--http", "127.0.0.1:" + httpPorts[i],
                     "--cluster", cluster.toString(), "--storage", "file");
+            if (secure) {
+                args = TallySecurity.plus(args, security.flags(id));
+            }
             nodes.add(NodeProcess.start("tally-" + id, NodeProcess.java(settings.jvmOptions(), "io.tally.server.cli.Tally",
                     args), dir.resolve(id + ".log")));
         }
-        leaderIndex(Duration.ofSeconds(60));
+        int leader = leaderIndex(Duration.ofSeconds(60));
+        if (secure) {
+            authorization = security.enableAuth(httpPorts[leader]);
+        }
     }
 
     InetSocketAddress httpAddress(int i) {
@@ -59,7 +87,8 @@ final class TallyServerCluster implements AutoCloseable {
                 if (!nodes.get(i).alive()) {
                     throw new IllegalStateException("Tally node n" + (i + 1) + " exited; its log: " + nodes.get(i).log());
                 }
-                JsonNode s = ControlHttp.call("http://127.0.0.1:" + httpPorts[i] + "/v1/status", null);
+                JsonNode s = secure ? security.status(httpPorts[i])
+                        : ControlHttp.call("http://127.0.0.1:" + httpPorts[i] + "/v1/status", null);
                 if (s != null && "leader".equals(s.path("state").asText())) {
                     return i;
                 }
