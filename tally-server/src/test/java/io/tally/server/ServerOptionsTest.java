@@ -131,4 +131,28 @@ class ServerOptionsTest {
             assertTrue(!e.getMessage().isBlank());
         }
     }
+
+    @Test
+    void securityFlagsGoTogetherAndNameReadableFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("x.pem"), "pem");
+        String p = f.toString();
+        assertEquals(SecurityOptions.NONE, ServerOptions.parse(GOOD).security());
+        ServerOptions o = ServerOptions.parse(with("--tls-cert", p, "--tls-key", p, "--tls-client-ca", p, "--tls-ca", p,
+                "--peer-tls-cert", p, "--peer-tls-key", p, "--peer-tls-ca", p, "--auth-token-ttl", "30s"));
+        assertTrue(o.security().httpTls() && o.security().peerTls());
+        assertEquals(java.time.Duration.ofSeconds(30), o.security().tokenTtl());
+        for (String[] bad : List.of(new String[] {"--tls-cert", p}, new String[] {"--tls-client-ca", p},
+                new String[] {"--peer-tls-cert", p, "--peer-tls-key", p}, new String[] {"--tls-cert", p, "--tls-key",
+                tmp.resolve("missing.pem").toString()}, new String[] {"--auth-token-ttl", "0s"},
+                new String[] {"--auth-token-ttl", "25h"}, new String[] {"--auth-token-ttl", "soon"})) {
+            assertThrows(UsageException.class, () -> ServerOptions.parse(with(bad)), String.join(" ", bad));
+        }
+        assertTrue(ServerOptions.USAGE.contains("--peer-tls-ca FILE") && ServerOptions.USAGE.contains("--auth-token-ttl"));
+    }
+
+    private static String[] with(String... more) {
+        String[] all = java.util.Arrays.copyOf(GOOD, GOOD.length + more.length);
+        System.arraycopy(more, 0, all, GOOD.length, more.length);
+        return all;
+    }
 }
