@@ -12,7 +12,7 @@ import java.util.List;
  * Three {@code ./tally server} processes on loopback with file storage and the server's defaults, started as the
  * launcher starts them ({@code io.tally.server.cli.Tally server ...}) with the comparison's JVM options.
  */
-final class TallyServerCluster implements AutoCloseable {
+final class TallyServerCluster implements HttpCluster {
 
     private static final int NODES = 3;
 
@@ -34,7 +34,8 @@ final class TallyServerCluster implements AutoCloseable {
     }
 
     /** The load's TLS (null: plaintext). */
-    io.netty.handler.ssl.SslContext clientTls() throws java.io.IOException {
+    @Override
+    public io.netty.handler.ssl.SslContext clientTls() throws java.io.IOException {
         return secure ? security.clientTls() : null;
     }
 
@@ -43,7 +44,8 @@ final class TallyServerCluster implements AutoCloseable {
         return authorization;
     }
 
-    synchronized void ensureStarted() throws Exception {
+    @Override
+    public synchronized void ensureStarted() throws Exception {
         if (!nodes.isEmpty()) {
             return;
         }
@@ -75,12 +77,14 @@ final class TallyServerCluster implements AutoCloseable {
         }
     }
 
-    InetSocketAddress httpAddress(int i) {
+    @Override
+    public InetSocketAddress httpAddress(int i) {
         return new InetSocketAddress("127.0.0.1", httpPorts[i]);
     }
 
     /** Waits until a node's {@code /v1/status} says it leads; its index. */
-    int leaderIndex(Duration timeout) throws InterruptedException {
+    @Override
+    public int leaderIndex(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < NODES; i++) {
@@ -99,7 +103,8 @@ final class TallyServerCluster implements AutoCloseable {
                 + settings.workDir().resolve("tally-server"));
     }
 
-    List<Long> rssKib() {
+    @Override
+    public List<Long> rssKib() {
         return nodes.stream().map(NodeProcess::rssKib).toList();
     }
 
