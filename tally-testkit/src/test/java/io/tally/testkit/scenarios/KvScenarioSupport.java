@@ -1,12 +1,16 @@
 package io.tally.testkit.scenarios;
 
+import io.tally.kv.Consistency;
 import io.tally.testkit.kv.KvSimCluster;
 import io.tally.testkit.kv.SimKvClient;
 import io.tally.testkit.linearizability.KvModel;
 import io.tally.testkit.linearizability.Operation;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
 import java.util.random.RandomGenerator;
 
 import static io.tally.testkit.harness.Cluster.fatal;
@@ -63,5 +67,122 @@ final class KvScenarioSupport {
             c.partition(a.stream().mapToInt(Integer::intValue).toArray(), b.stream().mapToInt(Integer::intValue).toArray());
             repartitionLater(c, rnd, stop);
         });
+    }
+
+    /**
+     * Operations on groups of keys that every client shares ({@code g0/a}, {@code g0/b}, {@code g0/c}, {@code g1/a},
+     * …), which the linearizability checker verifies group by group: transactions (random comparisons on values the
+     * clients saw, on existence and absence; random branches of puts, gets, deletes and prefix deletes), range reads
+     * (linearizable, a quarter of them lease reads) read in pages of two, prefix deletes of a whole group or of one
+     * key, and puts and appends. Every value written is unique.
+     */
+    static final class GroupOps {
+        static final String[] KEYS = {"a", "b", "c"};
+
+        private final int groups;
+        private final RandomGenerator rnd;
+        /** The newest contents of each group that some client saw: where comparisons draw their values. */
+        private final Map<String, SortedMap<String, String>> seen = new HashMap<>();
+        private int n;
+        int txns;
+        int txnsSucceeded;
+        int ranges;
+        int prefixDeletes;
+        long keysDeleted;
+        int writes;
+
+        GroupOps(int groups, RandomGenerator rnd) {
+            this.groups = groups;
+            this.rnd = rnd;
+        }
+
+        /** Groups for {@code clients} clients: about one for two clients, so that they contend. */
+        static GroupOps forClients(int clients, RandomGenerator rnd) {
+            return new GroupOps(Math.max(2, clients / 2), rnd);
+        }
+
+        /** Issues one random group operation on {@code cl}; {@code then} runs once it completed. */
+        void next(SimKvClient cl, Runnable then) {
+            String g = "g" + rnd.nextInt(groups) + "/";
+            int r = rnd.nextInt(100);
+            if (r < 35) {
+                KvModel.Txn t = randomTxn(cl, g);
+                cl.txn(t, result -> {
+                    txns++;
+                    if (result.txn().succeeded()) {
+                        txnsSucceeded++;
+                    }
+                    then.run();
+                });
+            } else if (r < 65) {
+                cl.rangeRead(g, rnd.nextInt(4) == 0 ? Consistency.LEASE : Consistency.LINEARIZABLE, entries -> {
+                    ranges++;
+                    seen.put(g, entries);
+                    then.run();
+                });
+            } else if (r < 72) {
+                String prefix = rnd.nextBoolean() ? g : g + KEYS[rnd.nextInt(KEYS.length)];
+                cl.deletePrefix(prefix, result -> {
+                    prefixDeletes++;
+                    keysDeleted += result.count();
+                    then.run();
+                });
+            } else {
+                String key = g + KEYS[rnd.nextInt(KEYS.length)];
+                String value = "v" + cl.id() + "." + (++n);
+                writes++;
+                if (rnd.nextBoolean()) {
+                    cl.put(key, value, then);
+                } else {
+                    cl.append(key, value, then);
+                }
+            }
+        }
+
+        private KvModel.Txn randomTxn(SimKvClient cl, String g) {
+            List<KvModel.Cond> compare = new ArrayList<>();
+            int compares = rnd.nextInt(3);
+            SortedMap<String, String> known = seen.get(g);
+            for (int i = 0; i < compares; i++) {
+                String key = g + KEYS[rnd.nextInt(KEYS.length)];
+                int kind = rnd.nextInt(4);
+                String value = known == null ? null : known.get(key);
+                if (kind < 2 && value != null) {
+                    compare.add(KvModel.Cond.valueIs(key, value));
+                } else if (kind < 3) {
+                    compare.add(value != null ? KvModel.Cond.exists(key) : KvModel.Cond.absent(key));
+                } else {
+                    compare.add(rnd.nextBoolean() ? KvModel.Cond.exists(key) : KvModel.Cond.absent(key));
+                }
+            }
+            List<KvModel.Step> success = randomBranch(cl, g, 1 + rnd.nextInt(3));
+            List<KvModel.Step> failure = randomBranch(cl, g, rnd.nextInt(3));
+            if (compare.isEmpty() && success.isEmpty()) {
+                compare.add(KvModel.Cond.exists(g + "a"));
+            }
+            return new KvModel.Txn(compare, success, failure);
+        }
+
+        /** Up to three steps on distinct keys of group {@code g}: no two writes of a branch touch one key. */
+        private List<KvModel.Step> randomBranch(SimKvClient cl, String g, int size) {
+            List<String> keys = new ArrayList<>(List.of(KEYS));
+            List<KvModel.Step> steps = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                String key = g + keys.remove(rnd.nextInt(keys.size()));
+                int kind = rnd.nextInt(10);
+                steps.add(kind < 4 ? KvModel.Step.put(key, "t" + cl.id() + "." + (++n))
+                        : kind < 7 ? KvModel.Step.get(key)
+                        : kind < 9 ? KvModel.Step.delete(key)
+                        : KvModel.Step.deletePrefix(key));
+            }
+            return steps;
+        }
+
+        @Override
+        public String toString() {
+            return groups + " groups: " + txns + " transactions (" + txnsSucceeded + " took the success branch), "
+                    + ranges + " range reads, " + prefixDeletes + " prefix deletes (" + keysDeleted + " keys), " + writes
+                    + " puts and appends";
+        }
     }
 }
