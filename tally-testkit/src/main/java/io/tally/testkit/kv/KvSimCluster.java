@@ -54,6 +54,7 @@ public final class KvSimCluster implements AutoCloseable {
     /** Draws each incarnation's clock; null without clock faults (so that they draw nothing from the seed). */
     private final RandomGenerator clockRandom;
     private final RandomGenerator clockOrigins;
+    private final KvTruth truth;
     private boolean unreliable;
 
     /** Sessions of the simulated clusters expire after 10 minutes idle unless a scenario says otherwise. */
@@ -118,6 +119,7 @@ public final class KvSimCluster implements AutoCloseable {
         this.random = sim.newRandom();
         this.clockRandom = setup.clocks.equals(ClockFaults.NONE) ? null : sim.newRandom();
         this.clockOrigins = sim.newRandom();
+        this.truth = new KvTruth(sim, setup.sessionTtl, setup.sessionRule);
         for (int i = 0; i < n; i++) {
             disks[i] = new InMemoryDisk();
         }
@@ -192,6 +194,20 @@ public final class KvSimCluster implements AutoCloseable {
         return setup.sessionTtl;
     }
 
+    /**
+     * What the cluster committed, as every node applied it: the ground truth that checkers compare watches, reads and
+     * leases with ({@link KvTruth}). Every node's applied command and published view is checked against it as it
+     * happens.
+     */
+    public KvTruth truth() {
+        return truth;
+    }
+
+    /** Node {@code i}'s current (or last) incarnation, as "n2#3", for reports. */
+    public String incarnationName(int i) {
+        return incarnations[i].name();
+    }
+
     /** Node {@code i}'s service, or null while it is down. */
     public KvService service(int i) {
         return services[i];
@@ -207,7 +223,8 @@ public final class KvSimCluster implements AutoCloseable {
         ClockModel clock = clockRandom == null ? ClockModel.exact() : setup.clocks.drawClock(clockRandom);
         TimerModel timers = setup.timers.getOrDefault(i, setup.clocks.timers());
         SimRuntime runtime = new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers);
-        RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
+        RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config)
+                .stateMachine(truth.wrap(store, incarnations[i].name()))
                 .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
                 .transport(net.transport(incarnations[i]))
                 .runtime(runtime);

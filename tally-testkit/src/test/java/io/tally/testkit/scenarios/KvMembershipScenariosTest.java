@@ -153,17 +153,22 @@ class KvMembershipScenariosTest {
         List<Operation<KvModel.Input, String>> history = new ArrayList<>();
         Churn churn;
         KvScenarioSupport.GroupOps ops;
+        KvScenarioSupport.Observers observers = new KvScenarioSupport.Observers();
+        String watched;
         try (KvSimCluster c = KvSimCluster.createGrowable(SLOTS, INITIAL, seed, Cluster.scenarioConfig(true, true))) {
             churn = new Churn(c);
             c.setUnreliable(fault == Fault.UNRELIABLE);
             RandomGenerator rnd = c.random();
             ops = KvScenarioSupport.GroupOps.forClients(CLIENTS, rnd);
+            observers.start(c);
             for (int round = 0; round < ROUNDS; round++) {
-                runRound(c, fault, round, rnd, history, churn, ops);
+                observers.round(c, round);
+                runRound(c, fault, round, rnd, history, churn, ops, observers);
             }
             c.heal();
             c.setUnreliable(false);
             checkNodesAgree(c);
+            watched = observers.check(c);
             churn.check();
             if (churn.changedVoters == 0) {
                 // Over hundreds of seeds every run had at least two: none means the churn stopped working.
@@ -175,6 +180,7 @@ class KvMembershipScenariosTest {
         System.out.printf("Membership%s seed %d: %d operations (%d with unknown outcome), checked in %d ms; %s; %s%n",
                 fault, seed, history.size(), history.stream().filter(Operation::outcomeUnknown).count(),
                 (System.nanoTime() - t0) / 1_000_000, churn, ops);
+        System.out.printf("Membership%s seed %d: %s%n", fault, seed, watched);
         if (!r.ok()) {
             throw fatal("history of " + history.size() + " operations is not linearizable:\n" + r.report());
         }
@@ -182,13 +188,13 @@ class KvMembershipScenariosTest {
 
     private static void runRound(KvSimCluster c, Fault fault, int round, RandomGenerator rnd,
                                  List<Operation<KvModel.Input, String>> history, Churn churn,
-                                 KvScenarioSupport.GroupOps ops) {
+                                 KvScenarioSupport.GroupOps ops, KvScenarioSupport.Observers observers) {
         SimKvClient[] clients = new SimKvClient[CLIENTS];
         List<List<String>> appended = new ArrayList<>();
         StringBuilder[] predicted = new StringBuilder[CLIENTS];
         boolean[] stop = {false};
         for (int i = 0; i < CLIENTS; i++) {
-            clients[i] = new SimKvClient(c, round * 1000 + i, history, true);
+            clients[i] = observers.observe(new SimKvClient(c, round * 1000 + i, history, true));
             appended.add(new ArrayList<>());
             predicted[i] = new StringBuilder(currentValue(c, ownKey(i), history, round));
         }

@@ -1,8 +1,11 @@
 package io.tally.testkit.scenarios;
 
 import io.tally.kv.Consistency;
+import io.tally.kv.KeyFilter;
 import io.tally.testkit.kv.KvSimCluster;
 import io.tally.testkit.kv.SimKvClient;
+import io.tally.testkit.kv.SimWatcher;
+import io.tally.testkit.kv.WatchChecker;
 import io.tally.testkit.linearizability.KvModel;
 import io.tally.testkit.linearizability.Operation;
 
@@ -183,6 +186,83 @@ final class KvScenarioSupport {
             return groups + " groups: " + txns + " transactions (" + txnsSucceeded + " took the success branch), "
                     + ranges + " range reads, " + prefixDeletes + " prefix deletes (" + keysDeleted + " keys), " + writes
                     + " puts and appends";
+        }
+    }
+
+    /**
+     * What a key/value scenario checks besides the linearizability of its history: watchers that follow the store
+     * through every fault (every key from revision 1; group {@code g0/} from revision 1; client 0's own key from
+     * revision 1; group {@code g1/} from the revision after the first round), every acknowledged write and every range
+     * read held to the log, and at the end {@link WatchChecker#checkAll}.
+     */
+    static final class Observers {
+        final List<SimKvClient.Acknowledged> acks = new ArrayList<>();
+        final List<SimKvClient.RangeRead> reads = new ArrayList<>();
+        final List<SimWatcher> watchers = new ArrayList<>();
+        private final SimWatcher.Sabotage sabotage;
+
+        Observers() {
+            this(SimWatcher.Sabotage.NONE);
+        }
+
+        /** With watchers broken on purpose (control runs). */
+        Observers(SimWatcher.Sabotage sabotage) {
+            this.sabotage = sabotage;
+        }
+
+        /** Starts the watchers of revision 1. */
+        void start(KvSimCluster c) {
+            watchers.add(new SimWatcher(c, "all", KeyFilter.prefix(""), 1, sabotage).start());
+            watchers.add(new SimWatcher(c, "g0", KeyFilter.prefix("g0/"), 1, sabotage).start());
+            watchers.add(new SimWatcher(c, "k0", KeyFilter.key(ownKey(0)), 1, sabotage).start());
+        }
+
+        /** Called at the start of each round: the late watcher starts at the next revision (the watch API's default). */
+        void round(KvSimCluster c, int round) {
+            if (round == 1) {
+                watchers.add(new SimWatcher(c, "g1 late", KeyFilter.prefix("g1/"), c.truth().revision() + 1, sabotage).start());
+            }
+        }
+
+        SimKvClient observe(SimKvClient client) {
+            return client.observeWrites(acks::add).observeRangeReads(reads::add);
+        }
+
+        /**
+         * Once the faults are over: waits until every node runs and has applied the newest revision and every watcher
+         * stands past it, then checks everything. Returns a summary for the scenario's report line.
+         */
+        String check(KvSimCluster c) {
+            c.heal();
+            for (int i = 0; i < c.size(); i++) {
+                if (!c.isUp(i)) {
+                    c.start(i);
+                }
+            }
+            long[] last = {-1};
+            boolean settled = c.simulation().runUntil(() -> {
+                long f = c.truth().revision();
+                for (int i = 0; i < c.size(); i++) {
+                    if (!c.isUp(i) || c.service(i).store().appliedIndex() != f) {
+                        return false;
+                    }
+                }
+                return true;
+            }, 30_000);
+            long f = c.truth().revision();
+            if (!settled) {
+                throw fatal("the nodes did not all apply revision " + f + " within 30 s: " + c.describe());
+            }
+            last[0] = f;
+            // An idle watch learns that it has seen everything from progress notifications (every 5 s, each watch at
+            // least every 10 s); watchers no longer switch nodes by choice.
+            watchers.forEach(SimWatcher::settle);
+            c.simulation().runUntil(() -> watchers.stream().allMatch(w -> w.next() > last[0]), 30_000);
+            String summary = WatchChecker.checkAll(c, watchers, f);
+            watchers.forEach(SimWatcher::stop);
+            int a = c.truth().checkAcknowledged(acks);
+            int r = c.truth().checkRangeReads(reads, acks);
+            return summary + "; " + a + " acknowledged writes and " + r + " range reads as logged";
         }
     }
 }

@@ -38,12 +38,16 @@ class KvScenariosTest {
         RaftConfig config = f.snapshots() ? Cluster.snapshotConfig() : Cluster.scenarioConfig(true, true);
         List<Operation<KvModel.Input, String>> history = new ArrayList<>();
         KvScenarioSupport.GroupOps ops;
+        KvScenarioSupport.Observers observers = new KvScenarioSupport.Observers();
+        String watched;
         try (KvSimCluster c = KvSimCluster.create(f.nodes(), seed, config)) {
             c.setUnreliable(f.unreliable());
             RandomGenerator rnd = c.random();
             ops = KvScenarioSupport.GroupOps.forClients(f.clients(), rnd);
+            observers.start(c);
             for (int round = 0; round < 3; round++) {
-                runRound(c, f, round, rnd, history, ops);
+                observers.round(c, round);
+                runRound(c, f, round, rnd, history, ops, observers);
                 if (f.snapshots()) {
                     for (int i = 0; i < c.size(); i++) {
                         long bytes = c.persistedRaftStateBytes(i);
@@ -53,26 +57,30 @@ class KvScenariosTest {
                     }
                 }
             }
+            c.setUnreliable(false);
+            watched = observers.check(c);
         }
         long t0 = System.nanoTime();
         LinearizabilityChecker.Result r = LinearizabilityChecker.check(new KvModel(), history, Duration.ofSeconds(60));
         System.out.printf("%s seed %d: %d operations (%d with unknown outcome), checked in %d ms; %s%n", f, seed,
                 history.size(), history.stream().filter(Operation::outcomeUnknown).count(),
                 (System.nanoTime() - t0) / 1_000_000, ops);
+        System.out.printf("%s seed %d: %s%n", f, seed, watched);
         if (!r.ok()) {
             throw fatal("history of " + history.size() + " operations is not linearizable:\n" + r.report());
         }
     }
 
     private static void runRound(KvSimCluster c, Faults f, int round, RandomGenerator rnd,
-                                 List<Operation<KvModel.Input, String>> history, KvScenarioSupport.GroupOps ops) {
+                                 List<Operation<KvModel.Input, String>> history, KvScenarioSupport.GroupOps ops,
+                                 KvScenarioSupport.Observers observers) {
         int n = f.clients();
         SimKvClient[] clients = new SimKvClient[n];
         List<List<String>> appended = new ArrayList<>();
         StringBuilder[] predicted = new StringBuilder[n];
         boolean[] stop = {false};
         for (int i = 0; i < n; i++) {
-            clients[i] = new SimKvClient(c, round * 1000 + i, history, true);
+            clients[i] = observers.observe(new SimKvClient(c, round * 1000 + i, history, true));
             appended.add(new ArrayList<>());
             predicted[i] = new StringBuilder(currentValue(c, ownKey(i), history, round));
         }
