@@ -42,8 +42,14 @@ public final class SimWatcher {
     public record Delivered(WatchEvent event, Connection by) {
     }
 
-    /** Revisions the watch was told it can no longer get (compacted), {@code [from, to)}. */
-    public record Gap(long from, long to) {
+    /**
+     * Revisions the watch was told it can no longer get (compacted), {@code [from, to)}; {@code nodeRevision} is the
+     * revision of the node that said so, when it said so.
+     */
+    public record Gap(long from, long to, long nodeRevision) {
+        public Gap(long from, long to) {
+            this(from, to, -1);
+        }
     }
 
     private final KvSimCluster c;
@@ -262,7 +268,7 @@ public final class SimWatcher {
                     return;
                 }
                 if (oldest > next) {
-                    gaps.add(new Gap(next, oldest));
+                    gaps.add(new Gap(next, oldest, service.watches().revision()));
                     next = oldest;
                 } else {
                     protocolErrors.add("connection " + conn.number() + " (" + conn.node() + ") from " + conn.from()

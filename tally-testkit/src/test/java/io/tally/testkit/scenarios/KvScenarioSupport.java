@@ -210,6 +210,19 @@ final class KvScenarioSupport {
             this.sabotage = sabotage;
         }
 
+        /** Adds a watcher of the scenario's own, started, with this object's sabotage. */
+        SimWatcher watch(KvSimCluster c, String name, KeyFilter filter, long from, boolean preferLeader, boolean slow) {
+            SimWatcher w = new SimWatcher(c, name, filter, from, sabotage);
+            if (preferLeader) {
+                w.preferLeader();
+            }
+            if (slow) {
+                w.slowConsumer();
+            }
+            watchers.add(w.start());
+            return w;
+        }
+
         /** Starts the watchers of revision 1. */
         void start(KvSimCluster c) {
             watchers.add(new SimWatcher(c, "all", KeyFilter.prefix(""), 1, sabotage).start());
