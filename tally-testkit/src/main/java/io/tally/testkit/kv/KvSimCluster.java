@@ -27,6 +27,7 @@ import io.tally.testkit.sim.Simulation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -55,6 +56,7 @@ public final class KvSimCluster implements AutoCloseable {
     private final RandomGenerator clockRandom;
     private final RandomGenerator clockOrigins;
     private final KvTruth truth;
+    private final NodeClock[] clocks;
     private boolean unreliable;
 
     /** Sessions of the simulated clusters expire after 10 minutes idle unless a scenario says otherwise. */
@@ -72,6 +74,9 @@ public final class KvSimCluster implements AutoCloseable {
         private Duration sessionTtl = DEFAULT_SESSION_TTL;
         private SessionRule sessionRule = SessionRule.REGISTERED;
         private long historyRevisions = KvStateMachine.DEFAULT_HISTORY_REVISIONS;
+        private double serviceClockSkew;
+        private long serviceClockJumpAtMillis = -1;
+        private long serviceClockJumpMillis;
 
         public Setup clocks(ClockFaults faults) {
             this.clocks = java.util.Objects.requireNonNull(faults, "faults");
@@ -100,6 +105,27 @@ public final class KvSimCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A control run: every node's {@link KvService} (its lessor and its stamps) reads a clock that runs
+         * {@code extraRate} faster than the node's own monotonic clock (0.5: half as fast again), while Raft keeps the
+         * node's true clock. A lessor on such a clock expires leases early.
+         */
+        public Setup serviceClockSkew(double extraRate) {
+            this.serviceClockSkew = extraRate;
+            return this;
+        }
+
+        /**
+         * A control run: at {@code atMillis} of virtual time every node's {@link KvService} clock jumps forward by
+         * {@code byMillis} (as a wall clock stepped by NTP would, had the service read one), while Raft keeps the
+         * node's true clock.
+         */
+        public Setup serviceClockJump(long atMillis, long byMillis) {
+            this.serviceClockJumpAtMillis = atMillis;
+            this.serviceClockJumpMillis = byMillis;
+            return this;
+        }
+
         /** The state machines keep the events of the last {@code revisions} revisions for watches (and snapshots). */
         public Setup history(long revisions) {
             this.historyRevisions = revisions;
@@ -116,6 +142,7 @@ public final class KvSimCluster implements AutoCloseable {
         this.incarnations = new NodeIncarnation[n];
         this.disks = new InMemoryDisk[n];
         this.services = new KvService[n];
+        this.clocks = new NodeClock[n];
         this.random = sim.newRandom();
         this.clockRandom = setup.clocks.equals(ClockFaults.NONE) ? null : sim.newRandom();
         this.clockOrigins = sim.newRandom();
@@ -203,6 +230,22 @@ public final class KvSimCluster implements AutoCloseable {
         return truth;
     }
 
+    /**
+     * A node incarnation's own monotonic clock, as its Raft node and (outside control runs) its {@link KvService} read
+     * it: readable at any time, also after the incarnation crashed (its clock would have gone on).
+     */
+    public record NodeClock(String incarnation, ClockModel model, LongSupplier reading) {
+        /** The reading now, in ns (an arbitrary origin of its own). */
+        public long now() {
+            return reading.getAsLong();
+        }
+    }
+
+    /** Node {@code i}'s current (or last) incarnation's clock. */
+    public NodeClock clock(int i) {
+        return clocks[i];
+    }
+
     /** Node {@code i}'s current (or last) incarnation, as "n2#3", for reports. */
     public String incarnationName(int i) {
         return incarnations[i].name();
@@ -234,7 +277,20 @@ public final class KvSimCluster implements AutoCloseable {
         // The node's own clock (drifting, or timer-driven, with the clock faults), from an origin of its own: a leader
         // stamps entries from its monotonic clock, whose readings mean nothing on another node.
         long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50);
-        services[i] = new KvService(node, store, () -> runtime.nanoTime() + origin);
+        LongSupplier own = () -> runtime.nanoTime() + origin;
+        clocks[i] = new NodeClock(incarnations[i].name(), clock, own);
+        LongSupplier serviceClock = own;
+        if (setup.serviceClockSkew != 0 || setup.serviceClockJumpAtMillis >= 0) {
+            long base = own.getAsLong();
+            serviceClock = () -> {
+                long t = own.getAsLong();
+                long skewed = base + (long) ((t - base) * (1 + setup.serviceClockSkew));
+                boolean jumped = setup.serviceClockJumpAtMillis >= 0
+                        && sim.nowNanos() >= setup.serviceClockJumpAtMillis * 1_000_000L;
+                return skewed + (jumped ? setup.serviceClockJumpMillis * 1_000_000L : 0);
+            };
+        }
+        services[i] = new KvService(node, store, serviceClock);
     }
 
     /**
@@ -243,6 +299,11 @@ public final class KvSimCluster implements AutoCloseable {
      */
     public void pause(int i, long millis) {
         incarnations[i].pauseUntil(sim.nowNanos() + millis * 1_000_000L);
+    }
+
+    /** Until when node {@code i}'s current incarnation is (or was last) paused, in ns of virtual time (0: never). */
+    public long pausedUntilNanos(int i) {
+        return incarnations[i].pausedUntilNanos();
     }
 
     /** Kills node {@code i}: it never runs again; only what its disk had made durable survives. */

@@ -82,7 +82,7 @@ public final class SimKvClient {
      * whose revision names the log entry that applied it. For checkers that hold the log to the clients' answers.
      */
     public record Acknowledged(int client, KvModel.Input input, KvCommand command, KvResult result, long callNanos,
-                               long returnNanos) {
+                               long returnNanos, int node) {
     }
 
     /** A range read that returned: the revision of the view it read and what it saw. */
@@ -101,6 +101,8 @@ public final class SimKvClient {
         final KvCommand command;
         final Function<KvResult, String> output;
         final Consumer<WriteOutcome> done;
+        /** Whether an answer other than OK (CAS_FAILED, LEASE_NOT_FOUND) is an outcome for the caller, not a failure. */
+        boolean anyStatus;
         KvResult result;
         long session;
         long seq;
@@ -282,6 +284,19 @@ public final class SimKvClient {
     }
 
     /**
+     * Any write, through the session; {@code done} receives the store's answer whatever its status (OK, CAS_FAILED,
+     * LEASE_NOT_FOUND): for writes the key/value model does not describe (leases), so the caller keeps this client's
+     * history out of the linearizability check. Its outcome must be known.
+     */
+    public void write(KvCommand command, KvModel.Input describedAs, Consumer<KvResult> done) {
+        PendingWrite[] self = {null};
+        begin(describedAs);
+        self[0] = new PendingWrite(command, r -> r.status().toString(), expectKnown(() -> done.accept(self[0].result)));
+        self[0].anyStatus = true;
+        send(self[0]);
+    }
+
+    /**
      * Deletes every key under {@code prefix} (inside one group: it contains '/') at one revision, through the session;
      * {@code done} receives the store's answer ({@link KvResult#count()} keys deleted). Its outcome must be known.
      */
@@ -459,13 +474,17 @@ public final class SimKvClient {
             retryElsewhere(() -> attemptWrite(w, cmd));
             return;
         }
+        int node = redirect >= 0 ? redirect : servers[target];
         settle(s.write(cmd, Duration.ofMillis(ATTEMPT_MILLIS)), (r, e) -> {
-            if (e == null && r.status() == KvResult.Status.OK) {
+            if (e == null && (r.status() == KvResult.Status.OK || (w.anyStatus && r.status() != KvResult.Status.SESSION_EXPIRED
+                    && r.status() != KvResult.Status.STALE_REQUEST && r.status() != KvResult.Status.MALFORMED))) {
                 w.result = r;
                 KvModel.Input in = pending.input();
                 long call = pending.callNanos();
                 finish(w.output.apply(r));
-                writeObserver.accept(new Acknowledged(id, in, w.command, r, call, cluster.simulation().nowNanos()));
+                if (r.status() == KvResult.Status.OK) {
+                    writeObserver.accept(new Acknowledged(id, in, w.command, r, call, cluster.simulation().nowNanos(), node));
+                }
                 w.done.accept(WriteOutcome.OK);
             } else if (e == null && r.status() == KvResult.Status.SESSION_EXPIRED && sessions) {
                 sessionExpired(w);
