@@ -64,7 +64,7 @@ public final class KvService implements AutoCloseable {
         // The horizon of lease reads: (electionTicks - leaseDriftTicks) ticks' worth of time after a confirmed round.
         long renewHorizon = cfg.tickInterval().toNanos() * (core.electionTicks() - core.leaseDriftTicks());
         this.lessor = new Lessor(node::status, store::view, monotonicNanos, c -> write(c, LEASE_TICK.multipliedBy(25)),
-                renewHorizon);
+                renewHorizon, core.maxClockDriftRate());
         synchronized (this) {
             leaseTick = runtime.schedule(LEASE_TICK.toNanos(), TimeUnit.NANOSECONDS, this::leaseTick);
             progressTick = runtime.schedule(PROGRESS_TICK.toNanos(), TimeUnit.NANOSECONDS, this::progressTick);

@@ -37,7 +37,11 @@ import java.util.function.Supplier;
  *       paused between the round and the renewal (GC, SIGSTOP) refuses instead ({@link RaftTimeoutException}: ask
  *       again), rather than promise a TTL that the new leader's count may already undercut.</li>
  *   <li><b>After a leader change every lease gets at least its full TTL again</b> (etcd's rule): the lessor forgets
- *       every deadline when it sees a new term, and a lease without one gets now + TTL when first seen.</li>
+ *       every deadline when it sees a new term, and a lease without one gets now + TTL × (1 + ρ) / (1 − ρ) when first
+ *       seen, ρ being the clock drift rate the cluster is configured to tolerate
+ *       ({@code CoreConfig.maxClockDriftRate()}). The factor is what makes the first rule hold across the change: the
+ *       old leader measured its promise on its own clock, which may run slow by ρ while this one's runs fast by ρ;
+ *       counting the bare TTL, a new leader would end a 10 s lease up to 2 s early by the old leader's clock.</li>
  *   <li>An expiry proposed by a leader that then lost office may still commit in the next term; it commits before the
  *       new leader's first own-term entry, and the new leader acknowledges no keep-alive before that entry is
  *       applied (ReadIndex waits for it, thesis §6.4), so it never acknowledges a keep-alive it would then undo.</li>
@@ -51,6 +55,7 @@ final class Lessor {
     private final LongSupplier nanos;
     private final Function<KvCommand, CompletableFuture<KvResult>> propose;
     private final long renewHorizonNanos;
+    private final double newLeaderFactor;
     private long term = -1;
     private final Map<Long, Long> deadlines = new HashMap<>();
     /** Leases whose expiry this leader decided: keep-alives are refused from then on. */
@@ -66,23 +71,25 @@ final class Lessor {
      */
     Lessor(Supplier<NodeStatus> node, Supplier<KvView> view, LongSupplier nanos,
            Function<KvCommand, CompletableFuture<KvResult>> propose) {
-        this(node, view, nanos, propose, Long.MAX_VALUE);
+        this(node, view, nanos, propose, Long.MAX_VALUE, 0);
     }
 
     /**
      * @param renewHorizonNanos how long after it was asked a keep-alive or grant may still be acknowledged (the
      *                          election timeout less the lease drift margin)
+     * @param maxDriftRate      the clock drift rate ρ the cluster tolerates: a new leader counts TTL × (1 + ρ) / (1 − ρ)
      */
     Lessor(Supplier<NodeStatus> node, Supplier<KvView> view, LongSupplier nanos,
-           Function<KvCommand, CompletableFuture<KvResult>> propose, long renewHorizonNanos) {
-        if (renewHorizonNanos <= 0) {
-            throw new IllegalArgumentException("renew horizon must be positive");
+           Function<KvCommand, CompletableFuture<KvResult>> propose, long renewHorizonNanos, double maxDriftRate) {
+        if (renewHorizonNanos <= 0 || !(maxDriftRate >= 0 && maxDriftRate < 1)) {
+            throw new IllegalArgumentException("renew horizon must be positive and the drift rate in [0, 1)");
         }
         this.node = node;
         this.view = view;
         this.nanos = nanos;
         this.propose = propose;
         this.renewHorizonNanos = renewHorizonNanos;
+        this.newLeaderFactor = (1 + maxDriftRate) / (1 - maxDriftRate);
     }
 
     /** Proposes the expiry of every lease whose deadline has passed, if this node leads. */
@@ -98,7 +105,7 @@ final class Lessor {
             expiring.removeIf(id -> v.lease(id).isEmpty() && !proposing.contains(id));
             for (long id : v.leaseIds()) {
                 Lease lease = v.lease(id).orElseThrow();
-                long deadline = deadlines.computeIfAbsent(id, k -> now + lease.ttlMillis() * 1_000_000L);
+                long deadline = deadlines.computeIfAbsent(id, k -> now + newLeaderTtlNanos(lease.ttlMillis()));
                 if (now - deadline >= 0 && !proposing.contains(id)) {
                     expiring.add(id);
                     proposing.add(id);
@@ -113,6 +120,10 @@ final class Lessor {
                 }
             });
         }
+    }
+
+    private long newLeaderTtlNanos(long ttlMillis) {
+        return (long) Math.ceil(ttlMillis * 1_000_000.0 * newLeaderFactor);
     }
 
     /**
