@@ -38,6 +38,7 @@ public final class KvService implements AutoCloseable {
     private final KvStateMachine store;
     private final ClusterClock clock;
     private final Lessor lessor;
+    private final LongSupplier monotonicNanos;
     private final Duration minLeaseTtl;
     private final Scheduler scheduler;
     private volatile boolean closed;
@@ -65,8 +66,14 @@ public final class KvService implements AutoCloseable {
         this.store = store;
         this.scheduler = scheduler;
         this.clock = new ClusterClock(monotonicNanos, store::newestStamp);
+        this.monotonicNanos = monotonicNanos;
         this.minLeaseTtl = minLeaseTtl;
-        this.lessor = new Lessor(node::status, store::view, monotonicNanos, c -> write(c, LEASE_TICK.multipliedBy(25)));
+        io.tally.raft.RaftConfig cfg = node.config();
+        io.tally.raft.core.CoreConfig core = cfg.core();
+        // The horizon of lease reads: (electionTicks - leaseDriftTicks) ticks' worth of time after a confirmed round.
+        long renewHorizon = cfg.tickInterval().toNanos() * (core.electionTicks() - core.leaseDriftTicks());
+        this.lessor = new Lessor(node::status, store::view, monotonicNanos, c -> write(c, LEASE_TICK.multipliedBy(25)),
+                renewHorizon, core.maxClockDriftRate());
         synchronized (this) {
             leaseTick = scheduler.schedule(LEASE_TICK.toNanos(), this::leaseTick);
             progressTick = scheduler.schedule(PROGRESS_TICK.toNanos(), this::progressTick);
@@ -94,9 +101,10 @@ public final class KvService implements AutoCloseable {
 
     /** Proposes a write; the future completes once it is applied on this node (which must lead). */
     public CompletableFuture<KvResult> write(KvCommand command, Duration timeout) {
+        long proposedAt = monotonicNanos.getAsLong();
         return node.apply(command.withStamp(clock.stamp()).encode(), timeout).thenApply(r -> {
             if (r.status() == KvResult.Status.OK && command.request() instanceof KvRequest.GrantLease g) {
-                lessor.granted(r.revision(), g.ttlMillis());
+                lessor.granted(r.revision(), g.ttlMillis(), proposedAt);
             }
             return r;
         });
@@ -161,10 +169,13 @@ public final class KvService implements AutoCloseable {
 
     /**
      * Renews lease {@code id} for its full TTL; must run on the leader. Completes with the TTL once ReadIndex has
-     * confirmed this node leads; fails with {@link LeaseNotFoundException} for a lease that is gone or expiring.
+     * confirmed this node leads; fails with {@link LeaseNotFoundException} for a lease that is gone or expiring, and
+     * with {@link io.tally.raft.RaftTimeoutException} (ask again) when the confirmation came later than the leader
+     * lease's horizon after the request (the node was paused): another leader might already be counting the lease.
      */
     public CompletableFuture<Duration> keepAlive(long id, Duration timeout) {
-        return node.readIndex(timeout).thenApply(i -> Duration.ofMillis(lessor.renew(id)));
+        long askedAt = monotonicNanos.getAsLong();
+        return node.readIndex(timeout).thenApply(i -> Duration.ofMillis(lessor.renew(id, askedAt)));
     }
 
     /** A lease as the leader sees it. */

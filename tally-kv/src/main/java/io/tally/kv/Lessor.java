@@ -1,6 +1,7 @@
 package io.tally.kv;
 
 import io.tally.raft.NotLeaderException;
+import io.tally.raft.RaftTimeoutException;
 import io.tally.raft.RaftState;
 import io.tally.raft.node.NodeStatus;
 
@@ -28,8 +29,19 @@ import java.util.function.Supplier;
  *       deadline is then set to now + TTL under this object's lock. The expiry is proposed only once that deadline has
  *       passed, and a lease being expired is marked, so a keep-alive racing with its expiry is refused (404), never
  *       acknowledged and then undone.</li>
+ *   <li><b>Only while no other leader can exist.</b> ReadIndex proves this node led when a majority answered its
+ *       heartbeat round; those followers then refuse votes for an election timeout (CheckQuorum's vote lease). A
+ *       keep-alive (or a grant) is acknowledged only if it is decided within the <em>renew horizon</em> — the election
+ *       timeout less the lease drift margin, the horizon of lease reads — after it was asked, so before any other
+ *       leader can have been elected and started counting the lease without knowing of this acknowledgement. A node
+ *       paused between the round and the renewal (GC, SIGSTOP) refuses instead ({@link RaftTimeoutException}: ask
+ *       again), rather than promise a TTL that the new leader's count may already undercut.</li>
  *   <li><b>After a leader change every lease gets at least its full TTL again</b> (etcd's rule): the lessor forgets
- *       every deadline when it sees a new term, and a lease without one gets now + TTL when first seen.</li>
+ *       every deadline when it sees a new term, and a lease without one gets now + TTL × (1 + ρ) / (1 − ρ) when first
+ *       seen, ρ being the clock drift rate the cluster is configured to tolerate
+ *       ({@code CoreConfig.maxClockDriftRate()}). The factor is what makes the first rule hold across the change: the
+ *       old leader measured its promise on its own clock, which may run slow by ρ while this one's runs fast by ρ;
+ *       counting the bare TTL, a new leader would end a 10 s lease up to 2 s early by the old leader's clock.</li>
  *   <li>An expiry proposed by a leader that then lost office may still commit in the next term; it commits before the
  *       new leader's first own-term entry, and the new leader acknowledges no keep-alive before that entry is
  *       applied (ReadIndex waits for it, thesis §6.4), so it never acknowledges a keep-alive it would then undo.</li>
@@ -42,6 +54,8 @@ final class Lessor {
     private final Supplier<KvView> view;
     private final LongSupplier nanos;
     private final Function<KvCommand, CompletableFuture<KvResult>> propose;
+    private final long renewHorizonNanos;
+    private final double newLeaderFactor;
     private long term = -1;
     private final Map<Long, Long> deadlines = new HashMap<>();
     /** Leases whose expiry this leader decided: keep-alives are refused from then on. */
@@ -57,10 +71,25 @@ final class Lessor {
      */
     Lessor(Supplier<NodeStatus> node, Supplier<KvView> view, LongSupplier nanos,
            Function<KvCommand, CompletableFuture<KvResult>> propose) {
+        this(node, view, nanos, propose, Long.MAX_VALUE, 0);
+    }
+
+    /**
+     * @param renewHorizonNanos how long after it was asked a keep-alive or grant may still be acknowledged (the
+     *                          election timeout less the lease drift margin)
+     * @param maxDriftRate      the clock drift rate ρ the cluster tolerates: a new leader counts TTL × (1 + ρ) / (1 − ρ)
+     */
+    Lessor(Supplier<NodeStatus> node, Supplier<KvView> view, LongSupplier nanos,
+           Function<KvCommand, CompletableFuture<KvResult>> propose, long renewHorizonNanos, double maxDriftRate) {
+        if (renewHorizonNanos <= 0 || !(maxDriftRate >= 0 && maxDriftRate < 1)) {
+            throw new IllegalArgumentException("renew horizon must be positive and the drift rate in [0, 1)");
+        }
         this.node = node;
         this.view = view;
         this.nanos = nanos;
         this.propose = propose;
+        this.renewHorizonNanos = renewHorizonNanos;
+        this.newLeaderFactor = (1 + maxDriftRate) / (1 - maxDriftRate);
     }
 
     /** Proposes the expiry of every lease whose deadline has passed, if this node leads. */
@@ -76,7 +105,7 @@ final class Lessor {
             expiring.removeIf(id -> v.lease(id).isEmpty() && !proposing.contains(id));
             for (long id : v.leaseIds()) {
                 Lease lease = v.lease(id).orElseThrow();
-                long deadline = deadlines.computeIfAbsent(id, k -> now + lease.ttlMillis() * 1_000_000L);
+                long deadline = deadlines.computeIfAbsent(id, k -> now + newLeaderTtlNanos(lease.ttlMillis()));
                 if (now - deadline >= 0 && !proposing.contains(id)) {
                     expiring.add(id);
                     proposing.add(id);
@@ -93,15 +122,22 @@ final class Lessor {
         }
     }
 
+    private long newLeaderTtlNanos(long ttlMillis) {
+        return (long) Math.ceil(ttlMillis * 1_000_000.0 * newLeaderFactor);
+    }
+
     /**
      * Renews lease {@code id} for its full TTL from now; call only after ReadIndex confirmed this node leads and it
      * has applied up to the read index.
      *
+     * @param askedAtNanos when the keep-alive was asked (this clock), before its ReadIndex round was sent
      * @return the lease's TTL in milliseconds
      * @throws NotLeaderException     if this node no longer leads
      * @throws LeaseNotFoundException if the lease does not exist or this leader is expiring it
+     * @throws RaftTimeoutException   if the renew horizon has passed since it was asked: another leader may exist by
+     *                                now (this node was paused, or its threads starved); ask again
      */
-    synchronized long renew(long id) {
+    synchronized long renew(long id, long askedAtNanos) {
         if (!leadsInTerm()) {
             throw notLeader();
         }
@@ -109,14 +145,33 @@ final class Lessor {
         if (lease.isEmpty() || expiring.contains(id)) {
             throw new LeaseNotFoundException(id);
         }
-        deadlines.put(id, nanos.getAsLong() + lease.get().ttlMillis() * 1_000_000L);
+        long now = nanos.getAsLong();
+        checkHorizon("keep-alive of lease " + id, askedAtNanos, now);
+        deadlines.put(id, now + lease.get().ttlMillis() * 1_000_000L);
         return lease.get().ttlMillis();
     }
 
-    /** Starts a just-granted lease's TTL now (it is applied on this node, which proposed it). */
-    synchronized void granted(long id, long ttlMillis) {
+    /**
+     * Starts a just-granted lease's TTL now (it is applied on this node, which proposed it).
+     *
+     * @param proposedAtNanos when the grant was proposed (this clock)
+     * @throws RaftTimeoutException if the renew horizon has passed since: the lease exists, but whether this node still
+     *                              leads is not known; the grant's answer is then "outcome unknown" (a retry with the
+     *                              same session gets the lease's id from the current leader)
+     */
+    synchronized void granted(long id, long ttlMillis, long proposedAtNanos) {
         if (leadsInTerm()) {
-            deadlines.put(id, nanos.getAsLong() + ttlMillis * 1_000_000L);
+            long now = nanos.getAsLong();
+            checkHorizon("grant of lease " + id, proposedAtNanos, now);
+            deadlines.put(id, now + ttlMillis * 1_000_000L);
+        }
+    }
+
+    private void checkHorizon(String what, long askedAtNanos, long now) {
+        if (now - askedAtNanos >= renewHorizonNanos) {
+            throw new RaftTimeoutException(what + " was confirmed " + (now - askedAtNanos) / 1_000_000 + " ms after it was "
+                    + "asked, later than the renew horizon of " + renewHorizonNanos / 1_000_000 + " ms: another leader may "
+                    + "have taken over meanwhile; ask again");
         }
     }
 

@@ -244,6 +244,11 @@ public final class RaftNode<R> implements AutoCloseable {
         return id;
     }
 
+    /** The settings this node runs with. */
+    public RaftConfig config() {
+        return config;
+    }
+
     public RaftState state() {
         return status().state();
     }

@@ -27,6 +27,7 @@ import io.tally.testkit.sim.Simulation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -54,6 +55,8 @@ public final class KvSimCluster implements AutoCloseable {
     /** Draws each incarnation's clock; null without clock faults (so that they draw nothing from the seed). */
     private final RandomGenerator clockRandom;
     private final RandomGenerator clockOrigins;
+    private final KvTruth truth;
+    private final NodeClock[] clocks;
     private boolean unreliable;
 
     /** Sessions of the simulated clusters expire after 10 minutes idle unless a scenario says otherwise. */
@@ -71,6 +74,9 @@ public final class KvSimCluster implements AutoCloseable {
         private Duration sessionTtl = DEFAULT_SESSION_TTL;
         private SessionRule sessionRule = SessionRule.REGISTERED;
         private long historyRevisions = KvStateMachine.DEFAULT_HISTORY_REVISIONS;
+        private double serviceClockSkew;
+        private long serviceClockJumpAtMillis = -1;
+        private long serviceClockJumpMillis;
 
         public Setup clocks(ClockFaults faults) {
             this.clocks = java.util.Objects.requireNonNull(faults, "faults");
@@ -99,6 +105,27 @@ public final class KvSimCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A control run: every node's {@link KvService} (its lessor and its stamps) reads a clock that runs
+         * {@code extraRate} faster than the node's own monotonic clock (0.5: half as fast again), while Raft keeps the
+         * node's true clock. A lessor on such a clock expires leases early.
+         */
+        public Setup serviceClockSkew(double extraRate) {
+            this.serviceClockSkew = extraRate;
+            return this;
+        }
+
+        /**
+         * A control run: at {@code atMillis} of virtual time every node's {@link KvService} clock jumps forward by
+         * {@code byMillis} (as a wall clock stepped by NTP would, had the service read one), while Raft keeps the
+         * node's true clock.
+         */
+        public Setup serviceClockJump(long atMillis, long byMillis) {
+            this.serviceClockJumpAtMillis = atMillis;
+            this.serviceClockJumpMillis = byMillis;
+            return this;
+        }
+
         /** The state machines keep the events of the last {@code revisions} revisions for watches (and snapshots). */
         public Setup history(long revisions) {
             this.historyRevisions = revisions;
@@ -115,9 +142,11 @@ public final class KvSimCluster implements AutoCloseable {
         this.incarnations = new NodeIncarnation[n];
         this.disks = new InMemoryDisk[n];
         this.services = new KvService[n];
+        this.clocks = new NodeClock[n];
         this.random = sim.newRandom();
         this.clockRandom = setup.clocks.equals(ClockFaults.NONE) ? null : sim.newRandom();
         this.clockOrigins = sim.newRandom();
+        this.truth = new KvTruth(sim, setup.sessionTtl, setup.sessionRule);
         for (int i = 0; i < n; i++) {
             disks[i] = new InMemoryDisk();
         }
@@ -192,6 +221,36 @@ public final class KvSimCluster implements AutoCloseable {
         return setup.sessionTtl;
     }
 
+    /**
+     * What the cluster committed, as every node applied it: the ground truth that checkers compare watches, reads and
+     * leases with ({@link KvTruth}). Every node's applied command and published view is checked against it as it
+     * happens.
+     */
+    public KvTruth truth() {
+        return truth;
+    }
+
+    /**
+     * A node incarnation's own monotonic clock, as its Raft node and (outside control runs) its {@link KvService} read
+     * it: readable at any time, also after the incarnation crashed (its clock would have gone on).
+     */
+    public record NodeClock(String incarnation, ClockModel model, LongSupplier reading) {
+        /** The reading now, in ns (an arbitrary origin of its own). */
+        public long now() {
+            return reading.getAsLong();
+        }
+    }
+
+    /** Node {@code i}'s current (or last) incarnation's clock. */
+    public NodeClock clock(int i) {
+        return clocks[i];
+    }
+
+    /** Node {@code i}'s current (or last) incarnation, as "n2#3", for reports. */
+    public String incarnationName(int i) {
+        return incarnations[i].name();
+    }
+
     /** Node {@code i}'s service, or null while it is down. */
     public KvService service(int i) {
         return services[i];
@@ -207,7 +266,8 @@ public final class KvSimCluster implements AutoCloseable {
         ClockModel clock = clockRandom == null ? ClockModel.exact() : setup.clocks.drawClock(clockRandom);
         TimerModel timers = setup.timers.getOrDefault(i, setup.clocks.timers());
         SimRuntime runtime = new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers);
-        RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config).stateMachine(store)
+        RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config)
+                .stateMachine(truth.wrap(store, incarnations[i].name()))
                 .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
                 .transport(net.transport(incarnations[i]))
                 .runtime(runtime);
@@ -217,10 +277,23 @@ public final class KvSimCluster implements AutoCloseable {
         // The node's own clock (drifting, or timer-driven, with the clock faults), from an origin of its own: a leader
         // stamps entries from its monotonic clock, whose readings mean nothing on another node.
         long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50);
+        LongSupplier own = () -> runtime.nanoTime() + origin;
+        clocks[i] = new NodeClock(incarnations[i].name(), clock, own);
+        LongSupplier serviceClock = own;
+        if (setup.serviceClockSkew != 0 || setup.serviceClockJumpAtMillis >= 0) {
+            long base = own.getAsLong();
+            serviceClock = () -> {
+                long t = own.getAsLong();
+                long skewed = base + (long) ((t - base) * (1 + setup.serviceClockSkew));
+                boolean jumped = setup.serviceClockJumpAtMillis >= 0
+                        && sim.nowNanos() >= setup.serviceClockJumpAtMillis * 1_000_000L;
+                return skewed + (jumped ? setup.serviceClockJumpMillis * 1_000_000L : 0);
+            };
+        }
         // The service's own timers (lease expiry, watch progress) run on the simulation directly, owned by this
         // incarnation: they must not feed a timer-driven clock model, which stands for the Raft core's tick counting.
         NodeIncarnation inc = incarnations[i];
-        services[i] = new KvService(node, store, () -> runtime.nanoTime() + origin, Duration.ofSeconds(2),
+        services[i] = new KvService(node, store, serviceClock, Duration.ofSeconds(2),
                 (delay, task) -> sim.schedule(delay, "kv-service " + id(i), inc, task));
     }
 
@@ -230,6 +303,11 @@ public final class KvSimCluster implements AutoCloseable {
      */
     public void pause(int i, long millis) {
         incarnations[i].pauseUntil(sim.nowNanos() + millis * 1_000_000L);
+    }
+
+    /** Until when node {@code i}'s current incarnation is (or was last) paused, in ns of virtual time (0: never). */
+    public long pausedUntilNanos(int i) {
+        return incarnations[i].pausedUntilNanos();
     }
 
     /** Kills node {@code i}: it never runs again; only what its disk had made durable survives. */

@@ -1,10 +1,15 @@
 package io.tally.testkit.kv;
 
+import io.tally.kv.Compare;
 import io.tally.kv.Consistency;
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
+import io.tally.kv.KvView;
 import io.tally.kv.SessionRule;
+import io.tally.kv.TxnOp;
+import io.tally.kv.TxnOpResult;
+import io.tally.kv.Versioned;
 import io.tally.raft.NotLeaderException;
 import io.tally.testkit.linearizability.KvModel;
 import io.tally.testkit.linearizability.Operation;
@@ -12,10 +17,15 @@ import io.tally.testkit.sim.Event;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A simulated client (the course's clerk): one operation at a time, retried across nodes until it succeeds.
@@ -63,20 +73,44 @@ public final class SimKvClient {
     private int sessionsOpened;
     private int expiredRefusals;
     private int unknownOutcomes;
+    private int txns;
+    private Consumer<Acknowledged> writeObserver = w -> { };
+    private Consumer<RangeRead> readObserver = r -> { };
+
+    /**
+     * A write the cluster acknowledged: the command as the client made it (without session or stamp) and the result,
+     * whose revision names the log entry that applied it. For checkers that hold the log to the clients' answers.
+     */
+    public record Acknowledged(int client, KvModel.Input input, KvCommand command, KvResult result, long callNanos,
+                               long returnNanos, int node) {
+    }
+
+    /** A range read that returned: the revision of the view it read and what it saw. */
+    public record RangeRead(int client, String prefix, long revision, SortedMap<String, String> entries, long callNanos,
+                            long returnNanos) {
+    }
 
     private record Pending(KvModel.Input input, long callNanos) {
     }
 
-    /** A write in flight: the command without its session, which it gets (again) when it is sent. */
+    /**
+     * A write in flight: the command without its session, which it gets (again) when it is sent; what its result
+     * means as the history's output; and what to tell the caller.
+     */
     private static final class PendingWrite {
         final KvCommand command;
+        final Function<KvResult, String> output;
         final Consumer<WriteOutcome> done;
+        /** Whether an answer other than OK (CAS_FAILED, LEASE_NOT_FOUND) is an outcome for the caller, not a failure. */
+        boolean anyStatus;
+        KvResult result;
         long session;
         long seq;
         boolean maybeApplied;
 
-        PendingWrite(KvCommand command, Consumer<WriteOutcome> done) {
+        PendingWrite(KvCommand command, Function<KvResult, String> output, Consumer<WriteOutcome> done) {
             this.command = command;
+            this.output = output;
             this.done = done;
         }
     }
@@ -121,6 +155,18 @@ public final class SimKvClient {
         return id;
     }
 
+    /** Tells {@code observer} of every write this client sees acknowledged (after it is recorded in the history). */
+    public SimKvClient observeWrites(Consumer<Acknowledged> observer) {
+        this.writeObserver = observer;
+        return this;
+    }
+
+    /** Tells {@code observer} of every range read that returned. */
+    public SimKvClient observeRangeReads(Consumer<RangeRead> observer) {
+        this.readObserver = observer;
+        return this;
+    }
+
     public io.tally.testkit.sim.Simulation simulation() {
         return cluster.simulation();
     }
@@ -162,12 +208,115 @@ public final class SimKvClient {
     }
 
     public void append(String key, String value, Consumer<WriteOutcome> done) {
-        write(KvCommand.append(key, value.getBytes(StandardCharsets.UTF_8)), KvModel.Input.append(key, value), done);
+        write(KvCommand.append(key, value.getBytes(StandardCharsets.UTF_8)), KvModel.Input.append(key, value), okOutput(),
+                done);
     }
 
     /** A put whose outcome must be known: an {@link WriteOutcome#UNKNOWN} fails the scenario. */
     public void put(String key, String value, Runnable done) {
-        write(KvCommand.put(key, value.getBytes(StandardCharsets.UTF_8)), KvModel.Input.put(key, value), expectKnown(done));
+        write(KvCommand.put(key, value.getBytes(StandardCharsets.UTF_8)), KvModel.Input.put(key, value), okOutput(),
+                expectKnown(done));
+    }
+
+    private static Function<KvResult, String> okOutput() {
+        return r -> "ok";
+    }
+
+    /**
+     * A transaction ({@link KvModel.Txn}, inside one group), through the session like every write; {@code done}
+     * receives the store's answer. Its outcome must be known. A comparison that the key is absent is sent as
+     * {@code exists: false} and as {@code version: 0} in turn (the same condition).
+     */
+    public void txn(KvModel.Txn txn, Consumer<KvResult> done) {
+        List<Compare> compare = new ArrayList<>();
+        for (KvModel.Cond c : txn.compare()) {
+            compare.add(switch (c.kind()) {
+                case VALUE_IS -> new Compare.ValueIs(c.key(), c.value().getBytes(StandardCharsets.UTF_8));
+                case EXISTS -> new Compare.Exists(c.key(), true);
+                case ABSENT -> txns % 2 == 0 ? new Compare.Exists(c.key(), false) : new Compare.VersionIs(c.key(), 0);
+            });
+        }
+        txns++;
+        KvCommand cmd = KvCommand.txn(compare, ops(txn.success()), ops(txn.failure()));
+        PendingWrite[] self = {null};
+        write(cmd, KvModel.Input.txn(txn), r -> txnOutput(txn, r), expectKnown(() -> done.accept(self[0].result)), self);
+    }
+
+    private static List<TxnOp> ops(List<KvModel.Step> steps) {
+        List<TxnOp> ops = new ArrayList<>();
+        for (KvModel.Step s : steps) {
+            ops.add(switch (s.kind()) {
+                case PUT -> new TxnOp.Put(s.key(), s.value().getBytes(StandardCharsets.UTF_8), 0);
+                case GET -> new TxnOp.Get(s.key());
+                case DELETE -> new TxnOp.Delete(s.key());
+                case DELETE_PREFIX -> new TxnOp.DeletePrefix(s.key());
+            });
+        }
+        return ops;
+    }
+
+    /** The history's output of a transaction's answer; an answer that does not fit the request fails the scenario. */
+    private String txnOutput(KvModel.Txn txn, KvResult r) {
+        KvResult.TxnOutcome t = r.txn();
+        List<KvModel.Step> steps = t == null ? List.of() : t.succeeded() ? txn.success() : txn.failure();
+        if (t == null || t.results().size() != steps.size()) {
+            fail("client " + id + ": the answer " + r + " does not fit " + txn);
+            return "?";
+        }
+        List<String> results = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            TxnOpResult res = t.results().get(i);
+            KvModel.Step step = steps.get(i);
+            if (res instanceof TxnOpResult.Put && step.kind() == KvModel.StepKind.PUT) {
+                results.add(KvModel.PUT_RESULT);
+            } else if (res instanceof TxnOpResult.Get g && step.kind() == KvModel.StepKind.GET) {
+                results.add(g.value() == null ? null : new String(g.value().value(), StandardCharsets.UTF_8));
+            } else if (res instanceof TxnOpResult.Delete d && step.kind() == KvModel.StepKind.DELETE) {
+                results.add(Long.toString(d.deleted()));
+            } else if (res instanceof TxnOpResult.DeletePrefix d && step.kind() == KvModel.StepKind.DELETE_PREFIX) {
+                results.add(KvModel.countOutput(d.deleted()));
+            } else {
+                fail("client " + id + ": result " + res + " does not fit step " + step + " of " + txn);
+                return "?";
+            }
+        }
+        return KvModel.txnOutput(t.succeeded(), results);
+    }
+
+    /**
+     * Any write, through the session; {@code done} receives the store's answer whatever its status (OK, CAS_FAILED,
+     * LEASE_NOT_FOUND): for writes the key/value model does not describe (leases), so the caller keeps this client's
+     * history out of the linearizability check. Its outcome must be known.
+     */
+    public void write(KvCommand command, KvModel.Input describedAs, Consumer<KvResult> done) {
+        PendingWrite[] self = {null};
+        begin(describedAs);
+        self[0] = new PendingWrite(command, r -> r.status().toString(), expectKnown(() -> done.accept(self[0].result)));
+        self[0].anyStatus = true;
+        send(self[0]);
+    }
+
+    /**
+     * Deletes every key under {@code prefix} (inside one group: it contains '/') at one revision, through the session;
+     * {@code done} receives the store's answer ({@link KvResult#count()} keys deleted). Its outcome must be known.
+     */
+    public void deletePrefix(String prefix, Consumer<KvResult> done) {
+        PendingWrite[] self = {null};
+        write(KvCommand.deletePrefix(prefix), KvModel.Input.deletePrefix(prefix), r -> KvModel.countOutput(r.count()),
+                expectKnown(() -> done.accept(self[0].result)), self);
+    }
+
+    /**
+     * A range read of every key under {@code prefix} (inside one group) at {@code consistency} (LINEARIZABLE or
+     * LEASE), from one {@link KvView}, read a page of two keys at a time; {@code done} receives the keys and values.
+     */
+    public void rangeRead(String prefix, Consistency consistency, Consumer<SortedMap<String, String>> done) {
+        if (consistency == Consistency.STALE) {
+            throw new IllegalArgumentException("stale reads are not linearizable; the checker would reject them");
+        }
+        KvModel.Input in = KvModel.Input.range(prefix);
+        begin(in);
+        attemptRange(prefix, consistency, done);
     }
 
     private Consumer<WriteOutcome> expectKnown(Runnable done) {
@@ -199,9 +348,15 @@ public final class SimKvClient {
         attemptRead(key, consistency, in, done);
     }
 
-    private void write(KvCommand command, KvModel.Input in, Consumer<WriteOutcome> done) {
+    private void write(KvCommand command, KvModel.Input in, Function<KvResult, String> output, Consumer<WriteOutcome> done) {
+        write(command, in, output, done, new PendingWrite[1]);
+    }
+
+    private void write(KvCommand command, KvModel.Input in, Function<KvResult, String> output, Consumer<WriteOutcome> done,
+                       PendingWrite[] self) {
         begin(in);
-        send(new PendingWrite(command, done));
+        self[0] = new PendingWrite(command, output, done);
+        send(self[0]);
     }
 
     private void begin(KvModel.Input in) {
@@ -224,7 +379,7 @@ public final class SimKvClient {
     /** Records an operation still in flight as of unknown outcome (for the end of a scenario). */
     public void abandon() {
         if (pending != null) {
-            if (pending.input().kind() != KvModel.Kind.GET) {
+            if (pending.input().isWrite()) {
                 history.add(Operation.unknown(id, pending.input(), pending.callNanos()));
             }
             pending = null;
@@ -319,9 +474,17 @@ public final class SimKvClient {
             retryElsewhere(() -> attemptWrite(w, cmd));
             return;
         }
+        int node = redirect >= 0 ? redirect : servers[target];
         settle(s.write(cmd, Duration.ofMillis(ATTEMPT_MILLIS)), (r, e) -> {
-            if (e == null && r.status() == KvResult.Status.OK) {
-                finish("ok");
+            if (e == null && (r.status() == KvResult.Status.OK || (w.anyStatus && r.status() != KvResult.Status.SESSION_EXPIRED
+                    && r.status() != KvResult.Status.STALE_REQUEST && r.status() != KvResult.Status.MALFORMED))) {
+                w.result = r;
+                KvModel.Input in = pending.input();
+                long call = pending.callNanos();
+                finish(w.output.apply(r));
+                if (r.status() == KvResult.Status.OK) {
+                    writeObserver.accept(new Acknowledged(id, in, w.command, r, call, cluster.simulation().nowNanos(), node));
+                }
                 w.done.accept(WriteOutcome.OK);
             } else if (e == null && r.status() == KvResult.Status.SESSION_EXPIRED && sessions) {
                 sessionExpired(w);
@@ -363,6 +526,57 @@ public final class SimKvClient {
                 retryElsewhere(() -> attemptRead(key, consistency, in, done));
             }
         }, () -> attemptRead(key, consistency, in, done));
+    }
+
+    private void attemptRange(String prefix, Consistency consistency, Consumer<SortedMap<String, String>> done) {
+        if (pending == null) {
+            return;
+        }
+        KvService s = server();
+        if (s == null || requestLost()) {
+            retryElsewhere(() -> attemptRange(prefix, consistency, done));
+            return;
+        }
+        settle(s.read(consistency, Duration.ofMillis(ATTEMPT_MILLIS)), (v, e) -> {
+            if (e == null) {
+                SortedMap<String, String> seen = pages(v, prefix);
+                long call = pending.callNanos();
+                finish(KvModel.rangeOutput(seen));
+                readObserver.accept(new RangeRead(id, prefix, v.revision(), seen, call, cluster.simulation().nowNanos()));
+                done.accept(seen);
+            } else if (e instanceof NotLeaderException nl) {
+                follow(nl);
+                retryLater(() -> attemptRange(prefix, consistency, done));
+            } else {
+                retryElsewhere(() -> attemptRange(prefix, consistency, done));
+            }
+        }, () -> attemptRange(prefix, consistency, done));
+    }
+
+    /** Everything under {@code prefix} in view {@code v}, read two keys a page (pages in key order, 'after' exclusive). */
+    private SortedMap<String, String> pages(KvView v, String prefix) {
+        SortedMap<String, String> seen = new TreeMap<>();
+        String after = null;
+        while (true) {
+            KvView.Page page = v.page(prefix, after, 2);
+            if (page.revision() != v.revision()) {
+                fail("client " + id + ": a page of view " + v.revision() + " claims revision " + page.revision());
+            }
+            for (Map.Entry<String, Versioned> e : page.items()) {
+                if (!e.getKey().startsWith(prefix) || (after != null && e.getKey().compareTo(after) <= 0)
+                        || seen.put(e.getKey(), new String(e.getValue().value(), StandardCharsets.UTF_8)) != null) {
+                    fail("client " + id + ": page after '" + after + "' of prefix '" + prefix + "' holds " + e.getKey());
+                }
+                after = e.getKey();
+            }
+            if (!page.more()) {
+                return seen;
+            }
+            if (page.items().isEmpty()) {
+                fail("client " + id + ": an empty page of prefix '" + prefix + "' says more follow");
+                return seen;
+            }
+        }
     }
 
     /** Fails the scenario from a simulation event (a throw in a future's callback would be swallowed). */

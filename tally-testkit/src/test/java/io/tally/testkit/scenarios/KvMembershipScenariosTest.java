@@ -152,16 +152,23 @@ class KvMembershipScenariosTest {
     static void runScenario(long seed, Fault fault) {
         List<Operation<KvModel.Input, String>> history = new ArrayList<>();
         Churn churn;
+        KvScenarioSupport.GroupOps ops;
+        KvScenarioSupport.Observers observers = new KvScenarioSupport.Observers();
+        String watched;
         try (KvSimCluster c = KvSimCluster.createGrowable(SLOTS, INITIAL, seed, Cluster.scenarioConfig(true, true))) {
             churn = new Churn(c);
             c.setUnreliable(fault == Fault.UNRELIABLE);
             RandomGenerator rnd = c.random();
+            ops = KvScenarioSupport.GroupOps.forClients(CLIENTS, rnd);
+            observers.start(c);
             for (int round = 0; round < ROUNDS; round++) {
-                runRound(c, fault, round, rnd, history, churn);
+                observers.round(c, round);
+                runRound(c, fault, round, rnd, history, churn, ops, observers);
             }
             c.heal();
             c.setUnreliable(false);
             checkNodesAgree(c);
+            watched = observers.check(c);
             churn.check();
             if (churn.changedVoters == 0) {
                 // Over hundreds of seeds every run had at least two: none means the churn stopped working.
@@ -170,27 +177,29 @@ class KvMembershipScenariosTest {
         }
         long t0 = System.nanoTime();
         LinearizabilityChecker.Result r = LinearizabilityChecker.check(new KvModel(), history, Duration.ofSeconds(60));
-        System.out.printf("Membership%s seed %d: %d operations (%d with unknown outcome), checked in %d ms; %s%n",
+        System.out.printf("Membership%s seed %d: %d operations (%d with unknown outcome), checked in %d ms; %s; %s%n",
                 fault, seed, history.size(), history.stream().filter(Operation::outcomeUnknown).count(),
-                (System.nanoTime() - t0) / 1_000_000, churn);
+                (System.nanoTime() - t0) / 1_000_000, churn, ops);
+        System.out.printf("Membership%s seed %d: %s%n", fault, seed, watched);
         if (!r.ok()) {
             throw fatal("history of " + history.size() + " operations is not linearizable:\n" + r.report());
         }
     }
 
     private static void runRound(KvSimCluster c, Fault fault, int round, RandomGenerator rnd,
-                                 List<Operation<KvModel.Input, String>> history, Churn churn) {
+                                 List<Operation<KvModel.Input, String>> history, Churn churn,
+                                 KvScenarioSupport.GroupOps ops, KvScenarioSupport.Observers observers) {
         SimKvClient[] clients = new SimKvClient[CLIENTS];
         List<List<String>> appended = new ArrayList<>();
         StringBuilder[] predicted = new StringBuilder[CLIENTS];
         boolean[] stop = {false};
         for (int i = 0; i < CLIENTS; i++) {
-            clients[i] = new SimKvClient(c, round * 1000 + i, history, true);
+            clients[i] = observers.observe(new SimKvClient(c, round * 1000 + i, history, true));
             appended.add(new ArrayList<>());
             predicted[i] = new StringBuilder(currentValue(c, ownKey(i), history, round));
         }
         for (int i = 0; i < CLIENTS; i++) {
-            next(clients[i], i, rnd, stop, appended.get(i), predicted[i], churn);
+            next(clients[i], i, rnd, stop, appended.get(i), predicted[i], churn, ops);
         }
         changeMembershipLater(c, rnd, stop, churn);
         switch (fault) {
@@ -245,8 +254,12 @@ class KvMembershipScenariosTest {
 
 
     private static void next(SimKvClient cl, int i, RandomGenerator rnd, boolean[] stop, List<String> appended,
-                             StringBuilder predicted, Churn checks) {
+                             StringBuilder predicted, Churn checks, KvScenarioSupport.GroupOps ops) {
         if (stop[0]) {
+            return;
+        }
+        if (rnd.nextInt(100) < KvScenariosTest.GROUP_PERCENT) {
+            ops.next(cl, () -> loop(cl, i, rnd, stop, appended, predicted, checks, ops));
             return;
         }
         String key = ownKey(i);
@@ -255,7 +268,7 @@ class KvMembershipScenariosTest {
             cl.append(key, v, () -> {
                 appended.add(v);
                 predicted.append(v);
-                loop(cl, i, rnd, stop, appended, predicted, checks);
+                loop(cl, i, rnd, stop, appended, predicted, checks, ops);
             });
         } else {
             cl.get(key, value -> {
@@ -264,15 +277,15 @@ class KvMembershipScenariosTest {
                     checks.fail("client " + cl.id() + " read '" + value + "' from its own key, expected '" + predicted + "'");
                     return;
                 }
-                loop(cl, i, rnd, stop, appended, predicted, checks);
+                loop(cl, i, rnd, stop, appended, predicted, checks, ops);
             });
         }
     }
 
     private static void loop(SimKvClient cl, int i, RandomGenerator rnd, boolean[] stop, List<String> appended,
-                             StringBuilder predicted, Churn checks) {
+                             StringBuilder predicted, Churn checks, KvScenarioSupport.GroupOps ops) {
         if (!stop[0]) {
-            cl.simulation().schedule(THINK_NANOS, "client think time", () -> next(cl, i, rnd, stop, appended, predicted, checks));
+            cl.simulation().schedule(THINK_NANOS, "client think time", () -> next(cl, i, rnd, stop, appended, predicted, checks, ops));
         }
     }
 

@@ -37,11 +37,17 @@ class KvScenariosTest {
     static void generic(long seed, Faults f) {
         RaftConfig config = f.snapshots() ? Cluster.snapshotConfig() : Cluster.scenarioConfig(true, true);
         List<Operation<KvModel.Input, String>> history = new ArrayList<>();
+        KvScenarioSupport.GroupOps ops;
+        KvScenarioSupport.Observers observers = new KvScenarioSupport.Observers();
+        String watched;
         try (KvSimCluster c = KvSimCluster.create(f.nodes(), seed, config)) {
             c.setUnreliable(f.unreliable());
             RandomGenerator rnd = c.random();
+            ops = KvScenarioSupport.GroupOps.forClients(f.clients(), rnd);
+            observers.start(c);
             for (int round = 0; round < 3; round++) {
-                runRound(c, f, round, rnd, history);
+                observers.round(c, round);
+                runRound(c, f, round, rnd, history, ops, observers);
                 if (f.snapshots()) {
                     for (int i = 0; i < c.size(); i++) {
                         long bytes = c.persistedRaftStateBytes(i);
@@ -51,30 +57,35 @@ class KvScenariosTest {
                     }
                 }
             }
+            c.setUnreliable(false);
+            watched = observers.check(c);
         }
         long t0 = System.nanoTime();
         LinearizabilityChecker.Result r = LinearizabilityChecker.check(new KvModel(), history, Duration.ofSeconds(60));
-        System.out.printf("%s seed %d: %d operations (%d with unknown outcome), checked in %d ms%n", f, seed, history.size(),
-                history.stream().filter(Operation::outcomeUnknown).count(), (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf("%s seed %d: %d operations (%d with unknown outcome), checked in %d ms; %s%n", f, seed,
+                history.size(), history.stream().filter(Operation::outcomeUnknown).count(),
+                (System.nanoTime() - t0) / 1_000_000, ops);
+        System.out.printf("%s seed %d: %s%n", f, seed, watched);
         if (!r.ok()) {
             throw fatal("history of " + history.size() + " operations is not linearizable:\n" + r.report());
         }
     }
 
     private static void runRound(KvSimCluster c, Faults f, int round, RandomGenerator rnd,
-                                 List<Operation<KvModel.Input, String>> history) {
+                                 List<Operation<KvModel.Input, String>> history, KvScenarioSupport.GroupOps ops,
+                                 KvScenarioSupport.Observers observers) {
         int n = f.clients();
         SimKvClient[] clients = new SimKvClient[n];
         List<List<String>> appended = new ArrayList<>();
         StringBuilder[] predicted = new StringBuilder[n];
         boolean[] stop = {false};
         for (int i = 0; i < n; i++) {
-            clients[i] = new SimKvClient(c, round * 1000 + i, history, true);
+            clients[i] = observers.observe(new SimKvClient(c, round * 1000 + i, history, true));
             appended.add(new ArrayList<>());
             predicted[i] = new StringBuilder(currentValue(c, ownKey(i), history, round));
         }
         for (int i = 0; i < n; i++) {
-            next(clients[i], i, f, rnd, stop, appended.get(i), predicted[i], n);
+            next(clients[i], i, f, rnd, stop, appended.get(i), predicted[i], n, ops);
         }
         if (f.partitions()) {
             KvScenarioSupport.repartitionLater(c, rnd, stop);
@@ -118,16 +129,23 @@ class KvScenariosTest {
     /** Virtual time a client waits between operations: keeps histories to thousands of operations per round. */
     private static final long THINK_NANOS = 10_000_000L;
 
+    /** Percent of a client's operations that go to the shared groups ({@link KvScenarioSupport.GroupOps}). */
+    static final int GROUP_PERCENT = 20;
+
     private static void loop(SimKvClient cl, int i, Faults f, RandomGenerator rnd, boolean[] stop, List<String> appended,
-                             StringBuilder predicted, int n) {
+                             StringBuilder predicted, int n, KvScenarioSupport.GroupOps ops) {
         if (!stop[0]) {
-            cl.simulation().schedule(THINK_NANOS, "client think time", () -> next(cl, i, f, rnd, stop, appended, predicted, n));
+            cl.simulation().schedule(THINK_NANOS, "client think time", () -> next(cl, i, f, rnd, stop, appended, predicted, n, ops));
         }
     }
 
     private static void next(SimKvClient cl, int i, Faults f, RandomGenerator rnd, boolean[] stop, List<String> appended,
-                             StringBuilder predicted, int n) {
+                             StringBuilder predicted, int n, KvScenarioSupport.GroupOps ops) {
         if (stop[0]) {
+            return;
+        }
+        if (rnd.nextInt(100) < GROUP_PERCENT) {
+            ops.next(cl, () -> loop(cl, i, f, rnd, stop, appended, predicted, n, ops));
             return;
         }
         String key = f.randomKeys() ? "k" + rnd.nextInt(n) : ownKey(i);
@@ -139,10 +157,10 @@ class KvScenariosTest {
                     appended.add(v);
                     predicted.append(v);
                 }
-                loop(cl, i, f, rnd, stop, appended, predicted, n);
+                loop(cl, i, f, rnd, stop, appended, predicted, n, ops);
             });
         } else if (f.randomKeys() && r < 600) {
-            cl.put(key, "p " + cl.id() + " " + r, () -> loop(cl, i, f, rnd, stop, appended, predicted, n));
+            cl.put(key, "p " + cl.id() + " " + r, () -> loop(cl, i, f, rnd, stop, appended, predicted, n, ops));
         } else {
             cl.get(key, value -> {
                 if (!f.randomKeys() && !value.equals(predicted.toString())) {
@@ -153,7 +171,7 @@ class KvScenariosTest {
                     });
                     return;
                 }
-                loop(cl, i, f, rnd, stop, appended, predicted, n);
+                loop(cl, i, f, rnd, stop, appended, predicted, n, ops);
             });
         }
     }

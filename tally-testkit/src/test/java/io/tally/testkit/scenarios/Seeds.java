@@ -57,6 +57,14 @@ final class Seeds {
         return Integer.getInteger("tally.heavy.seeds", 3);
     }
 
+    /**
+     * The watch and lease scenarios ({@code WatchScenariosTest}, {@code LeaseScenariosTest}) have their own seed count,
+     * {@code -Dtally.watch.seeds=N} (default 3; CI gives them at least 20).
+     */
+    static int watchCount() {
+        return Integer.getInteger("tally.watch.seeds", 3);
+    }
+
     static Stream<DynamicTest> each(Class<?> testClass, String scenario, int count, Body body) {
         return LongStream.range(start(), start() + count).mapToObj(seed -> DynamicTest.dynamicTest(scenario + " seed " + seed, () -> {
             try {
@@ -71,6 +79,6 @@ final class Seeds {
     static String replayCommand(Class<?> testClass, String scenario, long seed) {
         return "mvn -B -pl tally-testkit -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest='"
                 + testClass.getSimpleName() + "#" + scenario + "' -Dtally.seed.start=" + seed + " -Dtally.seeds=1 -Dtally.kv.seeds=1"
-                + " -Dtally.membership.kv.seeds=1 -Dtally.heavy.seeds=1";
+                + " -Dtally.membership.kv.seeds=1 -Dtally.heavy.seeds=1 -Dtally.watch.seeds=1";
     }
 }
