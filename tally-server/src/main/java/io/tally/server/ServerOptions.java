@@ -27,11 +27,12 @@ import java.util.Map;
  * @param maxHttpInFlight   HTTP requests the node holds at once, from their arrival until they are answered; one more
  *                          is answered 503 {@code overloaded} at once
  * @param historyRevisions  how many revisions of events the store keeps for watches (and in its snapshots)
+ * @param logging           {@code --log-format}, {@code --log-level}, {@code --log-file} ({@link LogSetup})
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
                             int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests,
-                            int maxHttpInFlight, long historyRevisions) {
+                            int maxHttpInFlight, long historyRevisions, LogSettings logging) {
 
     /** The default of {@code --max-http-in-flight}. */
     public static final int DEFAULT_MAX_HTTP_IN_FLIGHT = 4096;
@@ -43,6 +44,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                               [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
                               [--max-value-bytes N] [--max-pending-requests N] [--max-http-in-flight N]
                               [--history-revisions N]
+                              [--log-format text|json] [--log-level LEVEL] [--log-file FILE]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -73,6 +75,11 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                                       overloaded at once, its connection kept open
               --history-revisions N   revisions of events kept for watches, in memory and in snapshots
                                       (default 100000); a watch from an older revision is answered 410
+              --log-format text|json  log lines as text (default) or one JSON object per line; both carry
+                                      ISO-8601 times with the zone
+              --log-level LEVEL       error, warn, info (default), debug or trace
+              --log-file FILE         log to FILE instead of standard error; it rolls over daily and at 100 MB
+                                      (FILE.DATE.N.gz), keeping 7 days and at most 1 GB of rolled files
               --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
                                       without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
                                       flags on the command line win over the file
@@ -81,7 +88,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
 
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
             "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
-            "max-pending-requests", "max-http-in-flight", "history-revisions");
+            "max-pending-requests", "max-http-in-flight", "history-revisions", "log-format", "log-level", "log-file");
     private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
@@ -199,8 +206,9 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (nonVoter && join.isEmpty()) {
             throw new UsageException("--non-voter only makes sense with --join");
         }
+        LogSettings logging = LogSettings.parse(flags.get("log-format"), flags.get("log-level"), flags.get("log-file"));
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
-                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions);
+                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions, logging);
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */
