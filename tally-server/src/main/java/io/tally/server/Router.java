@@ -21,13 +21,16 @@ final class Router {
     private final Map<String, Resource> exact = new LinkedHashMap<>();
     private final Map<String, Resource> prefixed = new LinkedHashMap<>();
 
-    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots) {
+    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots,
+           ProbeHandler probes) {
         var node = kv.node();
         KvWrites writes = new KvWrites(kv, via);
         KvItemHandler items = new KvItemHandler(kv, via, writes, maxValueBytes);
         exact.put("/v1/status", new Resource(List.of("GET"), new StatusHandler(kv)));
         exact.put("/metrics", new Resource(List.of("GET"), new MetricsHandler(metrics)));
-        exact.put("/v1/health", new Resource(List.of("GET"), new HealthHandler(node)));
+        for (String probe : ProbeHandler.PATHS) { // answered by HttpConnection before admission; here for 405s
+            exact.put(probe, new Resource(List.of("GET", "HEAD"), probes));
+        }
         exact.put("/v1/kv", new Resource(List.of("GET", "DELETE"), indexed(kv, new KvRangeHandler(kv, items, writes))));
         exact.put("/v1/txn", new Resource(List.of("POST"), indexed(kv, new TxnHandler(writes, maxValueBytes))));
         exact.put("/v1/watch", new Resource(List.of("GET"), new WatchHandler(kv)));
@@ -88,7 +91,7 @@ final class Router {
 
     /**
      * The operation a request was, for metrics: get, put, delete, append, range, delete-prefix, txn, lease, watch,
-     * snapshot, session, status, health, metrics, cluster, other.
+     * snapshot, session, status, health, probe, metrics, cluster, other.
      */
     static String operation(String method, String path) {
         if (path.equals("/v1/kv")) {
@@ -113,6 +116,7 @@ final class Router {
             case "/v1/sessions" -> "session";
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
+            case "/livez", "/readyz" -> "probe";
             case "/metrics" -> "metrics";
             default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
         };
