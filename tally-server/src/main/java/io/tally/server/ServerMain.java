@@ -5,7 +5,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Entry point of a node process: {@code java -cp ... io.tally.server.ServerMain --id n1 ...}. Exit codes:
- * 0 after a clean shutdown (SIGTERM / Ctrl-C), 2 for bad flags or an unusable data directory, address or log file.
+ * 143 (128 + SIGTERM, the JVM's) after a graceful stop on SIGTERM or Ctrl-C, 1 when the stop watchdog had to halt
+ * it, 2 for bad flags or an unusable data directory, address or log file.
  * Prints one line beginning {@code READY} to stdout once it serves.
  *
  * <p>SIGTERM (and Ctrl-C) stop the node gracefully ({@link TallyNode#shutdownGracefully()}): a leader hands leadership
