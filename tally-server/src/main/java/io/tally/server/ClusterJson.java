@@ -6,7 +6,6 @@ import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Member;
 import io.tally.transport.netty.NettyTransport;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,18 +56,7 @@ final class ClusterJson {
     }
 
     static JsonNode parse(byte[] body) throws HttpError {
-        if (body.length == 0) {
-            throw HttpError.badRequest("the request needs a JSON object body");
-        }
-        try {
-            JsonNode n = Exchange.JSON.readTree(body);
-            if (n == null || !n.isObject()) {
-                throw HttpError.badRequest("the body must be a JSON object");
-            }
-            return n;
-        } catch (IOException e) {
-            throw HttpError.badRequest("the body is not valid JSON: " + e.getMessage());
-        }
+        return Exchange.jsonObject(body, "(see docs/http-api.md, cluster membership)");
     }
 
     static String text(JsonNode json, String field, boolean required) throws HttpError {

@@ -189,6 +189,26 @@ final class Exchange {
         }
     }
 
+    /**
+     * A request body that must be one JSON object; {@code shape} shows what is expected (for the error message).
+     *
+     * @throws HttpError 400 for an empty body, one that is not JSON, or JSON that is not an object
+     */
+    static com.fasterxml.jackson.databind.JsonNode jsonObject(byte[] body, String shape) throws HttpError {
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = body.length == 0 ? null : JSON.readTree(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw HttpError.badRequest("the body is not JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw HttpError.badRequest("the body is not JSON: " + e.getMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw HttpError.badRequest("the body must be a JSON object " + shape);
+        }
+        return n;
+    }
+
     /** The cause a future failed with, without the wrappers of {@link CompletableFuture}. */
     static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

@@ -5,7 +5,6 @@ import io.tally.kv.KvCommand;
 import io.tally.kv.KvService;
 import io.tally.kv.LeaseNotFoundException;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -66,15 +65,8 @@ final class LeasesHandler implements Handler {
     }
 
     private static Duration requestedTtl(byte[] body) throws HttpError {
-        JsonNode root;
-        try {
-            root = Exchange.JSON.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw HttpError.badRequest("the body is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw HttpError.badRequest("the body is not JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject() || !root.has("ttl") || !root.get("ttl").isTextual() || root.size() != 1) {
+        JsonNode root = Exchange.jsonObject(body, "{\"ttl\": \"10s\"}");
+        if (!root.has("ttl") || !root.get("ttl").isTextual() || root.size() != 1) {
             throw HttpError.badRequest("the body must be {\"ttl\": \"10s\"}");
         }
         return Durations.parse("ttl", root.get("ttl").asText(), KvService.MAX_LEASE_TTL);

@@ -6,7 +6,6 @@ import io.tally.kv.KvCommand;
 import io.tally.kv.KvRequest;
 import io.tally.kv.TxnOp;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -39,17 +38,7 @@ final class TxnHandler implements Handler {
 
     /** The transaction a request body describes. */
     static KvCommand parse(byte[] body, int maxValueBytes) throws HttpError {
-        JsonNode root;
-        try {
-            root = Exchange.JSON.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw HttpError.badRequest("the body is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw HttpError.badRequest("the body is not JSON: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw HttpError.badRequest("the body must be a JSON object {\"compare\": [...], \"success\": [...], \"failure\": [...]}");
-        }
+        JsonNode root = Exchange.jsonObject(body, "{\"compare\": [...], \"success\": [...], \"failure\": [...]}");
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!TOP.contains(f)) {

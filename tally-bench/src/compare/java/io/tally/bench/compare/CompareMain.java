@@ -89,8 +89,8 @@ public final class CompareMain {
             if (part.name().equals("product")) {
                 try (HttpLoadGenerator load = new HttpLoadGenerator(2)) {
                     EtcdCluster etcd = new EtcdCluster(settings);
-                    List<SystemUnderTest> systems = List.of(new EtcdGatewaySystem(etcd, load, settings),
-                            new EtcdGrpcSystem(etcd, settings), new TallyHttpSystem(settings, load));
+                    List<SystemUnderTest> systems = List.of(HttpSystem.etcdGateway(etcd, load, settings),
+                            new EtcdGrpcSystem(etcd, settings), HttpSystem.tally(settings, load));
                     open.addAll(systems);
                     result = comparison.run(part, systems);
                     versions.put("etcd", etcd.version() == null ? "not installed" : etcd.version());

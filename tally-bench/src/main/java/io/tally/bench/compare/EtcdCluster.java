@@ -14,7 +14,7 @@ import java.util.List;
  * compacted every minute (what a production etcd does; Kubernetes compacts every 5 minutes) and the backend quota
  * is raised to 8 GiB, so that a long run does not stop at etcd's 2 GiB alarm.
  */
-final class EtcdCluster implements AutoCloseable {
+final class EtcdCluster implements HttpCluster {
 
     private static final int MEMBERS = 3;
 
@@ -29,7 +29,8 @@ final class EtcdCluster implements AutoCloseable {
     }
 
     /** Installs etcd when needed, starts the members once and waits until they have a leader. */
-    synchronized void ensureStarted() throws Exception {
+    @Override
+    public synchronized void ensureStarted() throws Exception {
         if (!members.isEmpty()) {
             return;
         }
@@ -68,12 +69,18 @@ final class EtcdCluster implements AutoCloseable {
         return "http://127.0.0.1:" + clientPorts[i];
     }
 
+    @Override
+    public InetSocketAddress httpAddress(int i) {
+        return clientAddress(i);
+    }
+
     InetSocketAddress clientAddress(int i) {
         return new InetSocketAddress("127.0.0.1", clientPorts[i]);
     }
 
     /** Waits until a member reports itself leader (asking each through the gateway's status call); its index. */
-    int leaderIndex(Duration timeout) throws InterruptedException {
+    @Override
+    public int leaderIndex(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < MEMBERS; i++) {
@@ -91,7 +98,8 @@ final class EtcdCluster implements AutoCloseable {
                 + settings.workDir().resolve("etcd"));
     }
 
-    List<Long> rssKib() {
+    @Override
+    public List<Long> rssKib() {
         return members.stream().map(NodeProcess::rssKib).toList();
     }
 

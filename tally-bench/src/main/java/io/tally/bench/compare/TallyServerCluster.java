@@ -12,7 +12,7 @@ import java.util.List;
  * Three {@code ./tally server} processes on loopback with file storage and the server's defaults, started as the
  * launcher starts them ({@code io.tally.server.cli.Tally server ...}) with the comparison's JVM options.
  */
-final class TallyServerCluster implements AutoCloseable {
+final class TallyServerCluster implements HttpCluster {
 
     private static final int NODES = 3;
 
@@ -24,7 +24,8 @@ final class TallyServerCluster implements AutoCloseable {
         this.settings = settings;
     }
 
-    synchronized void ensureStarted() throws Exception {
+    @Override
+    public synchronized void ensureStarted() throws Exception {
         if (!nodes.isEmpty()) {
             return;
         }
@@ -47,12 +48,14 @@ final class TallyServerCluster implements AutoCloseable {
         leaderIndex(Duration.ofSeconds(60));
     }
 
-    InetSocketAddress httpAddress(int i) {
+    @Override
+    public InetSocketAddress httpAddress(int i) {
         return new InetSocketAddress("127.0.0.1", httpPorts[i]);
     }
 
     /** Waits until a node's {@code /v1/status} says it leads; its index. */
-    int leaderIndex(Duration timeout) throws InterruptedException {
+    @Override
+    public int leaderIndex(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < NODES; i++) {
@@ -70,7 +73,8 @@ final class TallyServerCluster implements AutoCloseable {
                 + settings.workDir().resolve("tally-server"));
     }
 
-    List<Long> rssKib() {
+    @Override
+    public List<Long> rssKib() {
         return nodes.stream().map(NodeProcess::rssKib).toList();
     }
 
