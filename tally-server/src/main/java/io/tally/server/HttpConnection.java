@@ -118,7 +118,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         slot = enqueue(ex, method, path, in);
         if (closing) {
             answer(slot, Reply.of(HttpError.shuttingDown()));
-        } else if (slot.safe && ProbeHandler.PATHS.contains(path)) {
+        } else if ((method.equals("GET") || method.equals("HEAD")) && ProbeHandler.PATHS.contains(path)) {
             // A probe is answered now, from published state, and is not counted against the in-flight bound: a node
             // full of client requests still tells its supervisor that it lives. Only answers to requests pipelined
             // before it on this connection go first (HTTP/1.1 answers in order); probes use a connection of their own.

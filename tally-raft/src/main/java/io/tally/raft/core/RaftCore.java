@@ -101,14 +101,8 @@ public final class RaftCore {
         return log.lastIndex();
     }
 
-    /**
-     * The leader's commit index as this node last heard it: its own commit index on the leader, the highest one the
-     * leader of this term announced on a follower, 0 while no leader has spoken in this term. A node has caught up
-     * with the cluster as it was when it heard this once its applied index reaches it.
-     */
-    public long leaderCommitIndex() {
-        return role == Role.LEADER ? commitIndex : following.leaderCommit();
-    }
+    /** The leader's commit index as last heard: its own on the leader, 0 until this term's leader spoke (NodeStatus). */
+    public long leaderCommitIndex() { return role == Role.LEADER ? commitIndex : following.leaderCommit(); }
 
     public RaftLog log() {
         return log;
