@@ -4,7 +4,7 @@ package io.tally.kv;
 public enum SessionRule {
 
     /**
-     * The only rule for real use, and the default: a session exists once its {@link KvCommand.Op#REGISTER} entry
+     * The only rule for real use, and the default: a session exists once its {@link KvRequest.Register} entry
      * is applied (Raft thesis §6.3), and a write on a session the state machine does not hold is refused with
      * {@link KvResult.Status#SESSION_EXPIRED}, applying nothing.
      */

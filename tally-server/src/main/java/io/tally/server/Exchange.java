@@ -39,6 +39,8 @@ final class Exchange {
      * set, a request still waiting when the server shuts down is answered 504 outcome-unknown, never 503.
      */
     private boolean inDoubt;
+    /** A write proposed on this node whose outcome is unknown (leadership lost): in doubt whatever happens after. */
+    private boolean proposedInDoubt;
     /** Set once the request has its answer (or its client is gone): nothing more is to be done for it. */
     private boolean answered;
     /**
@@ -116,7 +118,15 @@ final class Exchange {
     }
 
     boolean inDoubt() {
-        return inDoubt;
+        return inDoubt || proposedInDoubt;
+    }
+
+    /**
+     * This node proposed the write and lost leadership before it applied: it may still commit, so the request stays
+     * in doubt even when a later try through the new leader is refused before it is sent.
+     */
+    void proposedInDoubt() {
+        this.proposedInDoubt = true;
     }
 
     void inDoubt(boolean inDoubt) {

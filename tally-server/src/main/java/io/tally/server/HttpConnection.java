@@ -118,6 +118,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         slot = enqueue(ex, method, path, in);
         if (closing) {
             answer(slot, Reply.of(HttpError.shuttingDown()));
+        } else if ((method.equals("GET") || method.equals("HEAD")) && ProbeHandler.PATHS.contains(path)) {
+            // A probe is answered now, from published state, and is not counted against the in-flight bound: a node
+            // full of client requests still tells its supervisor that it lives. Only answers to requests pipelined
+            // before it on this connection go first (HTTP/1.1 answers in order); probes use a connection of their own.
+            answer(slot, server.probes().answer(path));
         } else if (!server.admit()) {
             answer(slot, Reply.of(HttpError.overloaded("the node serves as many HTTP requests as it may ("
                     + server.maxInFlight() + ", --max-http-in-flight); retry after a pause, or through another node")));
@@ -220,9 +225,11 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 startStream(s);
                 return;
             }
-            ChannelFuture written = ctx.write(response(s));
+            // While the server drains (a graceful stop), every answer closes its connection.
+            boolean keepAlive = s.keepAlive && !server.draining();
+            ChannelFuture written = ctx.write(response(s, keepAlive));
             wrote = true;
-            if (!s.keepAlive) {
+            if (!keepAlive) {
                 finished = true;
                 written.addListener(ChannelFutureListener.CLOSE);
                 ctx.flush();
@@ -327,7 +334,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static FullHttpResponse response(Slot s) {
+    private static FullHttpResponse response(Slot s, boolean keepAlive) {
         Reply r = s.reply;
         FullHttpResponse resp = new DefaultFullHttpResponse(s.version, HttpResponseStatus.valueOf(r.status()),
                 Unpooled.wrappedBuffer(r.body()));
@@ -336,7 +343,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             resp.headers().set(h.getKey(), h.getValue());
         }
         HttpUtil.setContentLength(resp, r.body().length);
-        if (!s.keepAlive) {
+        if (!keepAlive) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (s.version.equals(HttpVersion.HTTP_1_0)) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -54,6 +54,10 @@ final class HttpFrontDoor implements AutoCloseable {
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    private final ProbeHandler probes;
+    /** Signalled when the last request in flight is answered while draining. */
+    private final Object drained = new Object();
+    private volatile boolean draining;
     private volatile boolean closed;
 
     private final PasswordChecks passwords;
@@ -62,7 +66,8 @@ final class HttpFrontDoor implements AutoCloseable {
     private final ReloadingTls forwardTls;
 
     private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics,
-                          SnapshotStore snapshots, SecurityOptions security, java.nio.file.Path dataDir)
+                          SnapshotStore snapshots, SecurityOptions security, java.nio.file.Path dataDir,
+                          Readiness readiness)
             throws IOException {
         this.metrics = metrics;
         this.maxInFlight = maxInFlight;
@@ -88,8 +93,9 @@ final class HttpFrontDoor implements AutoCloseable {
         this.forwarder = new LeaderForwarder(workers, clientTls);
         this.passwords = new PasswordChecks(id);
         Authenticator authenticator = new Authenticator(kv, passwords, security.tokenTtl(), System::currentTimeMillis);
+        this.probes = new ProbeHandler(kv.node(), readiness);
         this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots,
-                authenticator, new AuthRecovery(dataDir));
+                authenticator, new AuthRecovery(dataDir), probes);
         int maxBody = Math.max(maxValueBytes, ClusterJson.MAX_BODY);
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADERS);
@@ -129,8 +135,8 @@ final class HttpFrontDoor implements AutoCloseable {
      */
     static HttpFrontDoor start(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight,
                                NodeMetrics metrics, SnapshotStore snapshots, SecurityOptions security,
-                               java.nio.file.Path dataDir) throws IOException {
-        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots, security, dataDir);
+                               java.nio.file.Path dataDir, Readiness readiness) throws IOException {
+        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots, security, dataDir, readiness);
     }
 
     InetSocketAddress address() {
@@ -139,6 +145,20 @@ final class HttpFrontDoor implements AutoCloseable {
 
     Router router() {
         return router;
+    }
+
+    ProbeHandler probes() {
+        return probes;
+    }
+
+    /** Whether the server is draining: every answer closes its connection, and no new connection is accepted. */
+    boolean draining() {
+        return draining;
+    }
+
+    /** Requests held at once right now (admitted and not yet answered). */
+    int inFlight() {
+        return inFlight.get();
     }
 
     NodeMetrics metrics() {
@@ -160,7 +180,29 @@ final class HttpFrontDoor implements AutoCloseable {
 
     /** An admitted request has its answer. */
     void release() {
-        inFlight.decrementAndGet();
+        if (inFlight.decrementAndGet() == 0 && draining) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * The first half of a graceful stop: no new connection is accepted, every answer from now on closes its
+     * connection ({@code Connection: close}), and requests still arriving on open connections are served as usual
+     * (a follower forwards them to the leader). Returns once no request is in flight, or at {@code deadlineNanos}
+     * ({@link System#nanoTime()}) with the number still in flight; {@link #close()} answers those.
+     */
+    int drain(long deadlineNanos) throws InterruptedException {
+        draining = true;
+        serverChannel.close().awaitUninterruptibly(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
+        synchronized (drained) {
+            long left;
+            while (inFlight.get() > 0 && (left = deadlineNanos - System.nanoTime()) > 0) {
+                drained.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        return inFlight.get();
     }
 
     void opened(HttpConnection c) {

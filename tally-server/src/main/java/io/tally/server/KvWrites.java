@@ -3,6 +3,7 @@ package io.tally.server;
 import io.tally.kv.KvCommand;
 import io.tally.kv.KvResult;
 import io.tally.kv.KvService;
+import io.tally.raft.LeadershipLostException;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,14 @@ final class KvWrites {
         ex.inDoubt(true); // from here on the write may be in the log
         return ex.then(kv.write(cmd, ex.remaining()), Outcomes.GRACE_MILLIS, (r, failure) -> {
             if (failure != null) {
+                if (cmd.session() > 0 && Exchange.unwrap(failure) instanceof LeadershipLostException
+                        && !ex.forwarded() && !ex.expired()) {
+                    // A write of a session can be sent again with the same sequence number: the new leader
+                    // answers with the outcome of this try if it committed, or applies it once if it did not.
+                    // So a leader change (a leadership transfer, a shutdown) costs the client no retry.
+                    ex.proposedInDoubt();
+                    throw new NotLeaderRetry();
+                }
                 throw Outcomes.ofWrite(ex, failure, "the write");
             }
             Reply reply = r.status() == KvResult.Status.OK ? applied.reply(r) : Reply.of(refusal(r, cmd));

@@ -3,8 +3,16 @@ package io.tally.server;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheus.PrometheusConfig;
-import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
 import io.tally.raft.storage.LogStore;
@@ -23,20 +31,30 @@ import java.util.concurrent.TimeUnit;
 /**
  * The node's metrics in Prometheus text format ({@code GET /metrics}, Micrometer):
  * <ul>
- *   <li>{@code tally_http_requests_seconds{operation,status}}: request rates and latencies by operation;</li>
+ *   <li>{@code tally_http_requests_seconds{operation,status}}: request rates and latencies by operation, a Prometheus
+ *       histogram ({@code _bucket{le=...}}, {@link #REQUEST_BUCKETS}) that aggregates across nodes;</li>
  *   <li>{@code tally_raft_term}, {@code tally_raft_commit_index}, {@code tally_raft_applied_index},
  *       {@code tally_raft_last_log_index}, {@code tally_raft_is_leader};</li>
  *   <li>{@code tally_raft_leader_changes_total};</li>
  *   <li>{@code tally_log_entries} (entries held in the log store), {@code tally_snapshot_bytes} (the newest
  *       snapshot);</li>
- *   <li>{@code tally_log_fsync_seconds}: fsync latency of the log;</li>
+ *   <li>{@code tally_log_fsync_seconds}: fsync latency of the log, a histogram ({@link #FSYNC_BUCKETS});</li>
+ *   <li>the JVM and the process (Micrometer's binders): {@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*},
+ *       {@code jvm_classes_*}, {@code jvm_info}, {@code process_cpu_usage}, {@code process_uptime_seconds},
+ *       {@code process_files_open_files}, {@code system_cpu_*};</li>
  *   <li>{@code tally_raft_replication_lag_entries{follower}}: on the leader, how far each follower's log is
  *       known to lag its own.</li>
  * </ul>
  */
-final class NodeMetrics {
+final class NodeMetrics implements AutoCloseable {
+
+    /** Upper bounds of the request-latency buckets: 0.5 ms to 10 s (a write waits for a quorum's fsync). */
+    static final Duration[] REQUEST_BUCKETS = millis(0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000);
+    /** Upper bounds of the fsync-latency buckets: 50 µs to 2.5 s. */
+    static final Duration[] FSYNC_BUCKETS = millis(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000, 2500);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final Timer fsync;
     private final Counter leaderChanges;
     private final Set<String> lagGauges = ConcurrentHashMap.newKeySet();
@@ -46,9 +64,25 @@ final class NodeMetrics {
 
     NodeMetrics() {
         fsync = Timer.builder("tally.log.fsync").description("fsync latency of the Raft log")
-                .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+                .serviceLevelObjectives(FSYNC_BUCKETS).register(registry);
         leaderChanges = Counter.builder("tally.raft.leader.changes").description("leader changes seen by this node")
                 .register(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    private static Duration[] millis(double... bounds) {
+        Duration[] d = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            d[i] = Duration.ofNanos(Math.round(bounds[i] * 1_000_000));
+        }
+        return d;
     }
 
     Timer fsyncTimer() {
@@ -81,7 +115,7 @@ final class NodeMetrics {
 
     void recordRequest(String operation, int status, long nanos) {
         Timer.builder("tally.http.requests").tag("operation", operation).tag("status", Integer.toString(status))
-                .publishPercentiles(0.5, 0.99).register(registry).record(Duration.ofNanos(nanos));
+                .serviceLevelObjectives(REQUEST_BUCKETS).register(registry).record(Duration.ofNanos(nanos));
     }
 
     /**
@@ -111,5 +145,12 @@ final class NodeMetrics {
     /** The Prometheus exposition text; call {@link #refreshLag()} first for current lag gauges. */
     String scrape() {
         return registry.scrape();
+    }
+
+    /** Stops the JVM's garbage-collection notifications to this registry. */
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
     }
 }

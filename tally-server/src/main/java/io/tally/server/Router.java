@@ -36,7 +36,7 @@ final class Router {
     private final Authenticator authenticator;
 
     Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots,
-           Authenticator authenticator, AuthRecovery recovery) {
+           Authenticator authenticator, AuthRecovery recovery, ProbeHandler probes) {
         this.kv = kv;
         this.authenticator = authenticator;
         var node = kv.node();
@@ -44,7 +44,9 @@ final class Router {
         KvItemHandler items = new KvItemHandler(kv, via, writes, maxValueBytes);
         exact.put("/v1/status", new Resource(List.of("GET"), new StatusHandler(kv), ex -> Guard.OPEN));
         exact.put("/metrics", new Resource(List.of("GET"), new MetricsHandler(metrics), ex -> Guard.OPEN));
-        exact.put("/v1/health", new Resource(List.of("GET"), new HealthHandler(node), ex -> Guard.OPEN));
+        for (String probe : ProbeHandler.PATHS) { // answered by HttpConnection before admission; here for 405s
+            exact.put(probe, new Resource(List.of("GET", "HEAD"), probes, ex -> Guard.OPEN));
+        }
         exact.put("/v1/kv", new Resource(List.of("GET", "DELETE"), indexed(kv, new KvRangeHandler(kv, items, writes))));
         exact.put("/v1/txn", new Resource(List.of("POST"), indexed(kv, new TxnHandler(writes, maxValueBytes))));
         exact.put("/v1/watch", new Resource(List.of("GET"), new WatchHandler(kv)));
@@ -126,7 +128,7 @@ final class Router {
 
     /**
      * The operation a request was, for metrics: get, put, delete, append, range, delete-prefix, txn, lease, watch,
-     * snapshot, session, status, health, metrics, cluster, auth, other.
+     * snapshot, session, status, health, probe, metrics, cluster, auth, other.
      */
     static String operation(String method, String path) {
         if (path.equals("/v1/kv")) {
@@ -154,6 +156,7 @@ final class Router {
             case "/v1/sessions" -> "session";
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
+            case "/livez", "/readyz" -> "probe";
             case "/metrics" -> "metrics";
             default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
         };

@@ -28,11 +28,13 @@ import java.util.Map;
  *                          is answered 503 {@code overloaded} at once
  * @param historyRevisions  how many revisions of events the store keeps for watches (and in its snapshots)
  * @param security          TLS on both ports and token life ({@link SecurityOptions})
+ * @param logging           {@code --log-format}, {@code --log-level}, {@code --log-file} ({@link LogSetup})
  */
 public record ServerOptions(String id, Path dataDir, String raft, String http, Map<String, ClusterFlag.Addresses> cluster,
                             String clusterId, String storage, int electionTimeoutMs, long snapshotEntries,
                             int maxValueBytes, List<String> join, boolean nonVoter, int maxPendingRequests,
-                            int maxHttpInFlight, long historyRevisions, SecurityOptions security) {
+                            int maxHttpInFlight, long historyRevisions, SecurityOptions security,
+                            LogSettings logging) {
 
     /** The default of {@code --max-http-in-flight}. */
     public static final int DEFAULT_MAX_HTTP_IN_FLIGHT = 4096;
@@ -46,6 +48,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                               [--history-revisions N]
                               [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE] [--tls-ca FILE]]
                               [--peer-tls-cert FILE --peer-tls-key FILE --peer-tls-ca FILE] [--auth-token-ttl D]
+                              [--log-format text|json] [--log-level LEVEL] [--log-file FILE]
 
               --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
               --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
@@ -76,6 +79,11 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
                                       overloaded at once, its connection kept open
               --history-revisions N   revisions of events kept for watches, in memory and in snapshots
                                       (default 100000); a watch from an older revision is answered 410
+              --log-format text|json  log lines as text (default) or one JSON object per line; both carry
+                                      ISO-8601 times with the zone
+              --log-level LEVEL       error, warn, info (default), debug or trace
+              --log-file FILE         log to FILE instead of standard error; it rolls over daily and at 100 MB
+                                      (FILE.DATE.N.gz), keeping 7 days and at most 1 GB of rolled files
 %s              --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
                                       without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
                                       flags on the command line win over the file
@@ -85,7 +93,8 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
     private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
             "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
             "max-pending-requests", "max-http-in-flight", "history-revisions", "tls-cert", "tls-key", "tls-client-ca",
-            "tls-ca", "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "auth-token-ttl");
+            "tls-ca", "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "auth-token-ttl", "log-format", "log-level",
+            "log-file");
     private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
 
     public static ServerOptions parse(String[] args) throws UsageException {
@@ -203,8 +212,10 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
         if (nonVoter && join.isEmpty()) {
             throw new UsageException("--non-voter only makes sense with --join");
         }
+        LogSettings logging = LogSettings.parse(flags.get("log-format"), flags.get("log-level"), flags.get("log-file"));
         return new ServerOptions(id, dataDir, raft, http, cluster, clusterId, storage, election, snapshotEntries, maxValue,
-                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions, SecurityOptions.parse(flags));
+                List.copyOf(join), nonVoter, maxPending, maxHttpInFlight, historyRevisions, SecurityOptions.parse(flags),
+                logging);
     }
 
     /** {@code NAME = VALUE} lines; blank lines and lines starting with # are skipped. */

@@ -56,6 +56,7 @@ public final class TallyNode implements AutoCloseable {
     private final NettyTransport transport;
     private final HttpFrontDoor http;
     private final NodeMetrics metrics = new NodeMetrics();
+    private final Readiness readiness;
 
     /**
      * Opens the data directory and starts the node. With {@code --join} and an empty data directory it first waits
@@ -75,6 +76,7 @@ public final class TallyNode implements AutoCloseable {
     TallyNode(ServerOptions options, Duration sessionTtl) throws DataDirectoryException {
         this.options = options;
         this.stateMachine = new KvStateMachine(sessionTtl, io.tally.kv.SessionRule.REGISTERED, options.historyRevisions());
+        resources.add(metrics); // closed last
         try {
             boolean fresh;
             LogStore log;
@@ -138,11 +140,12 @@ public final class TallyNode implements AutoCloseable {
             // leader this node's stale configuration does not know yet; otherwise it can only disturb.
             transport.admitStrangers(peer -> node.leader().isEmpty());
             metrics.bind(node, log, snapshots);
+            readiness = new Readiness(node);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
             resources.add(kv); // closed after the HTTP front door: stops the lease and progress timers
             http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics,
-                    snapshots, options.security(), options.dataDir());
+                    snapshots, options.security(), options.dataDir(), readiness);
             resources.add(http);
             if (!options.join().isEmpty()) {
                 if (fresh) {
@@ -240,6 +243,11 @@ public final class TallyNode implements AutoCloseable {
         return kv;
     }
 
+    /** Whether the node should get client traffic ({@code GET /readyz}). */
+    Readiness readiness() {
+        return readiness;
+    }
+
     /** HOST:PORT others should use for this node's HTTP API (the bound port when the flag said 0). */
     private String advertisedHttp() {
         int colon = options.http().lastIndexOf(':');
@@ -249,6 +257,56 @@ public final class TallyNode implements AutoCloseable {
     public InetSocketAddress httpAddress() {
         return http.address();
     }
+
+    /**
+     * Stops the node gracefully (SIGTERM): it reports not ready; a leader hands leadership to the most up-to-date
+     * voter (thesis §3.10) and waits for it to take over, for at most {@link #TRANSFER_BUDGET}; the HTTP server stops
+     * accepting connections and drains — requests in flight are answered, requests still arriving on open connections
+     * are served (forwarded to the new leader) and their connections closed — for at most {@link #DRAIN_BUDGET}; then
+     * everything is closed as by {@link #close()}, which answers what is still waiting 503 {@code shutting-down} or,
+     * for a write that may be in the log, 504 {@code outcome-unknown}. It returns within about
+     * {@link #GRACEFUL_STOP_BOUND} whatever the cluster does.
+     */
+    public void shutdownGracefully() {
+        long start = System.nanoTime();
+        readiness.stopping("the node is shutting down");
+        if (node.state() == io.tally.raft.RaftState.LEADER && node.configuration().voters().size() > 1) {
+            long term = node.term();
+            LOG.atInfo().addKeyValue("node", options.id()).addKeyValue("term", term)
+                    .addKeyValue("index", node.commitIndex())
+                    .log("node {}: shutting down as leader of term {}: handing leadership to the most up-to-date voter",
+                            options.id(), term);
+            try {
+                String to = node.transferLeadership(null).get(TRANSFER_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
+                LOG.atInfo().addKeyValue("node", options.id()).addKeyValue("term", node.term())
+                        .addKeyValue("index", node.commitIndex()).addKeyValue("leader", to)
+                        .log("node {}: handed leadership to {} (term {})", options.id(), to, node.term());
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("node {}: could not hand leadership over ({}); stopping anyway: the others elect a leader "
+                        + "after an election timeout", options.id(), e instanceof ExecutionException ? e.getCause() : e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            LOG.info("node {}: shutting down ({})", options.id(), node.state().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        try {
+            int left = http.drain(System.nanoTime() + DRAIN_BUDGET.toNanos());
+            LOG.info("node {}: HTTP drained{}", options.id(), left == 0 ? "" : "; " + left
+                    + " requests still in flight are answered 503 shutting-down or 504 outcome-unknown");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+        LOG.info("node {}: stopped in {} ms", options.id(), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** How long a leader waits for its successor to take over before it stops anyway. */
+    public static final Duration TRANSFER_BUDGET = Duration.ofSeconds(3);
+    /** How long the HTTP server waits for requests in flight to be answered. */
+    public static final Duration DRAIN_BUDGET = Duration.ofSeconds(5);
+    /** {@link #shutdownGracefully()} returns within about this long (closing the parts takes up to ~5 s more). */
+    public static final Duration GRACEFUL_STOP_BOUND = Duration.ofSeconds(15);
 
     @Override
     public void close() {

@@ -139,8 +139,10 @@ final class ViaLeader {
     private void retryLater(Attempt a) {
         Exchange ex = a.ex();
         if (ex.forwarded() || ex.expired()) {
-            a.result().completeExceptionally(HttpError.noLeader(ex.forwarded() ? "this node is not the leader"
-                    : "no leader within " + ex.timeout.toMillis() + " ms"));
+            String why = ex.forwarded() ? "this node is not the leader" : "no leader within " + ex.timeout.toMillis() + " ms";
+            a.result().completeExceptionally(ex.inDoubt() && a.isWrite()
+                    ? HttpError.outcomeUnknown("the write was proposed before a leader change and may still apply; " + why)
+                    : HttpError.noLeader(why));
             return;
         }
         long delay = Math.min(RETRY_MILLIS, Math.max(1, ex.remaining().toMillis()));

@@ -22,6 +22,15 @@ final class InProcessCluster implements AutoCloseable {
 
     /** With client sessions that expire after {@code sessionTtl} idle (by the log clock). */
     InProcessCluster(int n, Duration sessionTtl, String... extraFlags) throws Exception {
+        this(n, n, sessionTtl, extraFlags);
+    }
+
+    /** {@code members} configured as the initial voters, only the first {@code started} of them running. */
+    static InProcessCluster partial(int members, int started) throws Exception {
+        return new InProcessCluster(members, started, Duration.ofHours(1));
+    }
+
+    private InProcessCluster(int n, int started, Duration sessionTtl, String... extraFlags) throws Exception {
         dir = Files.createTempDirectory("tally-http-test");
         int[] raft = new int[n];
         int[] http = new int[n];
@@ -32,7 +41,7 @@ final class InProcessCluster implements AutoCloseable {
             cluster.append(i == 0 ? "" : ",").append("n").append(i + 1).append("=127.0.0.1:").append(raft[i])
                     .append("/127.0.0.1:").append(http[i]);
         }
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < started; i++) {
             List<String> args = new ArrayList<>(List.of("--id", "n" + (i + 1), "--data-dir", dir.resolve("n" + (i + 1)).toString(),
                     "--raft", "127.0.0.1:" + raft[i], "--http", "127.0.0.1:" + http[i],
                     "--cluster", cluster.toString(), "--storage", "memory"));

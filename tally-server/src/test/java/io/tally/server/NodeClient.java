@@ -35,6 +35,12 @@ final class NodeClient {
                 .timeout(Duration.ofMillis(1000)).GET().build());
     }
 
+    /** {@code GET path} (with its query), for endpoints such as the probes. */
+    Reply get(String hostPort, String path) {
+        return call(HttpRequest.newBuilder(URI.create("http://" + hostPort + path)).timeout(Duration.ofMillis(2000)).GET()
+                .build());
+    }
+
     Reply put(String hostPort, String key, String value, Duration timeout) {
         return call(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/v1/kv/" + key + "?timeout=" + timeout.toMillis() + "ms"))
                 .timeout(timeout.plusSeconds(2))

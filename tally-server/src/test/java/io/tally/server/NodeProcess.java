@@ -135,6 +135,21 @@ final class NodeProcess {
         }
     }
 
+    /**
+     * SIGTERM, and wait up to {@code within} for the process to exit by itself; returns its exit code. Fails (and
+     * kills it) if it is still running then.
+     */
+    int stop(Duration within) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+            throw new AssertionError("node " + id + " still ran " + within.toMillis() + " ms after SIGTERM; log:\n"
+                    + tail(read(logFile)));
+        }
+        return process.exitValue();
+    }
+
     void pause() throws IOException, InterruptedException {
         signal("STOP");
     }

@@ -155,4 +155,16 @@ class ServerOptionsTest {
         System.arraycopy(more, 0, all, GOOD.length, more.length);
         return all;
     }
+
+    @Test
+    void logFlagsDefaultToTextInfoOnStandardErrorAndAreChecked() throws Exception {
+        assertEquals(LogSettings.DEFAULTS, ServerOptions.parse(GOOD).logging());
+        ServerOptions o = ServerOptions.parse(concat(GOOD, "--log-format", "json", "--log-level", "DEBUG",
+                "--log-file", "/var/log/tally/tally.log"));
+        assertEquals(new LogSettings("json", "debug", java.nio.file.Path.of("/var/log/tally/tally.log")), o.logging());
+        for (String[] bad : new String[][] {{"--log-format", "xml"}, {"--log-level", "verbose"}, {"--log-file", " "}}) {
+            UsageException e = assertThrows(UsageException.class, () -> ServerOptions.parse(concat(GOOD, bad)));
+            assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
+        }
+    }
 }

@@ -21,6 +21,8 @@ final class Following {
      * leader changes. A heartbeat's commit index is only trusted up to here.
      */
     private long leaderMatchIndex;
+    /** The highest commit index announced by this term's leader (AppendEntries and heartbeats); reset with the leader. */
+    private long leaderCommit;
 
     Following(RaftCore core, long snapshotIndex) {
         this.core = core;
@@ -30,6 +32,12 @@ final class Following {
     /** A new term or leader: nothing is known to match beyond the snapshot. */
     void reset(long snapshotIndex) {
         leaderMatchIndex = snapshotIndex;
+        leaderCommit = 0;
+    }
+
+    /** The highest commit index the leader of this term has announced to this node (0: none yet). */
+    long leaderCommit() {
+        return leaderCommit;
     }
 
     /** The log holds a snapshot up to {@code index} (committed: it matches the leader). */
@@ -41,9 +49,11 @@ final class Following {
     void step(RaftMessage m) {
         if (m instanceof AppendRequest a) {
             core.heardFromLeader(a.from());
+            leaderCommit = Math.max(leaderCommit, a.leaderCommit());
             handleAppend(a);
         } else if (m instanceof Heartbeat h) {
             core.heardFromLeader(h.from());
+            leaderCommit = Math.max(leaderCommit, h.commit());
             // Entries up to leaderMatchIndex match the leader's log: we accepted them from this leader in this
             // term (§5.3 check passed), or the leader holds our acknowledgement for them (they were durable
             // when we acknowledged, so they survive our restarts). Those entries are committed as far as

@@ -101,6 +101,9 @@ public final class RaftCore {
         return log.lastIndex();
     }
 
+    /** The leader's commit index as last heard: its own on the leader, 0 until this term's leader spoke (NodeStatus). */
+    public long leaderCommitIndex() { return role == Role.LEADER ? commitIndex : following.leaderCommit(); }
+
     public RaftLog log() {
         return log;
     }

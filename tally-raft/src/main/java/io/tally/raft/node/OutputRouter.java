@@ -14,6 +14,8 @@ import io.tally.raft.core.Role;
 import io.tally.raft.core.RoleChange;
 import io.tally.raft.message.RaftMessage;
 import io.tally.raft.transport.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,9 @@ import java.util.concurrent.CompletableFuture;
  * @param <R> the state machine's result type
  */
 final class OutputRouter<R> {
+
+    /** One line per leader change and per configuration change, with term and index (docs/operations.md, "Logs"). */
+    private static final Logger LOG = LoggerFactory.getLogger(OutputRouter.class);
 
     private final String id;
     private final RaftConfig config;
@@ -85,9 +90,14 @@ final class OutputRouter<R> {
             answerAdmin(r, core);
         }
         if (!o.roleChanges().isEmpty()) {
+            logRoleChanges(o.roleChanges(), core);
             roleChanged(o.roleChanges());
         }
         if (o.configurationChanged()) {
+            LOG.atInfo().addKeyValue("node", id).addKeyValue("term", core.term())
+                    .addKeyValue("index", core.configurationIndex()).addKeyValue("commitIndex", core.commitIndex())
+                    .log("node {}: configuration {} in force from index {} (term {}, commit index {})", id,
+                            core.configuration(), core.configurationIndex(), core.term(), core.commitIndex());
             transport.configurationChanged(core.configuration());
         }
     }
@@ -131,6 +141,24 @@ final class OutputRouter<R> {
                 f.complete(v);
             }
         });
+    }
+
+    private void logRoleChanges(List<RoleChange> changes, RaftCore core) {
+        for (RoleChange c : changes) {
+            String what;
+            if (c.role() == Role.LEADER) {
+                what = "this node leads";
+            } else if (c.leaderId() != null) {
+                what = "the leader is " + c.leaderId();
+            } else {
+                what = "no leader known (" + c.role().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ")";
+            }
+            LOG.atInfo().addKeyValue("node", id).addKeyValue("term", c.term()).addKeyValue("leader", c.leaderId())
+                    .addKeyValue("role", c.role().name()).addKeyValue("index", core.lastIndex())
+                    .addKeyValue("commitIndex", core.commitIndex())
+                    .log("node {}: term {}: {} (last log index {}, commit index {})", id, c.term(), what,
+                            core.lastIndex(), core.commitIndex());
+        }
     }
 
     private void roleChanged(List<RoleChange> changes) {

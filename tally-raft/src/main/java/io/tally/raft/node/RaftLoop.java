@@ -11,6 +11,8 @@ import io.tally.raft.model.Entry;
 import io.tally.raft.runtime.RaftRuntime;
 import io.tally.raft.runtime.SerialExecutor;
 import io.tally.raft.storage.SnapshotMeta;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,9 @@ import java.util.function.Consumer;
  * @param <R> the state machine's result type
  */
 final class RaftLoop<R> {
+
+    /** One line per snapshot taken or installed, with its term and index (docs/operations.md, "Logs"). */
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
 
     private final String id;
     private final RaftConfig config;
@@ -137,7 +142,7 @@ final class RaftLoop<R> {
         }
         status = new NodeStatus(id, NodeStatus.publicState(core.role()), core.leaderId(), core.term(),
                 core.commitIndex(), core.lastIndex(), core.configuration(), core.configurationIndex(),
-                core.committedConfiguration());
+                core.committedConfiguration(), core.leaderCommitIndex());
     }
 
     // ---------------------------------------------------------------- events (loop thread)
@@ -210,11 +215,21 @@ final class RaftLoop<R> {
     }
 
     void snapshotTaken(SnapshotMeta meta) {
-        core.compact(meta.lastIndex() - config.snapshots().trailingEntries());
+        long compactTo = meta.lastIndex() - config.snapshots().trailingEntries();
+        LOG.atInfo().addKeyValue("node", id).addKeyValue("term", meta.lastTerm()).addKeyValue("index", meta.lastIndex())
+                .addKeyValue("bytes", meta.sizeBytes())
+                .log("node {}: snapshot taken up to index {} (term {}, {} bytes); the log is compacted up to index {}",
+                        id, meta.lastIndex(), meta.lastTerm(), meta.sizeBytes(), Math.max(0, compactTo));
+        core.compact(compactTo);
     }
 
     void snapshotReceived(SnapshotReceiver.Received r) {
         SnapshotMeta m = r.meta();
+        LOG.atInfo().addKeyValue("node", id).addKeyValue("term", m.lastTerm()).addKeyValue("index", m.lastIndex())
+                .addKeyValue("bytes", m.sizeBytes()).addKeyValue("from", r.from())
+                .log("node {}: snapshot up to index {} (term {}, {} bytes) received from leader {} in term {}; it "
+                        + "replaces the state machine and the log before it", id, m.lastIndex(), m.lastTerm(),
+                        m.sizeBytes(), r.from(), r.term());
         core.snapshotReceived(r.from(), r.term(), new SnapshotPoint(m.lastIndex(), m.lastTerm(), m.configuration()));
     }
 

@@ -76,8 +76,9 @@ final class Recovery {
             boolean behind = log.lastIndex() < base;
             boolean diverges = !behind && log.firstIndex() <= base && log.read(base, base + 1).get(0).term() != baseTerm;
             if (reconcile && (behind || diverges)) {
-                LOG.info("node {}: the log ({}..{}) does not continue the newest snapshot ({}/{}); it restarts after it",
-                        nodeId, log.firstIndex(), log.lastIndex(), base, baseTerm);
+                LOG.atInfo().addKeyValue("node", nodeId).addKeyValue("term", baseTerm).addKeyValue("index", base)
+                        .log("node {}: the log ({}..{}) does not continue the newest snapshot (index {}, term {}); "
+                                + "it restarts after it", nodeId, log.firstIndex(), log.lastIndex(), base, baseTerm);
                 log.truncateSuffix(base + 1);
                 log.truncatePrefix(base);
                 log.sync();
@@ -91,11 +92,18 @@ final class Recovery {
         List<Entry> entries = last >= first ? log.read(first, last + 1) : List.of();
         long lastTerm = entries.isEmpty() ? baseTerm : entries.get(entries.size() - 1).term();
         if (reconcile && hs.term() < lastTerm) {
-            LOG.info("node {}: the hard state's term {} is behind the term {} of what it holds; raising it", nodeId,
-                    hs.term(), lastTerm);
+            LOG.atInfo().addKeyValue("node", nodeId).addKeyValue("term", lastTerm).addKeyValue("index", last)
+                    .log("node {}: the hard state's term {} is behind the term {} of what it holds (up to index {}); "
+                            + "raising it", nodeId, hs.term(), lastTerm, last);
             hs = new HardState(lastTerm, null);
             stable.save(hs);
         }
+        long lastIndex = entries.isEmpty() ? base : entries.get(entries.size() - 1).index();
+        LOG.atInfo().addKeyValue("node", nodeId).addKeyValue("term", hs.term()).addKeyValue("index", lastIndex)
+                .addKeyValue("snapshotIndex", base)
+                .log("node {}: recovered term {} (vote {}), snapshot up to index {} (term {}), log up to index {} "
+                        + "(term {})", nodeId, hs.term(), hs.votedFor() == null ? "none" : hs.votedFor(), base, baseTerm,
+                        lastIndex, lastTerm);
         return new Recovered(hs, new RaftLog(base, baseTerm, baseConfig, entries), snapshot);
     }
 }

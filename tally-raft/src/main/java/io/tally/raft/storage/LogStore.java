@@ -30,7 +30,7 @@ public interface LogStore extends AutoCloseable {
     /** Removes every entry with index >= fromIndex (conflicting tail, §5.3). */
     void truncateSuffix(long fromIndex) throws IOException;
 
-    /** Removes every entry with index <= upToIndex (after a snapshot covers them, §7). */
+    /** Removes every entry with index &lt;= upToIndex (after a snapshot covers them, §7). */
     void truncatePrefix(long upToIndex) throws IOException;
 
     /** Makes every earlier append and truncation durable. */

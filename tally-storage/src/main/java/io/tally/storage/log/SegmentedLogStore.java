@@ -191,7 +191,7 @@ public final class SegmentedLogStore implements LogStore {
     }
 
     /**
-     * Removes every entry with index <= {@code upToIndex}. Below firstIndex it is a no-op; at or beyond
+     * Removes every entry with index &lt;= {@code upToIndex}. Below firstIndex it is a no-op; at or beyond
      * lastIndex it leaves an empty store whose firstIndex is {@code upToIndex + 1}. Durable on return.
      */
     @Override
