@@ -48,21 +48,24 @@ final class HttpFrontDoor implements AutoCloseable {
     private final LeaderForwarder forwarder;
     private final Router router;
     private final NodeMetrics metrics;
+    private final StatusPage page;
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics,
-                          SnapshotStore snapshots)
+                          SnapshotStore snapshots, StatusPage page)
             throws IOException {
         this.metrics = metrics;
+        this.page = page;
         this.maxInFlight = maxInFlight;
         String id = kv.node().id();
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("tally-http-accept-" + id, true));
         this.workers = new NioEventLoopGroup(2, new DefaultThreadFactory("tally-http-" + id, true));
         this.forwarder = new LeaderForwarder(workers);
-        this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots);
+        this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots, page,
+                forwarder);
         int maxBody = Math.max(maxValueBytes, ClusterJson.MAX_BODY);
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADERS);
@@ -94,8 +97,8 @@ final class HttpFrontDoor implements AutoCloseable {
      * @param maxInFlight   requests held at once, from their arrival until answered; one more is 503 overloaded
      */
     static HttpFrontDoor start(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight,
-                               NodeMetrics metrics, SnapshotStore snapshots) throws IOException {
-        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots);
+                               NodeMetrics metrics, SnapshotStore snapshots, StatusPage page) throws IOException {
+        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots, page);
     }
 
     InetSocketAddress address() {
@@ -108,6 +111,11 @@ final class HttpFrontDoor implements AutoCloseable {
 
     NodeMetrics metrics() {
         return metrics;
+    }
+
+    /** What the status page keeps: requests are recorded in its {@link NodeActivity}. */
+    StatusPage statusPage() {
+        return page;
     }
 
     int maxInFlight() {

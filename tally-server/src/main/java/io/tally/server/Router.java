@@ -21,7 +21,8 @@ final class Router {
     private final Map<String, Resource> exact = new LinkedHashMap<>();
     private final Map<String, Resource> prefixed = new LinkedHashMap<>();
 
-    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots) {
+    Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots,
+           StatusPage page, LeaderForwarder forwarder) {
         var node = kv.node();
         KvWrites writes = new KvWrites(kv, via);
         KvItemHandler items = new KvItemHandler(kv, via, writes, maxValueBytes);
@@ -35,6 +36,12 @@ final class Router {
         exact.put("/v1/sessions", new Resource(List.of("POST"), new SessionsHandler(kv, via)));
         exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via)));
         exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via)));
+        UiNodeHandler uiNode = new UiNodeHandler(node, page);
+        UiAssetsHandler uiAssets = new UiAssetsHandler();
+        exact.put(UiAssetsHandler.PAGE, new Resource(List.of("GET"), uiAssets));
+        exact.put(UiNodeHandler.PATH, new Resource(List.of("GET"), uiNode));
+        exact.put(UiClusterHandler.PATH, new Resource(List.of("GET"), new UiClusterHandler(node, uiNode, forwarder)));
+        prefixed.put(UiAssetsHandler.PREFIX, new Resource(List.of("GET"), uiAssets));
         // The key is checked before the method (an empty key is 400 whatever the method).
         prefixed.put(KvItemHandler.PREFIX, new Resource(null, indexed(kv, items)));
         prefixed.put(LeasesHandler.PATH, new Resource(null, new LeasesHandler(kv, via, writes)));
@@ -88,7 +95,7 @@ final class Router {
 
     /**
      * The operation a request was, for metrics: get, put, delete, append, range, delete-prefix, txn, lease, watch,
-     * snapshot, session, status, health, metrics, cluster, other.
+     * snapshot, session, status, health, metrics, cluster, ui (the status page), other.
      */
     static String operation(String method, String path) {
         if (path.equals("/v1/kv")) {
@@ -114,7 +121,9 @@ final class Router {
             case "/v1/status" -> "status";
             case "/v1/health" -> "health";
             case "/metrics" -> "metrics";
-            default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
+            default -> path.startsWith("/v1/cluster/") ? "cluster"
+                    : path.startsWith("/v1/ui/") || path.equals(UiAssetsHandler.PAGE) || path.startsWith(UiAssetsHandler.PREFIX) ? "ui"
+                    : "other";
         };
     }
 }
