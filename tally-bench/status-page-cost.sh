@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # What the status page costs a loaded node: write throughput of a 3-node cluster (file storage, loopback) under
-# `./tally bench --clients 256 --connections 256` against its leader, with and without /ui open on that leader in
-# headless chromium, the two interleaved over ROUNDS rounds (alternating which goes first). Prints each run and the
-# medians. docs/benchmarks.md ("The status page under write load") has a run.
+# `./tally bench --clients 256 --connections 256` against its leader, in three modes interleaved over ROUNDS rounds
+# (the order rotates each round):
+#   none      nothing else;
+#   page      /ui open on the leader in headless chromium (at nice BROWSER_NICE: on this one machine the browser's
+#             drawing competes with the nodes for the same cores, which it would not from an operator's desk);
+#   requests  the page's requests alone, without a browser: what the node itself serves (curl, at the page's pace).
+# Prints each run and the medians. docs/benchmarks.md ("The status page under write load") has a run.
 #
-#   tally-bench/status-page-cost.sh [ROUNDS]        (default 5; DURATION=20s, WARMUP=10s, BROWSER_NICE=0 to change)
+#   tally-bench/status-page-cost.sh [ROUNDS]   (default 5; DURATION=20s, WARMUP=10s, BROWSER_NICE=0, MODES="none page requests")
 #
 # TALLY is the command that runs Tally (default: ./tally, which builds on first use).
 set -euo pipefail
@@ -14,6 +18,7 @@ ROUNDS="${1:-5}"
 DURATION="${DURATION:-20s}"
 WARMUP="${WARMUP:-10s}"   # 256 sessions to open first: long on a busy machine
 BROWSER_NICE="${BROWSER_NICE:-0}"
+read -r -a MODES <<<"${MODES:-none page requests}"
 CHROMIUM="${CHROMIUM:-chromium}"
 command -v "$CHROMIUM" >/dev/null || { echo "needs chromium (Debian: apt-get install chromium)" >&2; exit 2; }
 WORK="$(mktemp -d /tmp/tally-ui-cost.XXXXXX)"
@@ -49,7 +54,12 @@ ui_requests() { # requests for the status page the leader has answered so far
 
 run() { # run ROUND MODE: one measured bench run; prints "MODE THROUGHPUT UI_REQUESTS"
   local round=$1 mode=$2 browser="" before after
-  if [ "$mode" = page ]; then
+  if [ "$mode" = requests ]; then
+    # As the page: the whole history once, then twice a second the newest samples and events.
+    ( curl -s -o /dev/null "http://$LEADER/v1/ui/cluster?history=300&events=256&timeout=3s"
+      while :; do curl -s -o /dev/null "http://$LEADER/v1/ui/cluster?history=3&events=16&timeout=3s"; sleep 0.5; done ) &
+    browser=$!
+  elif [ "$mode" = page ]; then
     nice -n "$BROWSER_NICE" "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
       --remote-debugging-port=0 --user-data-dir="$WORK/profile-$round" --window-size=1280,1900 \
       "http://$LEADER/ui" >"$WORK/chromium-$round.log" 2>&1 &
@@ -60,20 +70,23 @@ run() { # run ROUND MODE: one measured bench run; prints "MODE THROUGHPUT UI_REQ
   $TALLY bench --endpoints "$LEADER" --clients 256 --connections 256 --reads 0 --duration "$DURATION" --warmup "$WARMUP" \
     --timeout 30s --json "$WORK/$round-$mode.json" >"$WORK/$round-$mode.out" 2>&1
   after=$(ui_requests)
-  if [ -n "$browser" ]; then kill "$browser"; wait "$browser" 2>/dev/null || true; fi
+  if [ -n "$browser" ]; then pkill -P "$browser" 2>/dev/null || true; kill "$browser"; wait "$browser" 2>/dev/null || true; fi
   echo "$mode $(grep -o '"throughput" *: *[0-9]*' "$WORK/$round-$mode.json" | grep -o '[0-9]*$') $((after - before))"
 }
 
 RESULTS="$WORK/results"
 for r in $(seq 1 "$ROUNDS"); do
-  if [ $((r % 2)) = 1 ]; then order="none page"; else order="page none"; fi
-  for mode in $order; do
+  n=${#MODES[@]}
+  for k in $(seq 0 $((n - 1))); do
+    mode=${MODES[$(((k + r - 1) % n))]}
     line=$(run "$r" "$mode")
-    echo "round $r: $line" | awk '{printf "round %s %-5s %8s writes/s  (%s status page requests served meanwhile)\n", $2, $3, $4, $5}'
+    echo "round $r: $line" | awk '{printf "round %s %-8s %8s writes/s  (%s status page requests served meanwhile)\n", $2, $3, $4, $5}'
     echo "$line" >>"$RESULTS"
   done
 done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 NONE=$(awk '$1 == "none" {print $2}' "$RESULTS" | median)
-PAGE=$(awk '$1 == "page" {print $2}' "$RESULTS" | median)
-echo "median writes/s without the page: $NONE; with the page: $PAGE; change: $(awk -v a="$NONE" -v b="$PAGE" 'BEGIN {printf "%+.1f %%", (b - a) / a * 100}')"
+for mode in "${MODES[@]}"; do
+  M=$(awk -v m="$mode" '$1 == m {print $2}' "$RESULTS" | median)
+  echo "median writes/s, $mode: $M ($(awk -v a="$NONE" -v b="$M" 'BEGIN {printf "%+.1f %%", (b - a) / a * 100}') against none)"
+done

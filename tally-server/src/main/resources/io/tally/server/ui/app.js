@@ -13,6 +13,9 @@
   let full = true;             // ask for the whole history next time (first load, or a gap was seen)
   let lastOk = 0;
   let servedBy = "";
+  let membersShown = "";       // what the members table shows, to rebuild it only when that changes
+  let eventsChanged = true;
+  let chartsDrawn = 0;         // charts are redrawn at most once a second (samples come once a second)
 
   function $(id) { return document.getElementById(id); }
 
@@ -41,6 +44,10 @@
   }
 
   function renderMembers(view) {
+    const shown = JSON.stringify(view.members.map(m => [m.id, m.role, m.stale, m.term, m.commitIndex, m.appliedIndex,
+      m.lag, ago(m.lastContactMs), m.http, m.voter, m.error, m.id === view.node]));
+    if (shown === membersShown) return;
+    membersShown = shown;
     const tbody = $("members").tBodies[0];
     const rows = [];
     for (const m of view.members) {
@@ -84,11 +91,13 @@
     while (st.samples.length && st.samples[0].time < cutoff) st.samples.shift();
     const evs = (m.events || []).filter(e => e.seq > st.lastEventSeq);
     if (evs.length && st.lastEventSeq > 0 && evs[0].seq > st.lastEventSeq + 1) full = true;
-    for (const e of evs) if (!events.has(e.key)) events.set(e.key, e);
+    for (const e of evs) if (!events.has(e.key)) { events.set(e.key, e); eventsChanged = true; }
     if (evs.length) st.lastEventSeq = evs[evs.length - 1].seq;
   }
 
   function renderEvents() {
+    if (!eventsChanged) return;
+    eventsChanged = false;
     const all = [...events.values()].sort((a, b) => b.time - a.time || b.index - a.index);
     for (const e of all.slice(MAX_EVENTS)) events.delete(e.key);
     const rows = all.slice(0, MAX_EVENTS).map(e => {
@@ -185,7 +194,10 @@
     renderMembers(view);
     for (const m of view.members) merge(m);
     renderEvents();
-    renderCharts();
+    if (Date.now() - chartsDrawn >= 1000) {
+      chartsDrawn = Date.now();
+      renderCharts();
+    }
   }
 
   function freshness(ok, message) {
@@ -215,7 +227,7 @@
   }
 
   // A page in a background tab is polled rarely by the browser: catch up in full when it shows again.
-  document.addEventListener("visibilitychange", () => { if (!document.hidden) full = true; });
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) { full = true; chartsDrawn = 0; } });
   window.addEventListener("resize", () => renderCharts());
   document.addEventListener("DOMContentLoaded", poll);
 })();
