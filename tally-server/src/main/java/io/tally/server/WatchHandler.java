@@ -31,6 +31,7 @@ final class WatchHandler implements Handler {
     static final String SSE = "text/event-stream";
 
     private final KvService kv;
+    private final EventLines lines = new EventLines();
 
     WatchHandler(KvService kv) {
         this.kv = kv;
@@ -49,7 +50,7 @@ final class WatchHandler implements Handler {
                     Map.of("oldest", oldest));
         }
         Map<String, String> headers = Map.of(KvJson.INDEX_HEADER, Long.toString(hub.revision()), "Cache-Control", "no-cache");
-        return CompletableFuture.completedFuture(Reply.streaming(sse ? SSE : NDJSON, headers, new Stream(hub, filter, from, sse)));
+        return CompletableFuture.completedFuture(Reply.streaming(sse ? SSE : NDJSON, headers, new Stream(hub, filter, from, sse, lines)));
     }
 
     private static KeyFilter filter(Exchange ex) throws HttpError {
@@ -90,15 +91,17 @@ final class WatchHandler implements Handler {
         private final KeyFilter filter;
         private final long from;
         private final boolean sse;
+        private final EventLines lines;
         private ResponseStream.Sink sink;
         private Watch watch;
         private boolean done;
 
-        Stream(WatchHub hub, KeyFilter filter, long from, boolean sse) {
+        Stream(WatchHub hub, KeyFilter filter, long from, boolean sse, EventLines lines) {
             this.hub = hub;
             this.filter = filter;
             this.from = from;
             this.sse = sse;
+            this.lines = lines;
         }
 
         @Override
@@ -131,7 +134,7 @@ final class WatchHandler implements Handler {
                 boolean lastOfRevision = i + 1 == events.size() || events.get(i + 1).revision() != e.revision();
                 // An SSE id only once a revision is whole (a batch holds whole revisions): Last-Event-ID then never
                 // skips the rest of a revision cut off mid-way.
-                line(out, KvJson.event(e), lastOfRevision ? e.revision() : -1);
+                line(out, lines.json(e), lastOfRevision ? e.revision() : -1);
             }
             sink.write(out.toByteArray());
             if (!sink.writable()) {
@@ -173,23 +176,28 @@ final class WatchHandler implements Handler {
         }
 
         private void line(ByteArrayOutputStream out, Map<String, Object> object, long id) {
-            byte[] json;
             try {
-                json = Exchange.JSON.writeValueAsBytes(object);
+                line(out, Exchange.JSON.writeValueAsBytes(object), id);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        private void line(ByteArrayOutputStream out, byte[] json, long id) {
             if (sse) {
                 if (id >= 0) {
                     out.writeBytes(("id: " + id + "\n").getBytes(StandardCharsets.US_ASCII));
                 }
-                out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
+                out.writeBytes(DATA);
                 out.writeBytes(json);
-                out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+                out.writeBytes(END_EVENT);
             } else {
                 out.writeBytes(json);
                 out.write('\n');
             }
         }
     }
+
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
 }

@@ -1,6 +1,7 @@
 package io.tally.wire;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.tally.raft.model.Entry;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.AppendResponse;
@@ -48,11 +49,13 @@ public final class WireMessages {
             io.tally.wire.v1.AppendRequest.Builder b = io.tally.wire.v1.AppendRequest
                     .newBuilder().setTerm(a.term()).setPrevLogIndex(a.prevLogIndex())
                     .setPrevLogTerm(a.prevLogTerm()).setLeaderCommit(a.leaderCommit());
+            // Entries' data arrays are immutable by contract (Entry): wrap them instead of copying each payload.
+            List<io.tally.wire.v1.Entry> entries = new ArrayList<>(a.entries().size());
             for (Entry e : a.entries()) {
-                b.addEntries(io.tally.wire.v1.Entry.newBuilder().setTerm(e.term())
-                        .setTypeValue(e.type().code()).setData(ByteString.copyFrom(e.data())));
+                entries.add(io.tally.wire.v1.Entry.newBuilder().setTerm(e.term()).setTypeValue(e.type().code())
+                        .setData(UnsafeByteOperations.unsafeWrap(e.data())).build());
             }
-            f.setAppendRequest(b);
+            f.setAppendRequest(b.addAllEntries(entries));
         } else if (m instanceof AppendResponse a) {
             f.setAppendResponse(io.tally.wire.v1.AppendResponse.newBuilder().setTerm(a.term())
                     .setSuccess(a.success()).setMatchIndex(a.matchIndex()).setRejectedIndex(a.rejectedIndex())
