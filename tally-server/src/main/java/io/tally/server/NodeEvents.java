@@ -97,6 +97,11 @@ final class NodeEvents {
                 nodeId + " stored a snapshot up to index " + m.lastIndex() + " (" + m.sizeBytes() + " bytes)");
     }
 
+    /** The number ({@code seq}) of the newest event; 0 before the first. */
+    synchronized long lastSeq() {
+        return added;
+    }
+
     /** The newest {@code n} events (fewer if there are not as many), oldest first. */
     synchronized List<Event> newest(int n) {
         int count = (int) Math.min(Math.min(n, CAPACITY), added);

@@ -152,7 +152,7 @@ final class UiClusterHandler implements Handler {
             if (v != null) {
                 m.put("stale", v.path("state").asText().equals("leader") && v.path("term").asLong() < maxTerm);
                 for (String f : List.of("term", "leader", "commitIndex", "appliedIndex", "lastLogIndex",
-                        "configurationIndex", "started", "time")) {
+                        "configurationIndex", "started", "time", "eventSeq")) {
                     m.put(f, v.get(f));
                 }
                 m.put("samples", v.path("samples"));

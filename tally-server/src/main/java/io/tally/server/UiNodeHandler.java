@@ -75,6 +75,7 @@ final class UiNodeHandler implements Handler {
             }
             List<Map<String, Object>> samples = page.history().newest(history).stream().map(NodeHistory.Sample::json).toList();
             body.put("samples", samples);
+            body.put("eventSeq", page.events().lastSeq());
             body.put("events", page.events().newest(events).stream().map(NodeEvents.Event::json).toList());
             return body;
         });

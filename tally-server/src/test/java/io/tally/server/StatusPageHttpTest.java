@@ -154,6 +154,7 @@ class StatusPageHttpTest {
             assertEquals(few.get("samples").get(0).get("seq").asLong() + 1, few.get("samples").get(1).get("seq").asLong());
             assertEquals(2, few.get("events").size());
             assertEquals(few.get("events").get(0).get("seq").asLong() + 1, few.get("events").get(1).get("seq").asLong());
+            assertTrue(few.get("eventSeq").asLong() >= few.get("events").get(1).get("seq").asLong(), few.toString());
             assertTrue(few.get("progress").isObject(), "the leader reports its followers' match indexes: " + few);
         }
     }

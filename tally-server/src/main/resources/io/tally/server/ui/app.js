@@ -11,6 +11,7 @@
   const members = new Map();   // id -> {id, started, lastSeq, lastEventSeq, samples: [], color}
   const events = new Map();    // key -> event (merged from every member, each once)
   let full = true;             // ask for the whole history next time (first load, or a gap was seen)
+  let newEvents = false;       // a member has events the page has not seen: ask for them next time
   let lastOk = 0;
   let servedBy = "";
   let membersShown = "";       // what the members table shows, to rebuild it only when that changes
@@ -77,10 +78,11 @@
   }
 
   // Adds what a member sent to what the page holds; notices restarts and gaps (then asks for everything again).
-  function merge(m) {
+  function merge(m, wasFull) {
     const st = memberState(m.id);
     if (!m.samples) return;
     if (st.started !== m.started) {
+      if (!wasFull) full = true;       // a member (re)started or answered for the first time: fetch its history
       st.started = m.started; st.lastSeq = 0; st.lastEventSeq = 0; st.samples = [];
     }
     const samples = m.samples.filter(s => s.seq > st.lastSeq);
@@ -89,10 +91,12 @@
     if (samples.length) st.lastSeq = samples[samples.length - 1].seq;
     const cutoff = Date.now() - WINDOW_MS - 5000;
     while (st.samples.length && st.samples[0].time < cutoff) st.samples.shift();
+    if (m.eventSeq < st.lastEventSeq) full = true;          // cannot happen within one process: start over
     const evs = (m.events || []).filter(e => e.seq > st.lastEventSeq);
     if (evs.length && st.lastEventSeq > 0 && evs[0].seq > st.lastEventSeq + 1) full = true;
     for (const e of evs) if (!events.has(e.key)) { events.set(e.key, e); eventsChanged = true; }
     if (evs.length) st.lastEventSeq = evs[evs.length - 1].seq;
+    if (m.eventSeq > st.lastEventSeq) newEvents = true;
   }
 
   function renderEvents() {
@@ -185,14 +189,14 @@
     renderChart("fsync", pair("fsyncP99Ms", "fsyncP50Ms"));
   }
 
-  function render(view) {
+  function render(view, wasFull) {
     servedBy = view.node;
     $("served-by").textContent = view.node;
     $("leader").textContent = view.leader || "none known";
     $("term").textContent = view.term;
     document.title = "Tally: " + (view.leader ? "leader " + view.leader : "no leader") + " (" + view.node + ")";
     renderMembers(view);
-    for (const m of view.members) merge(m);
+    for (const m of view.members) merge(m, wasFull);
     renderEvents();
     if (Date.now() - chartsDrawn >= 1000) {
       chartsDrawn = Date.now();
@@ -209,13 +213,15 @@
   async function poll() {
     const started = Date.now();
     const wantFull = full;
-    const q = wantFull ? "history=300&events=256" : "history=3&events=16";
+    // Steady state: the newest samples only, and events only when some member has new ones.
+    const q = wantFull ? "history=300&events=256" : "history=3&events=" + (newEvents ? 16 : 0);
+    newEvents = false;
     try {
       const r = await fetch("v1/ui/cluster?" + q + "&timeout=3s", { headers: { Accept: "application/json" }, cache: "no-store" });
       const body = await r.json();
       if (!r.ok) throw new Error((body && body.error) || ("HTTP " + r.status));
       if (wantFull) full = false;
-      render(body);
+      render(body, wantFull);
       lastOk = Date.now();
       freshness(true);
     } catch (e) {
