@@ -209,7 +209,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         if (slot.admitted) {
             server.release();
         }
-        server.metrics().recordRequest(slot.operation, reply.status(), System.nanoTime() - slot.startNanos);
+        long nanos = System.nanoTime() - slot.startNanos;
+        server.metrics().recordRequest(slot.operation, reply.status(), nanos);
+        server.statusPage().activity().request(slot.operation, reply.status(), nanos, slot.ex != null && slot.ex.forwarded());
         drain();
         startReady();
     }

@@ -51,6 +51,7 @@ final class HttpFrontDoor implements AutoCloseable {
     private final LeaderForwarder forwarder;
     private final Router router;
     private final NodeMetrics metrics;
+    private final StatusPage page;
     private final int maxInFlight;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
@@ -67,9 +68,10 @@ final class HttpFrontDoor implements AutoCloseable {
 
     private HttpFrontDoor(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight, NodeMetrics metrics,
                           SnapshotStore snapshots, SecurityOptions security, java.nio.file.Path dataDir,
-                          Readiness readiness)
+                          Readiness readiness, StatusPage page)
             throws IOException {
         this.metrics = metrics;
+        this.page = page;
         this.maxInFlight = maxInFlight;
         String id = kv.node().id();
         this.acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("tally-http-accept-" + id, true));
@@ -95,7 +97,7 @@ final class HttpFrontDoor implements AutoCloseable {
         Authenticator authenticator = new Authenticator(kv, passwords, security.tokenTtl(), System::currentTimeMillis);
         this.probes = new ProbeHandler(kv.node(), readiness);
         this.router = new Router(kv, new ViaLeader(kv.node(), forwarder), metrics, maxValueBytes, snapshots,
-                authenticator, new AuthRecovery(dataDir), probes);
+                authenticator, new AuthRecovery(dataDir), probes, page, forwarder);
         int maxBody = Math.max(maxValueBytes, ClusterJson.MAX_BODY);
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(MAX_HEADERS);
@@ -135,8 +137,9 @@ final class HttpFrontDoor implements AutoCloseable {
      */
     static HttpFrontDoor start(InetSocketAddress address, KvService kv, int maxValueBytes, int maxInFlight,
                                NodeMetrics metrics, SnapshotStore snapshots, SecurityOptions security,
-                               java.nio.file.Path dataDir, Readiness readiness) throws IOException {
-        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots, security, dataDir, readiness);
+                               java.nio.file.Path dataDir, Readiness readiness, StatusPage page) throws IOException {
+        return new HttpFrontDoor(address, kv, maxValueBytes, maxInFlight, metrics, snapshots, security, dataDir, readiness,
+                page);
     }
 
     InetSocketAddress address() {
@@ -163,6 +166,11 @@ final class HttpFrontDoor implements AutoCloseable {
 
     NodeMetrics metrics() {
         return metrics;
+    }
+
+    /** What the status page keeps: requests are recorded in its {@link NodeActivity}. */
+    StatusPage statusPage() {
+        return page;
     }
 
     int maxInFlight() {

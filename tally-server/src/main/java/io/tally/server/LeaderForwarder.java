@@ -110,18 +110,46 @@ final class LeaderForwarder implements AutoCloseable {
                 return;
             }
             FullHttpRequest req = target == null ? request(leaderHttp, ex) : get(leaderHttp, target, ex);
-            send(pool, ch, req, ex.remaining().toMillis() + ANSWER_GRACE_MILLIS, answer);
+            send(pool, ch, req, ex.remaining().toMillis() + ANSWER_GRACE_MILLIS, "the leader", answer);
+        });
+        return answer;
+    }
+
+    /**
+     * Sends {@code GET target} (a path and query) to the node at {@code http} (HOST:PORT), marked forwarded, over the
+     * same pooled connections: for a request that reads another member's own state (the status page gathering the
+     * cluster). Fails if no answer came within {@code timeoutMillis}. {@code authorization}, when not null, is sent as
+     * the request's {@code Authorization} header (the credentials of the request being served).
+     */
+    CompletableFuture<Response> fetch(String http, String target, long timeoutMillis, String authorization) {
+        LeaderConnections pool = pools.computeIfAbsent(http, this::newPool);
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        pool.acquire().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((ch, failure) -> {
+            if (failure != null) {
+                Throwable cause = Exchange.unwrap(failure);
+                answer.completeExceptionally(cause instanceof NotSent ? cause : new NotSent(cause));
+                return;
+            }
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target, Unpooled.EMPTY_BUFFER);
+            req.headers().set(HttpHeaderNames.HOST, http);
+            req.headers().set(FORWARDED_HEADER, "1");
+            req.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            if (authorization != null) {
+                req.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+            }
+            send(pool, ch, req, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), http, answer);
         });
         return answer;
     }
 
     /** On the pool's event loop: one request on {@code ch}, which goes back to the pool once answered. */
-    private static void send(LeaderConnections pool, Channel ch, FullHttpRequest request, long answerMillis,
+    private static void send(LeaderConnections pool, Channel ch, FullHttpRequest request, long answerMillis, String peer,
                              CompletableFuture<Response> answer) {
         AnswerHandler handler = ch.pipeline().get(AnswerHandler.class);
         handler.await(answer);
         ScheduledFuture<?> timer = pool.loop().schedule(() -> {
-            if (answer.completeExceptionally(new IOException("no answer from the leader within " + answerMillis + " ms"))) {
+            if (answer.completeExceptionally(new IOException("no answer from " + peer + " within " + answerMillis + " ms"))) {
                 ch.close();
             }
         }, answerMillis, TimeUnit.MILLISECONDS);

@@ -36,7 +36,8 @@ final class Router {
     private final Authenticator authenticator;
 
     Router(KvService kv, ViaLeader via, NodeMetrics metrics, int maxValueBytes, SnapshotStore snapshots,
-           Authenticator authenticator, AuthRecovery recovery, ProbeHandler probes) {
+           Authenticator authenticator, AuthRecovery recovery, ProbeHandler probes, StatusPage page,
+           LeaderForwarder forwarder) {
         this.kv = kv;
         this.authenticator = authenticator;
         var node = kv.node();
@@ -55,6 +56,14 @@ final class Router {
         exact.put("/v1/cluster/members", new Resource(List.of("GET", "POST"), new ClusterMembersHandler(node, via),
                 ex -> ex.method().equals("GET") ? Guard.OPEN : Guard.ROOT));
         exact.put("/v1/cluster/leader", new Resource(List.of("POST"), new ClusterLeaderHandler(node, via), ex -> Guard.ROOT));
+        // The status page shows what /v1/status does (open); its key browser reads through /v1/kv, as the user.
+        UiNodeHandler uiNode = new UiNodeHandler(node, page);
+        UiAssetsHandler uiAssets = new UiAssetsHandler();
+        exact.put(UiAssetsHandler.PAGE, new Resource(List.of("GET"), uiAssets, ex -> Guard.OPEN));
+        exact.put(UiNodeHandler.PATH, new Resource(List.of("GET"), uiNode, ex -> Guard.OPEN));
+        exact.put(UiClusterHandler.PATH, new Resource(List.of("GET"), new UiClusterHandler(node, uiNode, forwarder),
+                ex -> Guard.OPEN));
+        prefixed.put(UiAssetsHandler.PREFIX, new Resource(List.of("GET"), uiAssets, ex -> Guard.OPEN));
         // The key is checked before the method (an empty key is 400 whatever the method).
         prefixed.put(KvItemHandler.PREFIX, new Resource(null, indexed(kv, items)));
         prefixed.put(LeasesHandler.PATH, new Resource(null, new LeasesHandler(kv, via, writes)));
@@ -128,7 +137,7 @@ final class Router {
 
     /**
      * The operation a request was, for metrics: get, put, delete, append, range, delete-prefix, txn, lease, watch,
-     * snapshot, session, status, health, probe, metrics, cluster, auth, other.
+     * snapshot, session, status, health, probe, metrics, cluster, auth, ui (the status page), other.
      */
     static String operation(String method, String path) {
         if (path.equals("/v1/kv")) {
@@ -158,7 +167,9 @@ final class Router {
             case "/v1/health" -> "health";
             case "/livez", "/readyz" -> "probe";
             case "/metrics" -> "metrics";
-            default -> path.startsWith("/v1/cluster/") ? "cluster" : "other";
+            default -> path.startsWith("/v1/cluster/") ? "cluster"
+                    : path.startsWith("/v1/ui/") || path.equals(UiAssetsHandler.PAGE) || path.startsWith(UiAssetsHandler.PREFIX) ? "ui"
+                    : "other";
         };
     }
 }

@@ -57,6 +57,7 @@ public final class TallyNode implements AutoCloseable {
     private final HttpFrontDoor http;
     private final NodeMetrics metrics = new NodeMetrics();
     private final Readiness readiness;
+    private final StatusPage page;
 
     /**
      * Opens the data directory and starts the node. With {@code --join} and an empty data directory it first waits
@@ -75,6 +76,7 @@ public final class TallyNode implements AutoCloseable {
      */
     TallyNode(ServerOptions options, Duration sessionTtl) throws DataDirectoryException {
         this.options = options;
+        this.page = new StatusPage(options.id());
         this.stateMachine = new KvStateMachine(sessionTtl, io.tally.kv.SessionRule.REGISTERED, options.historyRevisions());
         resources.add(metrics); // closed last
         try {
@@ -91,14 +93,14 @@ public final class TallyNode implements AutoCloseable {
                 FileSnapshotStore fileSnapshots = open(() -> FileSnapshotStore.open(NioFileSystem.INSTANCE,
                         options.dataDir().resolve("snapshots"), 2), "snapshots");
                 fresh = segmented.lastIndex() == 0 && fileStable.load().term() == 0 && fileSnapshots.latest().isEmpty();
-                log = new TimedLogStore(segmented, metrics.fsyncTimer());
+                log = new TimedLogStore(segmented, metrics.fsyncTimer(), page.activity()::fsync);
                 stable = fileStable;
-                snapshots = fileSnapshots;
+                snapshots = page.observe(fileSnapshots);
             } else {
                 fresh = true;
-                log = new TimedLogStore(new InMemoryLogStore(), metrics.fsyncTimer());
+                log = new TimedLogStore(new InMemoryLogStore(), metrics.fsyncTimer(), page.activity()::fsync);
                 stable = new InMemoryStableStore();
-                snapshots = new InMemorySnapshotStore();
+                snapshots = page.observe(new InMemorySnapshotStore());
             }
             if (fresh && !options.join().isEmpty()) {
                 // Before the Raft port opens: the leader may already be replicating to this id (a wiped voter).
@@ -141,11 +143,13 @@ public final class TallyNode implements AutoCloseable {
             transport.admitStrangers(peer -> node.leader().isEmpty());
             metrics.bind(node, log, snapshots);
             readiness = new Readiness(node);
+            page.start(node);
+            resources.add(page);
             bootstrapIfFresh(fresh);
             kv = new KvService(node, stateMachine, System::nanoTime); // ThreadRuntime's clock: monotonic, never the wall clock
             resources.add(kv); // closed after the HTTP front door: stops the lease and progress timers
             http = HttpFrontDoor.start(socket(options.http()), kv, options.maxValueBytes(), options.maxHttpInFlight(), metrics,
-                    snapshots, options.security(), options.dataDir(), readiness);
+                    snapshots, options.security(), options.dataDir(), readiness, page);
             resources.add(http);
             if (!options.join().isEmpty()) {
                 if (fresh) {

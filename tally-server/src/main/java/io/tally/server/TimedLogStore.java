@@ -6,16 +6,22 @@ import io.tally.raft.storage.LogStore;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.LongConsumer;
 
-/** A {@link LogStore} that times its syncs (fsync latency), for the node's metrics; everything else delegates. */
+/**
+ * A {@link LogStore} that times its syncs (fsync latency), for the node's metrics and the status page's plots
+ * ({@code alsoSyncs}); everything else delegates.
+ */
 final class TimedLogStore implements LogStore {
 
     private final LogStore delegate;
     private final Timer syncs;
+    private final LongConsumer alsoSyncs;
 
-    TimedLogStore(LogStore delegate, Timer syncs) {
+    TimedLogStore(LogStore delegate, Timer syncs, LongConsumer alsoSyncs) {
         this.delegate = delegate;
         this.syncs = syncs;
+        this.alsoSyncs = alsoSyncs;
     }
 
     @Override
@@ -54,7 +60,9 @@ final class TimedLogStore implements LogStore {
         try {
             delegate.sync();
         } finally {
-            syncs.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            long nanos = System.nanoTime() - t0;
+            syncs.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            alsoSyncs.accept(nanos);
         }
     }
 
