@@ -103,11 +103,11 @@ final class Json {
         return new RangeDeleted(number(n, "deleted", r), number(n, "revision", r));
     }
 
-    /** The store's revision an answer reflects: {@code X-Tally-Index}. */
+    /** The store's revision an answer reflects: {@code X-Tally-Index}; 0 if the server did not say (an older one). */
     static long revision(HttpReply r) {
         String index = r.header("X-Tally-Index");
         if (index == null) {
-            throw bad(r, "it has no X-Tally-Index header");
+            return 0;
         }
         try {
             return Long.parseLong(index.trim());
@@ -125,12 +125,21 @@ final class Json {
                 case "put" -> new OpResult.Put(text(o, "key", r), number(o, "version", r));
                 case "get" -> new OpResult.Get(text(o, "key", r),
                         bool(o, "found", r) ? Optional.of(item(o, r)) : Optional.empty());
-                case "delete" -> new OpResult.Delete(text(o, "key", r), bool(o, "deleted", r));
+                case "delete" -> new OpResult.Delete(text(o, "key", r), deletedOne(o, r));
                 case "delete-prefix" -> new OpResult.DeletePrefix(text(o, "prefix", r), number(o, "deleted", r));
                 default -> throw bad(r, "a result has the unknown op '" + op + "'");
             });
         }
         return new TxnResult(bool(n, "succeeded", r), number(n, "revision", r), results);
+    }
+
+    /** A transaction's delete says {@code "deleted"} as a count (0 or 1); a single-key DELETE as true or false. */
+    private static boolean deletedOne(JsonNode o, HttpReply r) {
+        JsonNode v = o.get("deleted");
+        if (v != null && v.isBoolean()) {
+            return v.asBoolean();
+        }
+        return number(o, "deleted", r) > 0;
     }
 
     static LeaseGrant leaseGrant(HttpReply r) {

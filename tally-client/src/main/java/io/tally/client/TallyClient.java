@@ -159,7 +159,7 @@ public final class TallyClient implements AutoCloseable {
     }
 
     private static Lookup lookupOf(String key, HttpReply r) {
-        if (r.status() == 404 && "not-found".equals(Json.code(r))) {
+        if (r.status() == 404) {
             return new Lookup(key, Optional.empty(), Json.revision(r));
         }
         expect(r, 200);
