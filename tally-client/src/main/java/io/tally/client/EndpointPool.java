@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class EndpointPool {
 
+    final HttpTransport transport;
     final String endpoint;
     final String host;
     final int port;
@@ -29,7 +30,9 @@ final class EndpointPool {
     private final ArrayDeque<PendingRequest> waiting = new ArrayDeque<>();
     private boolean closed;
 
-    EndpointPool(String endpoint, EventLoop loop, Bootstrap bootstrap, int maxConnections, int maxPipelined) {
+    EndpointPool(HttpTransport transport, String endpoint, EventLoop loop, Bootstrap bootstrap, int maxConnections,
+                 int maxPipelined) {
+        this.transport = transport;
         this.endpoint = endpoint;
         int colon = endpoint.lastIndexOf(':');
         this.host = endpoint.substring(0, colon);

@@ -90,7 +90,7 @@ final class HttpConnection extends SimpleChannelInboundHandler<FullHttpResponse>
     private void write(PendingRequest r) {
         inFlight.add(r);
         r.written = true;
-        channel.writeAndFlush(r.toNetty(pool.endpoint)).addListener((ChannelFutureListener) f -> {
+        channel.writeAndFlush(r.toNetty(pool.transport, pool.endpoint)).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 cause = f.cause();
                 f.channel().close();

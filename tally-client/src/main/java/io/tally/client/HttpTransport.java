@@ -17,14 +17,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The HTTP side of a client and its forks: a pool of connections per endpoint on the JVM's shared event loop group
  * ({@link SharedEventLoop}), and the endpoint that answered last. It closes with the last client that shares it.
  *
- * <p>TLS and credentials, when they come, belong here: a TLS handler in front of each connection's codec, and the
- * credentials' header on each request.
+ * <p>TLS and credentials, when they come, belong here: a TLS handler in front of each connection's codec (the pooled
+ * connections' and the watch streams' pipelines are both built through {@link #bootstrap()}), and the credentials'
+ * header on each request ({@link #decorate}, called for pooled requests and watch streams alike).
  */
 final class HttpTransport {
 
     final ClientSettings settings;
     private final EventLoopGroup group;
+    private final Bootstrap base;
     private final List<EndpointPool> pools = new ArrayList<>();
+    /** Open watch streams: they end when the last client that shares this transport is closed. */
+    private final java.util.Set<Runnable> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicInteger users = new AtomicInteger(1);
     /** Calls not finished yet: the event loop group is let go only after the last, so that their retries all run. */
     private final AtomicInteger calls = new AtomicInteger();
@@ -35,19 +39,50 @@ final class HttpTransport {
     HttpTransport(ClientSettings settings) {
         this.settings = settings;
         this.group = SharedEventLoop.acquire();
-        Bootstrap base = new Bootstrap()
+        this.base = new Bootstrap()
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
         for (String endpoint : settings.endpoints()) {
-            pools.add(new EndpointPool(endpoint, group.next(), base, settings.connectionsPerEndpoint(),
+            pools.add(new EndpointPool(this, endpoint, group.next(), base, settings.connectionsPerEndpoint(),
                     settings.maxPipelinedRequests()));
         }
     }
 
     List<String> endpoints() {
         return settings.endpoints();
+    }
+
+    /** A bootstrap on one of the shared event loops, with the client's socket options; the caller sets the handler. */
+    Bootstrap bootstrap() {
+        return base.clone(group.next());
+    }
+
+    /** Adds what every request carries besides its own headers (the place for credentials). */
+    void decorate(io.netty.handler.codec.http.HttpRequest request, String endpoint) {
+        request.headers().set(io.netty.handler.codec.http.HttpHeaderNames.HOST, endpoint)
+                .set(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT, "tally-client");
+    }
+
+    /**
+     * Registers an open watch stream, whose {@code end} runs when the transport closes; false (and nothing
+     * registered) if it is closed already. A registered stream counts as a call in progress until it is removed.
+     */
+    boolean addStream(Runnable end) {
+        callStarted();
+        streams.add(end);
+        if (closed) {
+            removeStream(end);
+            return false;
+        }
+        return true;
+    }
+
+    void removeStream(Runnable end) {
+        if (streams.remove(end)) {
+            callEnded();
+        }
     }
 
     /** One try of {@code r} at endpoint number {@code endpoint}; the future completes on an event loop thread. */
@@ -107,6 +142,9 @@ final class HttpTransport {
         if (users.decrementAndGet() == 0) {
             closed = true;
             pools.forEach(EndpointPool::close);
+            for (Runnable end : List.copyOf(streams)) {
+                end.run();
+            }
             releaseGroupIfIdle();
         }
     }

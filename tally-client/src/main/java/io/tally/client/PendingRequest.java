@@ -45,10 +45,10 @@ final class PendingRequest {
         this.answerTimeoutNanos = answerTimeoutNanos;
     }
 
-    FullHttpRequest toNetty(String host) {
+    FullHttpRequest toNetty(HttpTransport transport, String host) {
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri,
                 body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-        req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "tally-client");
+        transport.decorate(req, host);
         if (method != HttpMethod.GET) {
             req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.length);
         }

@@ -30,12 +30,31 @@ final class RequestRunner {
      * @param session  the session a write carries with {@code sequence} (0: none, no session headers)
      * @param admin    a cluster change: one try gets all the time left (catch-up can take long), on a connection of its
      *                 own, and once it may have been applied it is never retried
+     * @param blocking  a blocking query, whose tries wait for a change until {@code waitUntil}
+     * @param waitUntil a blocking query's end of waiting ({@link System#nanoTime()}): each try waits for a change until
+     *                 then on top of its own time, so a try that fails mid-wait is followed by one that waits the rest;
+     *                 the call's deadline lies that much later too
      */
     record Call(String method, String path, String query, byte[] body, boolean isWrite, long session, long sequence,
-                long deadline, boolean admin) {
+                long deadline, boolean admin, boolean blocking, long waitUntil) {
+
+        Call(String method, String path, String query, byte[] body, boolean isWrite, long session, long sequence,
+             long deadline, boolean admin) {
+            this(method, path, query, body, isWrite, session, sequence, deadline, admin, false, 0);
+        }
 
         static Call read(String path, String query, long deadline) {
             return new Call("GET", path, query, null, false, 0, 0, deadline, false);
+        }
+
+        /** A blocking query: {@code query} carries {@code index=N}; each try adds the {@code wait} left. */
+        static Call blockingRead(String path, String query, long deadline, long waitUntil) {
+            return new Call("GET", path, query, null, false, 0, 0, deadline, false, true, waitUntil);
+        }
+
+        /** The nanoseconds a try started now still waits for a change (0: not a blocking query, or the wait is over). */
+        long waitLeft(long now) {
+            return blocking ? Math.max(0, waitUntil - now) : 0;
         }
     }
 
@@ -52,7 +71,10 @@ final class RequestRunner {
      * then running out of time is an outcome-unknown, not an unavailable cluster.
      */
     private void attempt(Call c, int ep, int tried, boolean maybeApplied, Throwable last, CompletableFuture<HttpReply> result) {
-        long left = c.deadline() - System.nanoTime();
+        long now = System.nanoTime();
+        // A blocking query's wait is not the try's own time: what is left for the try excludes the wait still ahead.
+        long waitLeftMillis = TimeUnit.NANOSECONDS.toMillis(c.waitLeft(now));
+        long left = c.deadline() - now - TimeUnit.MILLISECONDS.toNanos(waitLeftMillis);
         if (transport.closed()) {
             result.completeExceptionally(maybeApplied
                     ? new OutcomeUnknownException("the client was closed; the write may or may not have been applied", last)
@@ -71,9 +93,10 @@ final class RequestRunner {
         long leftMillis = TimeUnit.NANOSECONDS.toMillis(left);
         long tryMillis = c.admin() ? Math.max(MIN_TRY_MILLIS, leftMillis)
                 : Math.max(MIN_TRY_MILLIS, Math.min(leftMillis, settings.attemptTimeout().toMillis()));
-        String uri = c.path() + "?" + (c.query().isEmpty() ? "" : c.query() + "&") + "timeout=" + tryMillis + "ms";
+        String wait = !c.blocking() ? "" : "wait=" + Math.max(1, waitLeftMillis) + "ms&";
+        String uri = c.path() + "?" + (c.query().isEmpty() ? "" : c.query() + "&") + wait + "timeout=" + tryMillis + "ms";
         PendingRequest r = new PendingRequest(c.method(), uri, c.session(), c.sequence(), c.body(), c.admin(),
-                TimeUnit.MILLISECONDS.toNanos(tryMillis) + ANSWER_GRACE_NANOS);
+                TimeUnit.MILLISECONDS.toNanos(tryMillis + waitLeftMillis) + ANSWER_GRACE_NANOS);
         transport.send(ep, r).whenComplete((reply, err) -> {
             int next = (ep + 1) % transport.endpoints().size();
             if (err != null) {

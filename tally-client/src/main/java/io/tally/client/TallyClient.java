@@ -126,14 +126,121 @@ public final class TallyClient implements AutoCloseable {
     public CompletableFuture<Optional<KeyValue>> getAsync(String key, Consistency consistency, Duration timeout) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(consistency, "consistency");
-        return read("/v1/kv/" + encode(key), "consistency=" + consistency.param(), timeout, r -> {
-            if (r.status() == 404) {
-                return Optional.empty();
-            }
+        return lookupAsync(key, consistency, timeout).thenApply(Lookup::value);
+    }
+
+    /** The key, if it exists, and the revision the answer reflects (linearizable). */
+    public Lookup lookup(String key) {
+        return sync(() -> lookupAsync(key, Consistency.LINEARIZABLE, timeout));
+    }
+
+    public Lookup lookup(String key, Consistency consistency, Duration timeout) {
+        return sync(() -> lookupAsync(key, consistency, timeout));
+    }
+
+    public CompletableFuture<Lookup> lookupAsync(String key, Consistency consistency, Duration timeout) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(consistency, "consistency");
+        return read("/v1/kv/" + encode(key), "consistency=" + consistency.param(), timeout, r -> lookupOf(key, r));
+    }
+
+    /**
+     * A blocking query (Consul's): answers as soon as the key changes after revision {@code afterRevision}, or when
+     * {@code wait} (at most 10 minutes) runs out, with the key as it then is (linearizable). Pass the answer's
+     * revision back to wait for the next change.
+     */
+    public Lookup awaitChange(String key, long afterRevision, Duration wait) {
+        return sync(() -> awaitChangeAsync(key, afterRevision, wait));
+    }
+
+    public CompletableFuture<Lookup> awaitChangeAsync(String key, long afterRevision, Duration wait) {
+        Objects.requireNonNull(key, "key");
+        return blocking("/v1/kv/" + encode(key), "consistency=linearizable", afterRevision, wait, r -> lookupOf(key, r));
+    }
+
+    private static Lookup lookupOf(String key, HttpReply r) {
+        if (r.status() == 404) {
+            return new Lookup(key, Optional.empty(), Json.revision(r));
+        }
+        expect(r, 200);
+        KeyValue kv = new KeyValue(key, r.body(), header(r, "X-Tally-Version"), header(r, "X-Tally-Created"),
+                header(r, "X-Tally-Lease"));
+        return new Lookup(key, Optional.of(kv), Json.revision(r));
+    }
+
+    private static long header(HttpReply r, String name) {
+        String v = r.header(name);
+        try {
+            return v == null ? 0 : Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new TallyException(r.status(), "bad-response", "the server's " + name + " is not a number: " + v);
+        }
+    }
+
+    /** A page of the keys under a prefix, in key order, at one revision ({@code GET /v1/kv?prefix=P}). */
+    public Page range(Range range) {
+        return sync(() -> rangeAsync(range));
+    }
+
+    public CompletableFuture<Page> rangeAsync(Range range) {
+        Objects.requireNonNull(range, "range");
+        return read("/v1/kv", range.query(), timeoutOf(range), r -> {
             expect(r, 200);
-            String version = r.header("X-Tally-Version");
-            return Optional.of(new KeyValue(key, r.body(), version == null ? 0 : Long.parseLong(version)));
+            return Json.page(r);
         });
+    }
+
+    /**
+     * A blocking range read: answers as soon as anything under the range's prefix changes after revision
+     * {@code afterRevision}, or when {@code wait} (at most 10 minutes) runs out, with the page as it then is.
+     */
+    public Page awaitChange(Range range, long afterRevision, Duration wait) {
+        return sync(() -> awaitChangeAsync(range, afterRevision, wait));
+    }
+
+    public CompletableFuture<Page> awaitChangeAsync(Range range, long afterRevision, Duration wait) {
+        Objects.requireNonNull(range, "range");
+        return blocking("/v1/kv", range.query(), afterRevision, wait, r -> {
+            expect(r, 200);
+            return Json.page(r);
+        });
+    }
+
+    /** How many keys {@code prefix} holds (linearizable). */
+    public Count count(String prefix) {
+        return sync(() -> countAsync(prefix, Consistency.LINEARIZABLE, timeout));
+    }
+
+    public CompletableFuture<Count> countAsync(String prefix, Consistency consistency, Duration timeout) {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(consistency, "consistency");
+        return read("/v1/kv", "prefix=" + encodeParam(prefix) + "&count=true&consistency=" + consistency.param(), timeout, r -> {
+            expect(r, 200);
+            return Json.count(r);
+        });
+    }
+
+    private <T> CompletableFuture<T> blocking(String path, String query, long afterRevision, Duration wait,
+                                              Function<HttpReply, T> answer) {
+        Objects.requireNonNull(wait, "wait");
+        if (afterRevision < 0) {
+            throw new IllegalArgumentException("afterRevision must be >= 0, not " + afterRevision);
+        }
+        if (wait.isNegative() || wait.isZero() || wait.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("wait must be between 1 ms and 10 minutes, not " + wait);
+        }
+        checkOpen();
+        long now = System.nanoTime();
+        long waitUntil = now + wait.toNanos();
+        return runner.run(RequestRunner.Call.blockingRead(path, query + "&index=" + afterRevision, waitUntil + timeout.toNanos(),
+                waitUntil)).thenApply(answer);
+    }
+
+    /** The longest wait of a blocking query. */
+    public static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+    private Duration timeoutOf(Range range) {
+        return range.timeout() != null ? range.timeout() : timeout;
     }
 
     /** Up to {@code limit} keys starting with {@code prefix}, in key order (linearizable). */
@@ -152,7 +259,7 @@ public final class TallyClient implements AutoCloseable {
     public CompletableFuture<List<KeyValue>> scanAsync(String prefix, int limit, Consistency consistency, Duration timeout) {
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(consistency, "consistency");
-        String query = "prefix=" + URLEncoder.encode(prefix, StandardCharsets.UTF_8) + "&limit=" + limit
+        String query = "prefix=" + encodeParam(prefix) + "&limit=" + limit
                 + "&consistency=" + consistency.param();
         return read("/v1/kv", query, timeout, r -> {
             expect(r, 200);
@@ -203,8 +310,33 @@ public final class TallyClient implements AutoCloseable {
     }
 
     public CompletableFuture<Long> putAsync(String key, byte[] value, long expectedVersion, Duration timeout) {
+        return putAsync(key, value, expectedVersion, 0, timeout);
+    }
+
+    /** Sets the value and attaches the key to the lease: the key goes when the lease ends. Returns its version. */
+    public long put(String key, byte[] value, Lease lease) {
+        Objects.requireNonNull(lease, "lease");
+        return sync(() -> putAsync(key, value, -1, lease.id(), timeout));
+    }
+
+    /**
+     * The general put: {@code expectedVersion} -1 means unconditional, {@code leaseId} 0 means no lease. A lease the
+     * cluster does not hold fails it with {@link LeaseNotFoundException}, and nothing is applied. Returns the version.
+     */
+    public long put(String key, byte[] value, long expectedVersion, long leaseId, Duration timeout) {
+        return sync(() -> putAsync(key, value, expectedVersion, leaseId, timeout));
+    }
+
+    public CompletableFuture<Long> putAsync(String key, byte[] value, long expectedVersion, long leaseId, Duration timeout) {
         Objects.requireNonNull(value, "value");
-        return write("PUT", key, cas(expectedVersion), value, timeout).thenApply(Json::version);
+        if (leaseId < 0) {
+            throw new IllegalArgumentException("a lease id is positive (0: none), not " + leaseId);
+        }
+        String query = cas(expectedVersion);
+        if (leaseId > 0) {
+            query = (query.isEmpty() ? "" : query + "&") + "lease=" + leaseId;
+        }
+        return write("PUT", key, query, value, timeout).thenApply(Json::version);
     }
 
     /** Appends to the value (creating the key if absent); returns the new version. */
@@ -245,6 +377,189 @@ public final class TallyClient implements AutoCloseable {
 
     public CompletableFuture<Boolean> deleteAsync(String key, long expectedVersion, Duration timeout) {
         return write("DELETE", key, cas(expectedVersion), null, timeout).thenApply(Json::deleted);
+    }
+
+    /**
+     * Deletes every key under {@code prefix} at one revision ({@code DELETE /v1/kv?prefix=P}). The empty prefix is
+     * refused here: {@link #deleteAll()} says so explicitly.
+     */
+    public RangeDeleted deletePrefix(String prefix) {
+        return sync(() -> deletePrefixAsync(prefix, timeout));
+    }
+
+    public CompletableFuture<RangeDeleted> deletePrefixAsync(String prefix, Duration timeout) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (prefix.isEmpty()) {
+            throw new IllegalArgumentException("the empty prefix deletes every key: call deleteAll() for that");
+        }
+        return deleteRange("prefix=" + encodeParam(prefix), timeout);
+    }
+
+    /** Deletes every key, at one revision. */
+    public RangeDeleted deleteAll() {
+        return sync(() -> deleteRange("prefix=&all=true", timeout));
+    }
+
+    private CompletableFuture<RangeDeleted> deleteRange(String query, Duration timeout) {
+        checkOpen();
+        return writes.write("DELETE", "/v1/kv", query, null, deadline(timeout)).thenApply(r -> {
+            expect(r, 200);
+            return Json.rangeDeleted(r);
+        });
+    }
+
+    /** Runs a transaction ({@code POST /v1/txn}) exactly once, like every write of this client. */
+    public TxnResult txn(Txn txn) {
+        return sync(() -> txnAsync(txn, timeout));
+    }
+
+    public CompletableFuture<TxnResult> txnAsync(Txn txn, Duration timeout) {
+        Objects.requireNonNull(txn, "txn");
+        checkOpen();
+        return writes.write("POST", "/v1/txn", "", txn.toJson(), deadline(timeout)).thenApply(r -> {
+            expect(r, 200);
+            return Json.txnResult(r);
+        });
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    /** Grants a lease of {@code ttl} (the cluster raises a TTL below its minimum); nothing keeps it alive. */
+    public LeaseGrant grantLease(Duration ttl) {
+        return sync(() -> grantLeaseAsync(ttl, timeout));
+    }
+
+    public CompletableFuture<LeaseGrant> grantLeaseAsync(Duration ttl, Duration timeout) {
+        byte[] body = Json.write(Map.of("ttl", formatTtl(ttl)));
+        checkOpen();
+        return writes.write("POST", "/v1/leases", "", body, deadline(timeout)).thenApply(r -> {
+            expect(r, 200);
+            return Json.leaseGrant(r);
+        });
+    }
+
+    /** Grants a lease of {@code ttl} and keeps it alive in the background until the handle is closed. */
+    public Lease newLease(Duration ttl) {
+        long sent = System.nanoTime();
+        LeaseGrant g = grantLease(ttl);
+        Lease lease = new Lease(this, transport, g.id(), g.ttl(), sent + g.ttl().toNanos());
+        lease.start(false);
+        return lease;
+    }
+
+    /** Keeps an existing lease alive in the background, starting now, until the handle is closed. */
+    public Lease keepAlive(long leaseId) {
+        checkLeaseId(leaseId);
+        checkOpen();
+        long sent = System.nanoTime();
+        Duration ttl = keepAliveOnce(leaseId);
+        Lease lease = new Lease(this, transport, leaseId, ttl, sent + ttl.toNanos());
+        lease.start(false);
+        return lease;
+    }
+
+    /** Renews the lease for its full TTL once; returns the TTL. {@link LeaseNotFoundException} if it is gone. */
+    public Duration keepAliveOnce(long leaseId) {
+        return sync(() -> keepAliveOnceAsync(leaseId, timeout));
+    }
+
+    public CompletableFuture<Duration> keepAliveOnceAsync(long leaseId, Duration timeout) {
+        checkLeaseId(leaseId);
+        checkOpen();
+        // Not a write: renewing twice is renewing. The leader alone answers, by its own clock.
+        return runner.run(new RequestRunner.Call("POST", "/v1/leases/" + leaseId + "/keepalive", "", null, false, 0, 0,
+                deadline(timeout), false)).thenApply(r -> {
+                    expect(r, 200);
+                    return Json.leaseTtl(r);
+                });
+    }
+
+    /** The lease as the leader sees it: TTL, time remaining, keys. {@link LeaseNotFoundException} if it is gone. */
+    public LeaseStatus leaseStatus(long leaseId) {
+        return sync(() -> leaseStatusAsync(leaseId, timeout));
+    }
+
+    public CompletableFuture<LeaseStatus> leaseStatusAsync(long leaseId, Duration timeout) {
+        checkLeaseId(leaseId);
+        return read("/v1/leases/" + leaseId, "", timeout, r -> {
+            expect(r, 200);
+            return Json.leaseStatus(r);
+        });
+    }
+
+    /** Revokes the lease, deleting its keys at one revision. {@link LeaseNotFoundException} if it is gone. */
+    public LeaseRevoked revokeLease(long leaseId) {
+        return sync(() -> revokeLeaseAsync(leaseId, timeout));
+    }
+
+    public CompletableFuture<LeaseRevoked> revokeLeaseAsync(long leaseId, Duration timeout) {
+        checkLeaseId(leaseId);
+        checkOpen();
+        return writes.write("DELETE", "/v1/leases/" + leaseId, "", null, deadline(timeout)).thenApply(r -> {
+            expect(r, 200);
+            return Json.leaseRevoked(leaseId, r);
+        });
+    }
+
+    private static void checkLeaseId(long leaseId) {
+        if (leaseId < 1) {
+            throw new IllegalArgumentException("a lease id is positive, not " + leaseId);
+        }
+    }
+
+    /** A TTL as the server reads it: whole hours, minutes, seconds or milliseconds (rounded up to a millisecond). */
+    static String formatTtl(Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("a lease's TTL must be positive, not " + ttl);
+        }
+        long ms = ttl.toMillis() + (ttl.toNanos() % 1_000_000 == 0 ? 0 : 1);
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0 || ms > 999_999_999) {
+            return (ms + 999) / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+
+    // ------------------------------------------------------------------ backups
+
+    /**
+     * Streams a backup of the store ({@code GET /v1/snapshot}: a consistent point-in-time snapshot, every write
+     * acknowledged before the call included, with its revision and a SHA-256 checksum) into {@code out}; returns the
+     * bytes written. {@code out} is written from the client's I/O thread as the bytes arrive: give it a file or a
+     * buffer. Verify the result before relying on it ({@code ./tally snapshot status FILE}): a node that fails midway
+     * ends the body early, which only the checksum reveals. {@code timeout} bounds the wait for the first byte.
+     */
+    public long backup(java.io.OutputStream out, Duration timeout) {
+        return sync(() -> backupAsync(out, timeout));
+    }
+
+    public CompletableFuture<Long> backupAsync(java.io.OutputStream out, Duration timeout) {
+        Objects.requireNonNull(out, "out");
+        checkOpen();
+        return new BackupDownload(transport, out, deadline(timeout)).start();
+    }
+
+    // ------------------------------------------------------------------ watches
+
+    /**
+     * The events of a key or prefix as a {@link java.util.concurrent.Flow.Publisher}: each subscription is a watch
+     * stream of its own that delivers every event from the watch's revision on exactly once, in revision order, as
+     * the subscriber requests them, resuming on another node (from the first revision it has not received whole) when
+     * the serving node fails or the connection drops. It ends only with {@code onError}:
+     * {@link WatchCompactedException} when the revision it needs is no longer kept, {@link TallyException} for a
+     * malformed watch, {@link ClusterUnavailableException} after {@link Watch#giveUpAfter()}, or when the client is
+     * closed. See {@link Watch} for the options.
+     */
+    public java.util.concurrent.Flow.Publisher<WatchEvent> watch(Watch watch) {
+        Objects.requireNonNull(watch, "watch");
+        checkOpen();
+        return new WatchPublisher(transport, runner, watch);
     }
 
     private CompletableFuture<HttpReply> write(String method, String key, String query, byte[] body, Duration timeout) {
@@ -358,6 +673,11 @@ public final class TallyClient implements AutoCloseable {
 
     private static String encode(String key) {
         return URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** A query parameter's value, encoded. */
+    static String encodeParam(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static void expect(HttpReply r, int status) {

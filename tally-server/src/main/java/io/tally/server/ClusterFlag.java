@@ -28,7 +28,7 @@ public final class ClusterFlag {
      * @throws UsageException naming the item and what is wrong with it: no '=', a bad id, a missing HTTP address,
      *                        a malformed address, an id or address given twice
      */
-    static Map<String, Addresses> parse(String value) throws UsageException {
+    public static Map<String, Addresses> parse(String value) throws UsageException {
         Map<String, Addresses> members = new LinkedHashMap<>();
         Map<String, String> owners = new HashMap<>(); // address -> the member that has it
         for (String item : value.split(",", -1)) {

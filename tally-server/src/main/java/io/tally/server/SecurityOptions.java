@@ -28,25 +28,6 @@ public record SecurityOptions(Path tlsCert, Path tlsKey, Path tlsClientCa, Path 
     public static final SecurityOptions NONE = new SecurityOptions(null, null, null, null, null, null, null,
             DEFAULT_TOKEN_TTL);
 
-    static final Set<String> FLAGS = Set.of("tls-cert", "tls-key", "tls-client-ca", "tls-ca", "peer-tls-cert",
-            "peer-tls-key", "peer-tls-ca", "auth-token-ttl");
-
-    static final String USAGE = """
-              --tls-cert FILE         PEM certificate chain for the HTTP port; with --tls-key, the port speaks only
-                                      TLS 1.2/1.3 (a plaintext request is refused). Reloaded when the file changes
-              --tls-key FILE          PEM private key of --tls-cert
-              --tls-client-ca FILE    HTTP clients must present a certificate signed by this CA (mutual TLS);
-                                      members present their --tls-cert when they forward to the leader
-              --tls-ca FILE           CAs trusted for the other members' HTTP certificates (forwarding, --join);
-                                      default: the JDK's trusted CAs
-              --peer-tls-cert FILE    PEM certificate for the Raft port, naming this node's id (CN or DNS SAN);
-                                      with --peer-tls-key and --peer-tls-ca the Raft port speaks only mutual TLS,
-                                      and every member must (a mismatch is refused, with a clear error on both sides)
-              --peer-tls-key FILE     PEM private key of --peer-tls-cert
-              --peer-tls-ca FILE      the CA that signed every member's --peer-tls-cert
-              --auth-token-ttl D      how long authentication tokens last (default 10m; 1s to 24h)
-            """;
-
     public boolean httpTls() {
         return tlsCert != null;
     }

@@ -39,69 +39,24 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
     /** The default of {@code --max-http-in-flight}. */
     public static final int DEFAULT_MAX_HTTP_IN_FLIGHT = 4096;
 
-    public static final String USAGE = """
-            usage: ./tally server --id ID --data-dir DIR --raft HOST:PORT --http HOST:PORT
-                              [--cluster ID=RAFT_HOST:PORT/HTTP_HOST:PORT[,...] | --join HTTP_HOST:PORT[,...] [--non-voter]]
-                              [--cluster-id NAME]
-                              [--storage file|memory] [--election-timeout-ms MS] [--snapshot-entries N]
-                              [--max-value-bytes N] [--max-pending-requests N] [--max-http-in-flight N]
-                              [--history-revisions N]
-                              [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE] [--tls-ca FILE]]
-                              [--peer-tls-cert FILE --peer-tls-key FILE --peer-tls-ca FILE] [--auth-token-ttl D]
-                              [--log-format text|json] [--log-level LEVEL] [--log-file FILE]
+    /** The text of {@code ./tally server --help}: every flag, from {@link ServerFlags}. */
+    public static final String USAGE = ServerFlags.usage();
 
-              --id ID                 this node's id (letters, digits, '-', '_', '.'; at most 64)
-              --data-dir DIR          directory for the log, hard state and snapshots (created if missing)
-              --raft HOST:PORT        address the Raft transport listens on; peers dial it
-              --http HOST:PORT        address of the HTTP API (/v1/kv/..., /v1/status, /v1/health)
-              --cluster LIST          initial voters as ID=RAFT_HOST:PORT/HTTP_HOST:PORT, comma-separated, this
-                                      node included (its addresses as in --raft and --http); both addresses
-                                      are required: the HTTP one is where followers forward requests to the
-                                      member when it leads. Bootstraps an empty data directory, ignored (but
-                                      still checked) once state exists. Addresses change later only through
-                                      a membership change (./tally add-member ID RAFT HTTP)
-              --join LIST             HTTP addresses (HOST:PORT, comma-separated) of members of a running
-                                      cluster: an empty node asks the cluster to add it as a voter (promoted
-                                      once caught up); ignored once state exists. An empty node whose id is
-                                      already a voter does not start (exit 2): remove that member first
-                                      (./tally remove-member ID), or join under a new id
-              --non-voter             with --join: join as a non-voter (receives the log, never votes)
-              --cluster-id NAME       cluster name checked in every peer handshake (default: tally)
-              --storage file|memory   durable files (default) or memory (benchmarks; nothing survives a restart)
-              --election-timeout-ms N minimum election timeout in ms (default 500; at least 50)
-              --snapshot-entries N    snapshot after N applied entries (default 100000; 0: only when the
-                                      log reaches 64 MiB)
-              --max-value-bytes N     largest value a write may carry (default 1048576; larger: HTTP 413)
-              --max-pending-requests N  requests the node holds at once, waiting for the log or a quorum
-                                      (default 16384); beyond it a request is answered 503 overloaded at once
-              --max-http-in-flight N  HTTP requests the node holds at once, from their arrival until they are
-                                      answered (default 4096); beyond it a request is answered 503
-                                      overloaded at once, its connection kept open
-              --history-revisions N   revisions of events kept for watches, in memory and in snapshots
-                                      (default 100000); a watch from an older revision is answered 410
-              --log-format text|json  log lines as text (default) or one JSON object per line; both carry
-                                      ISO-8601 times with the zone
-              --log-level LEVEL       error, warn, info (default), debug or trace
-              --log-file FILE         log to FILE instead of standard error; it rolls over daily and at 100 MB
-                                      (FILE.DATE.N.gz), keeping 7 days and at most 1 GB of rolled files
-%s              --config FILE           read flags from FILE, one per line as NAME = VALUE (the flag names
-                                      without dashes, e.g. "data-dir = /var/lib/tally"; # starts a comment);
-                                      flags on the command line win over the file
-              --help                  show this help
-            """.formatted(SecurityOptions.USAGE);
-
-    private static final java.util.Set<String> FLAGS = java.util.Set.of("id", "data-dir", "raft", "http", "cluster",
-            "cluster-id", "storage", "election-timeout-ms", "snapshot-entries", "max-value-bytes", "join", "non-voter",
-            "max-pending-requests", "max-http-in-flight", "history-revisions", "tls-cert", "tls-key", "tls-client-ca",
-            "tls-ca", "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "auth-token-ttl", "log-format", "log-level",
-            "log-file");
-    private static final java.util.Set<String> SWITCHES = java.util.Set.of("non-voter");
-
+    /**
+     * The options of a command line ({@link ServerFlags}), merged with the {@code --config} file it names (the
+     * command line wins), checked.
+     *
+     * @throws UsageException naming the flag and what is wrong with it
+     */
     public static ServerOptions parse(String[] args) throws UsageException {
-        java.util.Set<String> known = new java.util.HashSet<>(FLAGS);
-        known.add("config");
-        Map<String, String> flags = new LinkedHashMap<>(Flags.parse(args, known, SWITCHES, false).values());
-        String configFile = flags.remove("config");
+        ServerFlags parsed = new ServerFlags();
+        Map<String, String> flags;
+        try {
+            flags = new LinkedHashMap<>(ServerFlags.given(ServerFlags.commandLine(parsed).parseArgs(args)));
+        } catch (picocli.CommandLine.ParameterException e) {
+            throw new UsageException(e.getMessage());
+        }
+        String configFile = parsed.config;
         if (configFile != null) {
             for (Map.Entry<String, String> e : readConfig(Path.of(configFile)).entrySet()) {
                 flags.putIfAbsent(e.getKey(), e.getValue()); // the command line wins
@@ -239,7 +194,7 @@ public record ServerOptions(String id, Path dataDir, String raft, String http, M
             }
             String name = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
-            if (!FLAGS.contains(name)) {
+            if (!ServerFlags.settable().contains(name)) {
                 throw new UsageException(where + ": unknown setting '" + name + "'");
             }
             if (out.put(name, value) != null) {

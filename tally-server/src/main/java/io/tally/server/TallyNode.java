@@ -86,6 +86,7 @@ public final class TallyNode implements AutoCloseable {
             SnapshotStore snapshots;
             if (options.storage().equals("file")) {
                 lockDataDirectory(options.dataDir());
+                ClusterIdFile.check(options.dataDir(), options.clusterId());
                 SegmentedLogStore segmented = open(() -> SegmentedLogStore.open(NioFileSystem.INSTANCE,
                         options.dataDir().resolve("log"), SegmentedLogOptions.defaults()), "log");
                 FileStableStore fileStable = open(() -> FileStableStore.open(NioFileSystem.INSTANCE,

@@ -11,12 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Key/value nodes ({@link TallyNode}, in-memory storage) in this JVM on loopback, for HTTP API tests. */
-final class InProcessCluster implements AutoCloseable {
+public final class InProcessCluster implements AutoCloseable {
 
-    final List<TallyNode> nodes = new ArrayList<>();
+    public final List<TallyNode> nodes = new ArrayList<>();
     private final Path dir;
 
-    InProcessCluster(int n, String... extraFlags) throws Exception {
+    public InProcessCluster(int n, String... extraFlags) throws Exception {
         this(n, Duration.ofHours(1), extraFlags);
     }
 
@@ -50,7 +50,7 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
-    String http(int i) {
+    public String http(int i) {
         return "127.0.0.1:" + nodes.get(i).httpAddress().getPort();
     }
 
@@ -58,7 +58,7 @@ final class InProcessCluster implements AutoCloseable {
      * The leader's index, once one leads, has committed an entry of its term (its no-op, after the bootstrap
      * configuration at index 1), and every node knows it as the leader.
      */
-    int awaitLeader() {
+    public int awaitLeader() {
         return Poll.until("a leader known to every node", Duration.ofSeconds(20), () -> {
             for (int i = 0; i < nodes.size(); i++) {
                 var raft = nodes.get(i).raft();

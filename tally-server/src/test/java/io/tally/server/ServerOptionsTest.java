@@ -147,7 +147,7 @@ class ServerOptionsTest {
                 new String[] {"--auth-token-ttl", "25h"}, new String[] {"--auth-token-ttl", "soon"})) {
             assertThrows(UsageException.class, () -> ServerOptions.parse(with(bad)), String.join(" ", bad));
         }
-        assertTrue(ServerOptions.USAGE.contains("--peer-tls-ca FILE") && ServerOptions.USAGE.contains("--auth-token-ttl"));
+        assertTrue(ServerOptions.USAGE.contains("--peer-tls-ca") && ServerOptions.USAGE.contains("--auth-token-ttl"));
     }
 
     private static String[] with(String... more) {

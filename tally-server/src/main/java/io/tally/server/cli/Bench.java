@@ -5,7 +5,6 @@ import io.tally.client.ClusterUnavailableException;
 import io.tally.client.Consistency;
 import io.tally.client.TallyClient;
 import io.tally.client.TallyException;
-import io.tally.server.UsageException;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -18,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -35,62 +33,22 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Bench {
 
-    static final String USAGE = """
-            usage: ./tally bench [--endpoints HOST:PORT,...] [--clients N] [--connections N] [--duration 10s | --ops N]
-                                 [--reads FRACTION] [--keys N] [--key-size BYTES] [--value-size BYTES]
-                                 [--consistency linearizable|lease|stale] [--warmup 2s] [--timeout 5s] [--json FILE]
-
-              --clients N        concurrent request streams, each one request at a time on a session of its own
-                                 (default 1; up to 10,000)
-              --connections N    connections per endpoint, shared by the streams (default: as many as --clients);
-                                 with fewer connections than streams, requests are pipelined on them
-              --duration D       how long to measure (default 10s), after --warmup (default 2s)
-              --ops N            measure N operations instead of a duration
-              --reads F          fraction of reads, 0..1 (default 0: all writes)
-              --keys N           distinct keys, chosen uniformly (default 10000)
-              --key-size B       key length in bytes (default 16)
-              --value-size B     value length in bytes (default 256)
-              --consistency C    how reads are served (default linearizable)
-              --timeout D        the client's timeout per operation (default 5s)
-              --json FILE        also write the results as JSON (default bench-result.json)
-
-            ./tally bench compare --help: the side-by-side comparison with etcd, SOFAJRaft and Ratis.
-            """;
-
     /** The most requests the client pipelines on one connection. */
     private static final int MAX_PIPELINED = 1024;
 
     private Bench() {
     }
 
+    /** {@code ./tally bench ARGS} (for tests): runs the command, printing to this process's streams. */
     static int run(String[] args) {
-        if (args.length > 0 && args[0].equals("compare")) {
-            // The comparison lives in tally-bench (the only module that may depend on the peers): the launcher
-            // builds it and starts its orchestrator before this class is ever reached.
-            System.err.println("tally bench compare: run it through the launcher, ./tally bench compare (it builds "
-                    + "tally-bench with the compare profile); ./tally bench compare --help lists its options");
-            return 2;
-        }
-        if (List.of(args).contains("--help")) {
-            System.out.print(USAGE);
-            return 0;
-        }
-        CliArgs a;
-        try {
-            a = CliArgs.parse(args, Set.of("endpoints", "clients", "connections", "duration", "ops", "reads", "keys",
-                    "key-size", "value-size", "consistency", "warmup", "json", "timeout"));
-            if (!a.positional.isEmpty()) {
-                throw new UsageException("unexpected argument '" + a.positional.get(0) + "'");
-            }
-            return new Plan(a).execute();
-        } catch (UsageException | IllegalArgumentException e) {
-            System.err.println("tally bench: " + e.getMessage());
-            System.err.println("./tally bench --help shows the flags");
-            return 2;
-        }
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return Tally.execute(Console.system(), all);
     }
 
-    private static final class Plan {
+    /** What to run, checked ({@link BenchCommand} collects it). */
+    static final class Plan {
         final List<String> endpoints;
         final int clients;
         final int connections;
@@ -105,29 +63,26 @@ final class Bench {
         final Path json;
         final Duration timeout;
 
-        Plan(CliArgs a) throws UsageException {
-            endpoints = TallyClient.parseEndpoints(a.flag("endpoints", ClientCommands.DEFAULT_ENDPOINTS));
-            clients = (int) a.longFlag("clients", 1, 1, 10_000);
-            connections = (int) a.longFlag("connections", clients, 1, 10_000);
+        Plan(List<String> endpoints, int clients, int connections, Duration duration, long ops, double reads, int keys,
+             int keySize, int valueSize, Consistency consistency, Duration warmup, Path json, Duration timeout) {
+            this.endpoints = endpoints;
+            this.clients = clients;
+            this.connections = connections;
+            this.duration = duration;
+            this.ops = ops;
+            this.reads = reads;
+            this.keys = keys;
+            this.keySize = keySize;
+            this.valueSize = valueSize;
+            this.consistency = consistency;
+            this.warmup = warmup;
+            this.json = json;
+            this.timeout = timeout;
             if (pipelineDepth() > MAX_PIPELINED) {
-                throw new UsageException("--connections " + connections + " would pipeline " + pipelineDepth()
+                throw CliFailure.usage("--connections " + connections + " would pipeline " + pipelineDepth()
                         + " requests per connection; at most " + MAX_PIPELINED + ": use --connections "
                         + ((clients + MAX_PIPELINED - 1) / MAX_PIPELINED) + " or more");
             }
-            duration = a.durationFlag("duration", "10s");
-            ops = a.longFlag("ops", 0, 0, Long.MAX_VALUE);
-            reads = a.fractionFlag("reads", 0);
-            keys = (int) a.longFlag("keys", 10_000, 1, 100_000_000);
-            keySize = (int) a.longFlag("key-size", 16, 8, 4096);
-            valueSize = (int) a.longFlag("value-size", 256, 0, 1 << 20);
-            try {
-                consistency = Consistency.valueOf(a.flag("consistency", "linearizable").toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--consistency must be linearizable, lease or stale");
-            }
-            warmup = a.durationFlag("warmup", "2s");
-            json = Path.of(a.flag("json", "bench-result.json"));
-            timeout = a.durationFlag("timeout", "5s");
         }
 
         /** Requests per connection when every stream has one in flight. */
@@ -140,7 +95,8 @@ final class Bench {
             return s + "-".repeat(Math.max(0, keySize - s.length()));
         }
 
-        int execute() {
+        /** Runs it; {@code printJson}: the results go to standard output as JSON instead of the summary. */
+        int execute(Console console, boolean printJson) {
             Run run = new Run(this);
             TallyClient root = TallyClient.builder().endpoints(endpoints).timeout(timeout)
                     .connectionsPerEndpoint(connections).maxPipelinedRequests(pipelineDepth()).build();
@@ -154,17 +110,17 @@ final class Bench {
                 }
                 CompletableFuture.allOf(streams.toArray(CompletableFuture[]::new)).join();
             } catch (CompletionException e) {
-                System.err.println("tally bench: a request stream failed: " + e.getCause());
-                return 3;
+                console.err().println("tally bench: a request stream failed: " + e.getCause());
+                return ExitCode.UNAVAILABLE;
             } finally {
                 for (int i = sessions.size() - 1; i >= 0; i--) {
                     sessions.get(i).close();
                 }
             }
-            return report(run, (System.nanoTime() - run.warmEnd) / 1e9);
+            return report(console, printJson, run, (System.nanoTime() - run.warmEnd) / 1e9);
         }
 
-        private int report(Run run, double seconds) {
+        private int report(Console console, boolean printJson, Run run, double seconds) {
             long total = run.writes.getTotalCount() + run.reads.getTotalCount();
             Map<String, Long> errors = new TreeMap<>();
             run.errors.forEach((kind, n) -> errors.put(kind, n.sum()));
@@ -184,24 +140,31 @@ final class Bench {
             result.put("throughput", Math.round(total / seconds));
             result.put("writes", summary(run.writes));
             result.put("reads", summary(run.reads));
-            System.out.printf("%d clients on %d connection%s per endpoint, %.0f%% reads, %d B keys, %d B values: "
+            if (printJson) {
+                Output.json(console, result);
+            } else {
+                console.out().printf("%d clients on %d connection%s per endpoint, %.0f%% reads, %d B keys, %d B values: "
                             + "%,d ops in %.1f s = %,d ops/s, %d errors%n", clients, connections, connections == 1 ? "" : "s",
-                    reads * 100, keySize, valueSize, total, seconds, Math.round(total / seconds), errorCount);
-            print("writes", run.writes);
-            print("reads", run.reads);
-            if (!errors.isEmpty()) {
-                StringBuilder line = new StringBuilder("  errors");
-                errors.forEach((kind, n) -> line.append("  ").append(kind).append(' ').append(n));
-                System.out.println(line);
+                        reads * 100, keySize, valueSize, total, seconds, Math.round(total / seconds), errorCount);
+                print(console, "writes", run.writes);
+                print(console, "reads", run.reads);
+                if (!errors.isEmpty()) {
+                    StringBuilder line = new StringBuilder("  errors");
+                    errors.forEach((kind, n) -> line.append("  ").append(kind).append(' ').append(n));
+                    console.out().println(line);
+                }
             }
             try {
                 Files.writeString(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
-                System.out.println("results written to " + json);
+                if (!printJson) {
+                    console.out().println("results written to " + json);
+                }
             } catch (IOException e) {
-                System.err.println("tally bench: cannot write " + json + ": " + e.getMessage());
-                return 2;
+                console.err().println("tally bench: cannot write " + json + ": " + e.getMessage());
+                return ExitCode.USAGE;
             }
-            return total == 0 ? 3 : 0;
+            console.out().flush();
+            return total == 0 ? ExitCode.UNAVAILABLE : ExitCode.OK;
         }
 
         private static Map<String, Object> summary(Histogram h) {
@@ -214,11 +177,11 @@ final class Bench {
             return m;
         }
 
-        private static void print(String what, Histogram h) {
+        private static void print(Console console, String what, Histogram h) {
             if (h.getTotalCount() == 0) {
                 return;
             }
-            System.out.printf("  %-6s %,9d  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n", what, h.getTotalCount(),
+            console.out().printf("  %-6s %,9d  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n", what, h.getTotalCount(),
                     h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                     h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
         }

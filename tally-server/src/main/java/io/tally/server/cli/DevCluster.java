@@ -22,11 +22,7 @@ final class DevCluster {
     private DevCluster() {
     }
 
-    static int run(String[] args) {
-        if (args.length > 0) {
-            System.err.println("tally dev takes no arguments (it always runs 3 nodes on ports 7001-7003 and 8001-8003)");
-            return 2;
-        }
+    static int run(Console console) {
         Path data = Path.of("data", "dev");
         StringBuilder cluster = new StringBuilder();
         for (int i = 1; i <= NODES; i++) {
@@ -41,32 +37,32 @@ final class DevCluster {
                         "--http", "127.0.0.1:" + (8000 + i), "--cluster", cluster.toString(), "--cluster-id", "tally-dev"})));
             }
         } catch (TallyNode.DataDirectoryException | UsageException e) {
-            System.err.println("tally dev: " + e.getMessage());
-            System.err.println("(is another ./tally dev running? ports 7001-7003 and 8001-8003 must be free)");
+            console.err().println("tally dev: " + e.getMessage());
+            console.err().println("(is another ./tally dev running? ports 7001-7003 and 8001-8003 must be free)");
             nodes.forEach(TallyNode::close);
-            return 2;
+            return ExitCode.USAGE;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("\nstopping the dev cluster...");
+            console.out().println("\nstopping the dev cluster...");
             nodes.forEach(TallyNode::close);
-            System.out.println("stopped; data kept in " + data.toAbsolutePath());
+            console.out().println("stopped; data kept in " + data.toAbsolutePath());
             stopped.countDown();
         }, "tally-dev-shutdown"));
-        String leader = awaitLeader(nodes);
-        System.out.println();
-        System.out.println("Tally dev cluster: " + NODES + " nodes, data in " + data + (leader == null ? "" : ", leader " + leader));
+        String leader = awaitLeader(console, nodes);
+        console.out().println();
+        console.out().println("Tally dev cluster: " + NODES + " nodes, data in " + data + (leader == null ? "" : ", leader " + leader));
         for (int i = 1; i <= NODES; i++) {
-            System.out.printf("  n%d  http://127.0.0.1:%d   (raft 127.0.0.1:%d)%n", i, 8000 + i, 7000 + i);
+            console.out().printf("  n%d  http://127.0.0.1:%d   (raft 127.0.0.1:%d)%n", i, 8000 + i, 7000 + i);
         }
-        System.out.println();
-        System.out.println("Try, in another shell:");
-        System.out.println("  curl -X PUT --data-binary 'world' http://127.0.0.1:8001/v1/kv/hello");
-        System.out.println("  curl http://127.0.0.1:8002/v1/kv/hello");
-        System.out.println("  ./tally get hello");
-        System.out.println();
-        System.out.println("Ctrl-C stops the cluster; the data stays for the next ./tally dev.");
-        System.out.flush();
+        console.out().println();
+        console.out().println("Try, in another shell:");
+        console.out().println("  curl -X PUT --data-binary 'world' http://127.0.0.1:8001/v1/kv/hello");
+        console.out().println("  curl http://127.0.0.1:8002/v1/kv/hello");
+        console.out().println("  ./tally get hello");
+        console.out().println();
+        console.out().println("Ctrl-C stops the cluster; the data stays for the next ./tally dev.");
+        console.out().flush();
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -75,7 +71,7 @@ final class DevCluster {
         return 0;
     }
 
-    private static String awaitLeader(List<TallyNode> nodes) {
+    private static String awaitLeader(Console console, List<TallyNode> nodes) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             for (TallyNode n : nodes) {
@@ -91,7 +87,7 @@ final class DevCluster {
                 return null;
             }
         }
-        System.out.println("(no leader yet after 30 s; requests will wait for one)");
+        console.out().println("(no leader yet after 30 s; requests will wait for one)");
         return null;
     }
 }

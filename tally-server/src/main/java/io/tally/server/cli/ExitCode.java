@@ -1,0 +1,24 @@
+package io.tally.server.cli;
+
+/**
+ * The exit codes of {@code ./tally} (docs/cli.md). A command that runs another ({@code ./tally lock NAME -- CMD})
+ * exits with that command's code instead.
+ */
+final class ExitCode {
+
+    /** Done. */
+    static final int OK = 0;
+    /**
+     * A check failed and nothing changed: the key is absent, a compare-and-set or a transaction's comparisons failed,
+     * a cluster change was refused (409), the lease does not exist, a watch's revision is no longer kept, a backup is
+     * damaged.
+     */
+    static final int FAILED = 1;
+    /** The command line is wrong (or asks for something the cluster refuses as malformed); nothing was sent or done. */
+    static final int USAGE = 2;
+    /** The cluster is unavailable, a write's outcome is unknown, or a lock's lease was lost. */
+    static final int UNAVAILABLE = 3;
+
+    private ExitCode() {
+    }
+}
