@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The node's security settings (docs/security.md): TLS on the HTTP port, mutual TLS on the Raft port, and the life of
