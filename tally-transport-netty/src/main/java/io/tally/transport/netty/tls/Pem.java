@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -61,6 +62,8 @@ public final class Pem {
                     return converter.getKeyPair((PEMKeyPair) o).getPrivate();
                 }
             }
+        } catch (NoSuchFileException e) {
+            throw e;
         } catch (IOException | RuntimeException e) { // the parser throws unchecked on some garbage
             throw new IOException(file + ": not a PEM private key (" + e.getMessage() + ")", e);
         }
