@@ -66,7 +66,7 @@ final class DevCertificates {
         return new NodeFiles(id, dir.resolve(id + ".pem"), dir.resolve(id + "-key.pem"));
     }
 
-    /** What {@link #ensure} wrote and why, one line each ("ca.pem: missing"); empty when it reused everything. */
+    /** What {@link #ensure} wrote and why, one entry each ("ca.pem (missing)"); empty when it reused everything. */
     List<String> made() {
         return List.copyOf(made);
     }
@@ -97,14 +97,14 @@ final class DevCertificates {
         } else {
             ca = CertificateAuthority.create(CA_NAME, VALIDITY);
             ca.ca().write(files.caCert(), files.caKey());
-            files.made.add("ca.pem: " + caProblem);
+            files.made.add("ca.pem (" + caProblem + ")");
         }
         for (String id : ids) {
             NodeFiles n = files.node(id);
             String nodeProblem = caProblem != null ? "new CA" : problem(n.cert(), n.key(), ca.ca().cert(), id, now);
             if (nodeProblem != null) {
                 ca.issue(id, List.of(id, "localhost"), List.of("127.0.0.1"), VALIDITY).write(n.cert(), n.key());
-                files.made.add(n.cert().getFileName() + ": " + nodeProblem);
+                files.made.add(n.cert().getFileName() + " (" + nodeProblem + ")");
             }
         }
         return files;

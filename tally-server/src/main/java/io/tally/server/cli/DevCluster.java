@@ -82,8 +82,8 @@ final class DevCluster {
         console.out().println();
         if (certs != null) {
             Path ca = certs.caCert();
-            console.out().println("Certificates in " + tlsDir + ": CA " + ca + ", node certificates n1.pem-n" + NODES + ".pem "
-                    + (certs.made().isEmpty() ? "(reused)" : "(made: " + String.join("; ", certs.made()) + ")"));
+            console.out().println("Certificates in " + tlsDir + ": ca.pem (the CA), n1.pem-n" + NODES + ".pem, keys in *-key.pem; "
+                    + (certs.made().isEmpty() ? "reused from an earlier run" : "made now: " + String.join(", ", certs.made())));
             console.out().println();
             console.out().println("Try, in another shell:");
             console.out().println("  curl --cacert " + ca + " -X PUT --data-binary 'world' https://127.0.0.1:8001/v1/kv/hello");

@@ -95,7 +95,7 @@ class DevCertificatesTest {
 
         // A lost key: that node's pair only.
         Files.delete(first.node("n2").key());
-        assertEquals(List.of("n2.pem: missing"), DevCertificates.ensure(dir, IDS, now).made());
+        assertEquals(List.of("n2.pem (missing)"), DevCertificates.ensure(dir, IDS, now).made());
         Map<Path, byte[]> after = contents(dir);
         assertArrayEquals(before.get(first.caCert()), after.get(first.caCert()));
         assertArrayEquals(before.get(first.node("n1").cert()), after.get(first.node("n1").cert()));
@@ -103,17 +103,17 @@ class DevCertificatesTest {
 
         // A key that belongs to another certificate.
         Files.copy(first.node("n1").key(), first.node("n3").key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertEquals(List.of("n3.pem: its key n3-key.pem does not match it"), DevCertificates.ensure(dir, IDS, now).made());
+        assertEquals(List.of("n3.pem (its key n3-key.pem does not match it)"), DevCertificates.ensure(dir, IDS, now).made());
 
         // A node certificate from another CA.
         CertificateAuthority other = CertificateAuthority.create("other", Duration.ofDays(365));
         other.issue("n1", List.of("n1"), List.of(), Duration.ofDays(365)).write(first.node("n1").cert(), first.node("n1").key());
-        assertEquals(List.of("n1.pem: not signed by ca.pem"), DevCertificates.ensure(dir, IDS, now).made());
+        assertEquals(List.of("n1.pem (not signed by ca.pem)"), DevCertificates.ensure(dir, IDS, now).made());
 
         // A certificate for the wrong node.
         Files.copy(first.node("n1").cert(), first.node("n2").cert(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(first.node("n1").key(), first.node("n2").key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertEquals(List.of("n2.pem: does not name n2"), DevCertificates.ensure(dir, IDS, now).made());
+        assertEquals(List.of("n2.pem (does not name n2)"), DevCertificates.ensure(dir, IDS, now).made());
     }
 
     @Test
@@ -126,20 +126,20 @@ class DevCertificatesTest {
         // A year on, the CA expires within the margin: a new CA and new node certificates.
         List<String> made = DevCertificates.ensure(dir, IDS, now.plus(Duration.ofDays(365))).made();
         assertEquals(4, made.size(), made.toString());
-        assertTrue(made.get(0).startsWith("ca.pem: expired"), made.get(0));
-        assertEquals("n1.pem: new CA", made.get(1));
+        assertTrue(made.get(0).startsWith("ca.pem (expired"), made.get(0));
+        assertEquals("n1.pem (new CA)", made.get(1));
         assertNotEquals(new String(ca, StandardCharsets.US_ASCII), Files.readString(files.caCert()));
 
         Files.writeString(files.caCert(), "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
         made = DevCertificates.ensure(dir, IDS, now).made();
-        assertTrue(made.get(0).startsWith("ca.pem: unreadable"), made.get(0));
+        assertTrue(made.get(0).startsWith("ca.pem (unreadable"), made.get(0));
         X509Certificate newCa = Pem.certificates(files.caCert()).get(0);
         for (String id : IDS) {
             Pem.certificates(files.node(id).cert()).get(0).verify(newCa.getPublicKey());
         }
 
         Files.writeString(files.caKey(), "garbage\n");
-        assertTrue(DevCertificates.ensure(dir, IDS, now).made().get(0).startsWith("ca.pem: unreadable"));
+        assertTrue(DevCertificates.ensure(dir, IDS, now).made().get(0).startsWith("ca.pem (unreadable"));
         assertThrows(java.io.IOException.class, () -> Pem.privateKey(tmp.resolve("absent.pem")));
     }
 
