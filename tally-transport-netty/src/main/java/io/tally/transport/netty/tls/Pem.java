@@ -58,8 +58,8 @@ public final class Pem {
                 if (o instanceof PrivateKeyInfo) {
                     return converter.getPrivateKey((PrivateKeyInfo) o);
                 }
-                if (o instanceof PEMKeyPair) {
-                    return converter.getKeyPair((PEMKeyPair) o).getPrivate();
+                if (o instanceof PEMKeyPair) { // PKCS#1 or SEC1; a SEC1 key may omit its public key, so only the private
+                    return converter.getPrivateKey(((PEMKeyPair) o).getPrivateKeyInfo());
                 }
             }
         } catch (NoSuchFileException e) {
