@@ -82,6 +82,9 @@ final class DevCertificates {
     /** Makes {@code dir} hold a valid CA and a certificate for each of {@code ids}, reusing what is still good. */
     static DevCertificates ensure(Path dir, List<String> ids, Instant now) throws IOException {
         DevCertificates files = new DevCertificates(dir);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + " exists and is not a directory");
+        }
         Files.createDirectories(dir);
         try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));

@@ -7,6 +7,7 @@ import io.tally.server.TallyNode;
 import io.tally.server.UsageException;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -37,7 +38,9 @@ final class DevCluster {
             try {
                 certs = DevCertificates.ensure(tlsDir, ids(), Instant.now());
             } catch (IOException | RuntimeException e) {
-                console.err().println("tally dev: cannot make the TLS certificates in " + tlsDir + ": " + e.getMessage());
+                // A FileSystemException's message is just the path: name the kind of failure too.
+                String why = e instanceof FileSystemException ? e.getClass().getSimpleName() + " " + e.getMessage() : e.getMessage();
+                console.err().println("tally dev: cannot make the TLS certificates in " + tlsDir + ": " + why);
                 console.err().println("(delete " + tlsDir + " to start over with new ones)");
                 return ExitCode.USAGE;
             }

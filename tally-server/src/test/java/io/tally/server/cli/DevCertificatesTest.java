@@ -141,6 +141,11 @@ class DevCertificatesTest {
         Files.writeString(files.caKey(), "garbage\n");
         assertTrue(DevCertificates.ensure(dir, IDS, now).made().get(0).startsWith("ca.pem (unreadable"));
         assertThrows(java.io.IOException.class, () -> Pem.privateKey(tmp.resolve("absent.pem")));
+
+        Path notADir = tmp.resolve("file");
+        Files.writeString(notADir, "x");
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> DevCertificates.ensure(notADir, IDS, now));
+        assertTrue(e.getMessage().contains("is not a directory"), e.getMessage());
     }
 
     @Test
