@@ -95,8 +95,12 @@ final class Nemesis<S extends StateMachine<R>, R> {
                 tryStart(i);
             }
         }
-        if (removedMember != null) {
+        for (int attempt = 0; attempt < 4 && removedMember != null; attempt++) {
             restoreMembership();
+        }
+        active.clear(); // a retry the last attempts scheduled: the membership is whole, or the run reports it
+        if (removedMember != null) {
+            c.trace().record("the membership could not be made whole again");
         }
     }
 
@@ -198,7 +202,7 @@ final class Nemesis<S extends StateMachine<R>, R> {
                 schedule(f, 500 + random.nextInt(2_000), () -> freeDisk(i), i);
             }
             case MEMBERSHIP_CHANGE -> {
-                if (removedMember != null || c.size() < 3) {
+                if (removedMember != null || c.size() < 3 || impaired.size() >= maxImpaired) {
                     return;
                 }
                 int i = random.nextInt(c.size());
@@ -209,12 +213,8 @@ final class Nemesis<S extends StateMachine<R>, R> {
                     }
                 }
                 removedMember = i;
-                if (changeMembership(without)) {
-                    schedule(f, 500 + random.nextInt(2_500), this::restoreMembership, null);
-                } else {
-                    restoreMembership();
-                }
-                injected++;
+                changeMembership(without); // done or not, the member is added back later
+                schedule(f, 500 + random.nextInt(2_500), this::restoreMembership, null);
             }
             case LEADERSHIP_TRANSFER -> {
                 int leader = c.leader();
@@ -244,7 +244,8 @@ final class Nemesis<S extends StateMachine<R>, R> {
 
     /** A running node that may be taken down without impairing a majority: the leader a third of the time. */
     private Integer victim() {
-        if (impaired.size() >= maxImpaired) {
+        // A member removed by a membership change leaves fewer voters: it counts against the minority too.
+        if (impaired.size() + (removedMember == null ? 0 : 1) >= maxImpaired) {
             return null;
         }
         int leader = c.leader();
@@ -302,12 +303,15 @@ final class Nemesis<S extends StateMachine<R>, R> {
         }
         if (changeMembership(all)) {
             removedMember = null;
+        } else {
+            // Not yet (no leader for a while): try again a little later.
+            active.add(new Active(Fault.MEMBERSHIP_CHANGE, c.nowMillis() + 500, this::restoreMembership, null));
         }
     }
 
     private boolean changeMembership(List<Member> members) {
         try {
-            c.changeMembership(members, 20_000);
+            c.changeMembership(members, 5_000);
             return true;
         } catch (AssertionError e) {
             if (e instanceof io.tally.testkit.harness.InvariantViolation) {

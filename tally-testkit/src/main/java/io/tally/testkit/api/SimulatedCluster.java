@@ -452,7 +452,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
      * {@code maxMillis} of virtual time; returns the committed membership.
      */
     public Membership changeMembership(List<Member> members, long maxMillis) {
-        trace.record("membership change to " + members + " requested");
+        trace.record("membership change to " + describeMembers(members) + " requested");
         Membership m = MembershipDriver.setMembers(clock, () -> {
             int leader = leader();
             return leader < 0 ? null : nodes.get(leader);
@@ -489,7 +489,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
     // ---------------------------------------------------------------- checks
 
     private void scheduleChecks() {
-        sim.schedule(CHECK_INTERVAL_MS * 1_000_000L, "check log matching", () -> {
+        sim.schedule(CHECK_INTERVAL_MS * 1_000_000L, "periodic checks", () -> {
             checkNow();
             scheduleChecks();
         });
@@ -654,6 +654,16 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
         if (i < 0 || i >= n) {
             throw new IndexOutOfBoundsException("node " + i + " of " + n);
         }
+    }
+
+    /** Members as "{n0, n1, n2(non-voter)}". */
+    private static String describeMembers(List<Member> members) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int k = 0; k < members.size(); k++) {
+            Member m = members.get(k);
+            sb.append(k == 0 ? "" : ", ").append(m.id()).append(m.voter() ? "" : "(non-voter)");
+        }
+        return sb.append('}').toString();
     }
 
     private static String describe(int[] group) {
