@@ -20,12 +20,13 @@ final class CheckedStateMachine<S extends StateMachine<R>, R> implements StateMa
     private final int node;
     private final S inner;
     private final ApplyRecorder recorder;
-    private final Runnable afterRestore;
+    private final java.util.function.BiConsumer<Long, Long> afterRestore;
     /** Commands this state covers (restored included) and the Raft index of the last one; apply thread only. */
     private long commands;
     private long lastCommandIndex;
 
-    CheckedStateMachine(int node, S inner, ApplyRecorder recorder, Runnable afterRestore) {
+    /** {@code afterRestore} gets the commands the restored snapshot covers and the Raft index of the last one. */
+    CheckedStateMachine(int node, S inner, ApplyRecorder recorder, java.util.function.BiConsumer<Long, Long> afterRestore) {
         this.node = node;
         this.inner = inner;
         this.recorder = recorder;
@@ -87,6 +88,6 @@ final class CheckedStateMachine<S extends StateMachine<R>, R> implements StateMa
         inner.restore(in);
         commands = count;
         lastCommandIndex = last;
-        afterRestore.run();
+        afterRestore.accept(count, last);
     }
 }
