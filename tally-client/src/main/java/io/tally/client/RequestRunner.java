@@ -181,3 +181,4 @@ final class RequestRunner {
         transport.schedule(() -> attempt(c, ep, tried, maybeApplied, last, result), pause);
     }
 }
+
