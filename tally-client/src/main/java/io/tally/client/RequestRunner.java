@@ -181,4 +181,3 @@ final class RequestRunner {
         transport.schedule(() -> attempt(c, ep, tried, maybeApplied, last, result), pause);
     }
 }
-
