@@ -7,6 +7,8 @@ import io.tally.client.TallyClient;
 import io.tally.client.TallyClientBuilder;
 import io.tally.client.TallyException;
 import io.tally.client.TlsHandshakeException;
+import io.tally.client.Watch;
+import io.tally.client.WatchEvent;
 import io.tally.testkit.harness.Poll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +21,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +124,61 @@ class TallyClientSecurityTest {
             root.auth().changePassword("app", "apppw");
             app.put("a/after-passwd", V);
             assertEquals("v", root.get("a/after-passwd").orElseThrow().valueAsString());
+        }
+    }
+
+    @Test
+    void aWatchOverTlsWithAUserDeliversEveryEventAndIsRefusedOutsideItsPrefix() throws Exception {
+        try (TallyClient app = trusted().credentials("app", "apppw").build()) {
+            Collector live = new Collector();
+            app.watch(Watch.prefix("a/w/")).subscribe(live);
+            Poll.until("the watch is open", Duration.ofSeconds(20), () -> {
+                root.put("a/w/probe", V);
+                return !live.events.isEmpty();
+            });
+            // Writes for 3 s, longer than a token lives: the stream keeps delivering.
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            int n = 0;
+            while (System.nanoTime() < end) {
+                root.put("a/w/" + n++, V);
+            }
+            int written = n;
+            Poll.until("every event arrives", Duration.ofSeconds(20),
+                    () -> live.events.stream().filter(e -> !e.key().equals("a/w/probe")).count() >= written);
+            List<String> keys = live.events.stream().map(WatchEvent::key).filter(k -> !k.equals("a/w/probe")).toList();
+            assertEquals(java.util.stream.IntStream.range(0, written).mapToObj(i -> "a/w/" + i).toList(), keys);
+            assertFalse(live.error.isDone(), "the watch ended: " + live.error.getNow(null));
+
+            Collector outside = new Collector();
+            app.watch(Watch.prefix("b/")).subscribe(outside);
+            assertTrue(outside.error.get(20, TimeUnit.SECONDS) instanceof PermissionDeniedException,
+                    String.valueOf(outside.error.getNow(null)));
+        }
+    }
+
+    /** Collects a watch's events. */
+    private static final class Collector implements Flow.Subscriber<WatchEvent> {
+        final List<WatchEvent> events = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Throwable> error = new CompletableFuture<>();
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(WatchEvent e) {
+            events.add(e);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error.complete(t);
+        }
+
+        @Override
+        public void onComplete() {
+            error.complete(new AssertionError("a watch never completes"));
         }
     }
 
