@@ -41,7 +41,7 @@ final class HttpTransport {
 
     HttpTransport(ClientSettings settings) {
         this.settings = settings;
-        this.tls = settings.tls() == null ? null : settings.tls().context();
+        this.tls = settings.tls();
         this.credentials = settings.credentials();
         this.group = SharedEventLoop.acquire();
         this.base = new Bootstrap()

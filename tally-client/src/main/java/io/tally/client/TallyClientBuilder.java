@@ -224,10 +224,9 @@ public final class TallyClientBuilder {
             throw new IllegalArgumentException("endpoint " + plainEndpoint + " says http://, but TLS files are given: "
                     + "write https:// or HOST:PORT");
         }
-        ClientTls tls = tlsFiles || Boolean.TRUE.equals(schemeTls) ? new ClientTls(trustedCa, clientCert, clientKey) : null;
-        if (tls != null) {
-            tls.context(); // a file that cannot be used fails here, not at the first call
-        }
+        // Read here, so that a file that cannot be used fails the build, not the first call.
+        io.netty.handler.ssl.SslContext tls = tlsFiles || Boolean.TRUE.equals(schemeTls)
+                ? new ClientTls(trustedCa, clientCert, clientKey).context() : null;
         return new TallyClient(new ClientSettings(endpoints, timeout, attemptTimeout, connectTimeout, retryPolicy,
                 connectionsPerEndpoint, maxPipelinedRequests, tls, credentials));
     }
