@@ -18,7 +18,7 @@ import java.lang.reflect.Constructor;
 import java.util.Arrays;
 
 /**
- * The {@code ./tally} command (docs/cli.md): {@code server} and {@code dev} run nodes; the client commands talk to a
+ * The {@code ./tally} command (docs/http-api.md, "The CLI"): {@code server} and {@code dev} run nodes; the client commands talk to a
  * cluster through {@link io.tally.client.TallyClient}; {@code snapshot restore} and {@code recover} write data
  * directories offline; {@code completion} prints a shell completion script. picocli parses every command line:
  * {@code --help} on every command, {@code --version}, {@code --} ends the options, no {@code @}-files (an {@code @FILE}
@@ -42,7 +42,7 @@ public final class Tally {
 
     /** Runs one command line with these streams; returns its exit code. */
     static int execute(Console console, String... args) {
-        return commandLine(console).execute(args);
+        return commandLine(console).execute(LeadingFlags.moved(args));
     }
 
     /** The whole command tree, set up to print to {@code console}. */

@@ -123,6 +123,9 @@ class CliSecurityTest {
         // The user writes and reads under a/, and is refused b/: nothing applied there.
         ok(tally("put", "a/x", "1", "--user", "app:apppw"));
         assertEquals("1\n", ok(tally("get", "a/x", "--user", "app:apppw")).out());
+        // The client flags may come before the command's name, as etcdctl takes them.
+        assertEquals("1\n", ok(CliRun.run("--endpoints", endpoints, "--cacert", file("ca.crt"), "--cert=" + file("client.crt"),
+                "--key", file("client.key"), "--user", "app:apppw", "get", "a/x")).out());
         refused(tally("put", "b/x", "1", "--user", "app:apppw"), ExitCode.DENIED, "permission denied");
         absent("b/x");
         // Missing and wrong credentials, a token, a wrong CA.
@@ -177,6 +180,17 @@ class CliSecurityTest {
         Poll.until("authentication off", Duration.ofSeconds(10), () -> tally("auth", "status").out().startsWith("authentication off"));
         ok(tally("put", "b/x", "2"));
         assertEquals("2\n", ok(tally("get", "b/x")).out());
+    }
+
+    @Test
+    void clientFlagsBeforeTheCommandMoveAfterItsWordsAndBeforeDoubleDash() {
+        assertEquals(List.of("get", "k", "--cacert", "ca", "--user=u:p"),
+                List.of(LeadingFlags.moved(new String[] {"--cacert", "ca", "--user=u:p", "get", "k"})));
+        assertEquals(List.of("put", "--endpoints", "e", "--", "k", "--v"),
+                List.of(LeadingFlags.moved(new String[] {"--endpoints", "e", "put", "--", "k", "--v"})));
+        assertEquals(List.of("--bogus", "x", "get", "k"), List.of(LeadingFlags.moved(new String[] {"--bogus", "x", "get", "k"})));
+        assertEquals(List.of("--cacert"), List.of(LeadingFlags.moved(new String[] {"--cacert"})));
+        assertEquals(ExitCode.USAGE, CliRun.run("--cacert", "ca.pem").exit());
     }
 
     private record Env(int exit, String out, String err) {
