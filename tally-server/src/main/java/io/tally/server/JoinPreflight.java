@@ -36,8 +36,8 @@ final class JoinPreflight {
      * @throws TallyNode.DataDirectoryException when {@code id} is a voter of the configuration in force (the message
      *                                          says what to do), or when interrupted while waiting for an answer
      */
-    static void check(String id, List<String> endpoints) throws TallyNode.DataDirectoryException {
-        Membership membership = fetch(id, endpoints);
+    static void check(String id, List<String> endpoints, SecurityOptions security) throws TallyNode.DataDirectoryException {
+        Membership membership = fetch(id, endpoints, security);
         Optional<String> refusal = refusal(id, membership);
         if (refusal.isPresent()) {
             throw new TallyNode.DataDirectoryException(refusal.get());
@@ -45,10 +45,10 @@ final class JoinPreflight {
         LOG.info("{} is not a voter of the cluster (configuration index {}): asking to join", id, membership.index());
     }
 
-    private static Membership fetch(String id, List<String> endpoints) throws TallyNode.DataDirectoryException {
+    private static Membership fetch(String id, List<String> endpoints, SecurityOptions security) throws TallyNode.DataDirectoryException {
         while (true) {
             LOG.info("this node's data directory is empty: asking the cluster at {} whether {} is already a voter", endpoints, id);
-            try (TallyClient client = TallyClient.connect(endpoints, Duration.ofSeconds(5))) {
+            try (TallyClient client = MemberClients.connect(endpoints, Duration.ofSeconds(5), security)) {
                 return client.members();
             } catch (RuntimeException e) {
                 LOG.warn("no member of {} described the membership yet, will retry: {}", endpoints, e.getMessage());

@@ -37,7 +37,9 @@ final class Joiner implements AutoCloseable {
     });
     private volatile boolean closed;
 
-    Joiner(RaftNode<?> node, List<String> endpoints, String raftAddress, String httpAddress, boolean voter) {
+    Joiner(RaftNode<?> node, List<String> endpoints, String raftAddress, String httpAddress, boolean voter,
+           SecurityOptions security) {
+        this.security = security;
         this.node = node;
         this.endpoints = endpoints;
         this.raftAddress = raftAddress;
@@ -45,6 +47,8 @@ final class Joiner implements AutoCloseable {
         this.voter = voter;
         timer.execute(this::attempt);
     }
+
+    private final SecurityOptions security;
 
     private boolean joined() {
         return node.configuration().member(node.id()).map(m -> m.voter() == voter).orElse(false);
@@ -59,7 +63,7 @@ final class Joiner implements AutoCloseable {
             return;
         }
         LOG.info("asking the cluster at {} to add {} as a {}", endpoints, node.id(), voter ? "voter" : "non-voter");
-        try (TallyClient client = TallyClient.connect(endpoints, Duration.ofSeconds(10))) {
+        try (TallyClient client = MemberClients.connect(endpoints, Duration.ofSeconds(10), security)) {
             client.join(node.id(), raftAddress, httpAddress, voter, REQUEST_TIMEOUT);
             LOG.info("joined the cluster as a {}", voter ? "voter" : "non-voter");
             return;

@@ -105,7 +105,7 @@ public final class TallyNode implements AutoCloseable {
             }
             if (fresh && !options.join().isEmpty()) {
                 // Before the Raft port opens: the leader may already be replicating to this id (a wiped voter).
-                JoinPreflight.check(options.id(), options.join());
+                JoinPreflight.check(options.id(), options.join(), options.security());
             }
             NettyTransportOptions to = NettyTransportOptions.defaults(options.clusterId(), options.id(),
                     socket(options.raft()), Map.of());
@@ -154,7 +154,8 @@ public final class TallyNode implements AutoCloseable {
             resources.add(http);
             if (!options.join().isEmpty()) {
                 if (fresh) {
-                    resources.add(new Joiner(node, options.join(), options.raft(), advertisedHttp(), !options.nonVoter()));
+                    resources.add(new Joiner(node, options.join(), options.raft(), advertisedHttp(), !options.nonVoter(),
+                            options.security()));
                 } else {
                     LOG.info("the data directory already holds state: ignoring --join");
                 }

@@ -165,6 +165,30 @@ class TlsProcessTest {
     }
 
     @Test
+    void anEmptyNodeJoinsOverHttpsAndMutualTls() throws Exception {
+        NodeProcess first = cluster.nodes.get(0);
+        Path base = first.dataDir.getParent();
+        NodeProcess n4 = new NodeProcess("n4", "127.0.0.1", ProcessCluster.freePort(), "127.0.0.1", ProcessCluster.freePort(),
+                base.resolve("n4"), base.resolve("logs"), List.of(), List.of());
+        tls.issue("n4");
+        n4.extraFlags().addAll(tls.nodeFlags("n4"));
+        String endpoints = cluster.nodes.stream().filter(p -> p != n4).map(NodeProcess::httpAddress)
+                .collect(java.util.stream.Collectors.joining(","));
+        // Its preflight (is n4 a voter already?) and its join request go to the members' HTTPS ports with its own
+        // certificate; then the leader replicates to it over mutual TLS.
+        n4.start(null, List.of("--join", endpoints, "--non-voter"));
+        try {
+            Poll.until("n4 in the configuration", Duration.ofSeconds(60), () -> https.call(leader, "GET",
+                    "/v1/cluster/members", null, Map.of()).text().contains("\"n4\""));
+            assertEquals(200, https.call(follower, "PUT", "/v1/kv/tls/joined", "after n4", Map.of()).status());
+            Poll.until("n4 applied the write", Duration.ofSeconds(30), () -> "after n4".equals(https.call(n4.httpAddress(),
+                    "GET", "/v1/kv/tls/joined?consistency=stale", null, Map.of()).text()));
+        } finally {
+            n4.kill(); // a non-voter: the others' quorum does not count it
+        }
+    }
+
+    @Test
     void aCertificateRotatedOnDiskIsUsedWithoutAnErrorForAWritingClient() throws Exception {
         NodeProcess target = cluster.nodes.stream().filter(p -> p.httpAddress().equals(follower)).findFirst().orElseThrow();
         AtomicInteger written = new AtomicInteger();
