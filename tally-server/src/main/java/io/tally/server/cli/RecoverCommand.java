@@ -62,6 +62,7 @@ final class RecoverCommand implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("dataDir", dataDir.toString());
         doc.put("id", id);
+        doc.put("snapshotIndex", r.snapshotIndex());
         doc.put("lastIndex", r.lastIndex());
         doc.put("configurationIndex", r.configurationIndex());
         doc.put("term", r.term());
@@ -76,6 +77,7 @@ final class RecoverCommand implements Callable<Integer> {
             default -> {
                 console.out().println("recovered " + dataDir + ": " + id + " is now the only member (configuration at index "
                         + r.configurationIndex() + ", term " + r.term() + "); kept every entry up to index " + r.lastIndex()
+                        + " (snapshot at " + r.snapshotIndex() + ", log after it)"
                         + "; removed " + doc.get("removed"));
                 console.out().println("start it with: " + start);
                 console.out().println("then add members back: ./tally server --id NEW --data-dir EMPTY_DIR ... --join " + http

@@ -41,8 +41,8 @@ import java.util.Optional;
 public final class ForceNewCluster {
 
     /** What a recovery did. */
-    public record Result(Path dataDir, String id, long lastIndex, long configurationIndex, long term, Member member,
-                         Configuration previous, String clusterId) {
+    public record Result(Path dataDir, String id, long snapshotIndex, long lastIndex, long configurationIndex, long term,
+                         Member member, Configuration previous, String clusterId) {
     }
 
     private ForceNewCluster() {
@@ -119,7 +119,7 @@ public final class ForceNewCluster {
             if (clusterId != null) {
                 ClusterIdFile.write(dataDir, clusterId);
             }
-            return new Result(dataDir, id, lastIndex, lastIndex + 1, term, voter, previous, clusterId);
+            return new Result(dataDir, id, base, lastIndex, lastIndex + 1, term, voter, previous, clusterId);
         }
     }
 
