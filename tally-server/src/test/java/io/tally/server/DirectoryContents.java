@@ -11,13 +11,13 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** What a directory holds, for "nothing changed on disk" checks: every path under it with its SHA-256 ("dir" for directories). */
-final class DirectoryContents {
+public final class DirectoryContents {
 
     private DirectoryContents() {
     }
 
     /** Relative path -> content digest; empty if {@code dir} does not exist. */
-    static Map<String, String> of(Path dir) throws IOException {
+    public static Map<String, String> of(Path dir) throws IOException {
         Map<String, String> contents = new TreeMap<>();
         if (!Files.exists(dir)) {
             return contents;
