@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Disaster recovery on real processes (docs/operations.md, "Disaster recovery"): two of three voters are lost for good
  * (SIGKILL, never restarted); {@code ./tally recover --force-new-cluster} turns the survivor's data directory (a
  * snapshot and a log after it) into a one-member cluster; started alone, the survivor leads and serves every write it
- * had applied; two fresh nodes join, and all three hold every key. The tool refuses, with exit 2 and nothing changed
- * on disk, a directory a running node holds and a directory that is not a data directory.
+ * had applied; two fresh nodes join, and all three hold every key. {@code --dry-run} shows each directory's last log
+ * index and term and writes nothing. The tool refuses, with exit 2 and nothing changed on disk, a directory a running
+ * node holds, a directory that is not a data directory, and an id that is not a member.
  */
 class ProcessForceNewClusterTest {
 
@@ -81,11 +82,25 @@ class ProcessForceNewClusterTest {
             assertTrue(stranger.err().contains("'n9' is not a member"), stranger.toString());
             assertEquals(before, DirectoryContents.of(survivor.dataDir));
 
+            // Look first (--dry-run): every directory tells its last log index and term; nothing is written.
+            long survivorApplied = applied.values().stream().mapToLong(NodeClient.Item::version).max().orElseThrow();
+            for (NodeProcess p : initial) {
+                before = DirectoryContents.of(p.dataDir);
+                TallyProcess.Run look = TallyProcess.run("recover", "--data-dir", p.dataDir.toString(), "--id", p.id,
+                        "--dry-run", "-o", "json");
+                assertEquals(0, look.exit(), look.toString());
+                JsonNode seen = new ObjectMapper().readTree(look.out());
+                assertEquals(false, seen.get("written").asBoolean(), seen.toString());
+                assertTrue(seen.get("lastIndex").asLong() >= survivorApplied && seen.get("lastTerm").asLong() > 0,
+                        "every node had every acknowledged write: " + seen);
+                assertEquals(before, DirectoryContents.of(p.dataDir), "a dry run writes nothing");
+            }
+
             // Recover, through the CLI.
             TallyProcess.Run run = recover(survivor);
             assertEquals(0, run.exit(), run.toString());
             JsonNode doc = new ObjectMapper().readTree(run.out());
-            long survivorApplied = applied.values().stream().mapToLong(NodeClient.Item::version).max().orElseThrow();
+            assertTrue(doc.get("written").asBoolean(), doc.toString());
             assertTrue(doc.get("snapshotIndex").asLong() > 0, "the survivor held a snapshot: " + doc);
             assertTrue(doc.get("lastIndex").asLong() > doc.get("snapshotIndex").asLong(), "and a log after it: " + doc);
             assertTrue(doc.get("lastIndex").asLong() >= survivorApplied, doc.toString());

@@ -130,8 +130,8 @@ final class SnapshotCommand implements Callable<Integer> {
                 }
                 print(console, output, file, info, Files.size(file));
                 return ExitCode.OK;
-            } catch (RuntimeException e) {
-                Files.deleteIfExists(part);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(part); // a failed save (the cluster, the disk) leaves no partial file behind
                 throw e;
             }
         }

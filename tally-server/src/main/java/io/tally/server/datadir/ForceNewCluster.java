@@ -44,8 +44,8 @@ import java.util.Optional;
 public final class ForceNewCluster {
 
     /** What a recovery did. */
-    public record Result(Path dataDir, String id, long snapshotIndex, long lastIndex, long configurationIndex, long term,
-                         Member member, Configuration previous, String clusterId) {
+    public record Result(Path dataDir, String id, long snapshotIndex, long lastIndex, long lastTerm, long configurationIndex,
+                         long term, Member member, Configuration previous, String clusterId, boolean written) {
     }
 
     private ForceNewCluster() {
@@ -59,6 +59,15 @@ public final class ForceNewCluster {
      *                                    not hold {@code id} as a member; nothing is changed then
      */
     public static Result recover(Path dataDir, String id, String clusterId) throws DataDirectoryToolException, IOException {
+        return recover(dataDir, id, clusterId, true);
+    }
+
+    /**
+     * As {@link #recover(Path, String, String)}; with {@code write} false it only checks and describes what a recovery
+     * would do (the survivor's last index and term, to pick the most up-to-date survivor), and writes nothing.
+     */
+    public static Result recover(Path dataDir, String id, String clusterId, boolean write)
+            throws DataDirectoryToolException, IOException {
         if (!Files.isDirectory(dataDir.resolve(DataDirectories.LOG)) || !Files.isDirectory(dataDir.resolve(DataDirectories.STABLE))) {
             throw new DataDirectoryToolException(dataDir + " is not a node's data directory (it has no log/ and stable/)");
         }
@@ -67,20 +76,26 @@ public final class ForceNewCluster {
         }
         Path lockFile = dataDir.resolve(DataDirectories.LOCK);
         boolean hadLockFile = Files.exists(lockFile);
+        Result result;
         try (FileChannel lock = DataDirectories.lock(dataDir)) {
             try {
-                return recoverLocked(dataDir, id, clusterId);
+                result = recoverLocked(dataDir, id, clusterId, write);
             } catch (DataDirectoryToolException e) {
                 if (!hadLockFile) {
                     Files.deleteIfExists(lockFile); // refused: the directory is left exactly as it was
                 }
                 throw e;
             }
+            if (!write && !hadLockFile) {
+                Files.deleteIfExists(lockFile); // a dry run leaves the directory as it was
+            }
         }
+        return result;
     }
 
     /** {@link #recover} once the directory is locked: checks everything first, and writes only when nothing is refused. */
-    private static Result recoverLocked(Path dataDir, String id, String clusterId) throws DataDirectoryToolException, IOException {
+    private static Result recoverLocked(Path dataDir, String id, String clusterId, boolean write)
+            throws DataDirectoryToolException, IOException {
         Path snapshotDir = dataDir.resolve(DataDirectories.SNAPSHOTS);
         try (SegmentedLogStore log = SegmentedLogStore.open(NioFileSystem.INSTANCE, dataDir.resolve(DataDirectories.LOG),
                 SegmentedLogOptions.defaults());
@@ -127,6 +142,9 @@ public final class ForceNewCluster {
             Configuration alone = Configuration.of(List.of(voter));
             HardState hs = stable.load();
             long term = Math.max(hs.term(), lastTerm) + 1;
+            if (!write) {
+                return new Result(dataDir, id, base, lastIndex, lastTerm, lastIndex + 1, term, voter, previous, clusterId, false);
+            }
 
             // Checked; now write. The log first (its entries up to lastIndex stay as they are), then the hard state.
             if (restartLog) {
@@ -139,7 +157,7 @@ public final class ForceNewCluster {
             if (clusterId != null) {
                 ClusterIdFile.write(dataDir, clusterId);
             }
-            return new Result(dataDir, id, base, lastIndex, lastIndex + 1, term, voter, previous, clusterId);
+            return new Result(dataDir, id, base, lastIndex, lastTerm, lastIndex + 1, term, voter, previous, clusterId, true);
         }
     }
 

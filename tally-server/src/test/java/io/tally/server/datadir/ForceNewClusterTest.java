@@ -51,8 +51,19 @@ class ForceNewClusterTest {
         log(dir, 151, 250, i -> i <= 220 ? 2 : 3);
         hardState(dir, new HardState(3, "n1"));
 
+        Map<String, String> before = DirectoryContents.of(dir);
+        ForceNewCluster.Result look = ForceNewCluster.recover(dir, "n2", null, false);
+        assertEquals(before, DirectoryContents.of(dir), "a dry run writes nothing, not even a LOCK file");
+        assertEquals(250, look.lastIndex());
+        assertEquals(3, look.lastTerm());
+        assertEquals(false, look.written());
+
         ForceNewCluster.Result r = ForceNewCluster.recover(dir, "n2", null);
 
+        assertEquals(true, r.written());
+        assertEquals(List.of(look.lastIndex(), look.lastTerm(), look.configurationIndex(), look.term()),
+                List.of(r.lastIndex(), r.lastTerm(), r.configurationIndex(), r.term()), "the dry run said what the recovery did");
+        assertEquals(look.member(), r.member());
         assertEquals(200, r.snapshotIndex());
         assertEquals(250, r.lastIndex());
         assertEquals(251, r.configurationIndex());
