@@ -62,7 +62,9 @@ final class StreamConnection extends ChannelInboundHandlerAdapter {
     private final Owner owner;
     private final int idleSeconds;
     private final String accept;
-    private Channel channel;
+    /** Set once {@link #open} has started connecting; {@link #close} may come from another thread before that. */
+    private volatile Channel channel;
+    private volatile boolean closeAsked;
     private int status;
     private HttpHeaders headers;
     private ByteArrayOutputStream refusal;
@@ -97,6 +99,9 @@ final class StreamConnection extends ChannelInboundHandlerAdapter {
             }
         }).connect(host, port);
         c.channel = connect.channel();
+        if (closeAsked) {
+            c.channel.close(); // closed while connecting: the connect fails and the owner hears of its end
+        }
         connect.addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 f.channel().writeAndFlush(request).addListener((ChannelFutureListener) w -> {
@@ -187,7 +192,11 @@ final class StreamConnection extends ChannelInboundHandlerAdapter {
 
     /** Closes the connection (from any thread); {@link Owner#onEnded} follows on the event loop. */
     void close() {
-        channel.close();
+        closeAsked = true;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
     }
 
     private void fail(Throwable t) {
