@@ -98,7 +98,10 @@ class TallyCliTest {
             assertEquals(1, tally(cwd, "put", "fruit/apple", "blue", "--cas", "0").exit(), "cas failed");
             Run status = tally(cwd, "status");
             assertEquals(0, status.exit());
-            assertTrue(status.out().contains("\"members\""), status.out());
+            assertTrue(status.out().contains("members: n1, n2, n3"), status.out());
+            Run statusJson = tally(cwd, "status", "-o", "json");
+            assertEquals(0, statusJson.exit(), statusJson.err());
+            assertTrue(statusJson.out().contains("\"members\""), statusJson.out());
             assertEquals(2, tally(cwd, "put", "only-a-key").exit());
             assertEquals(2, tally(cwd, "get", "k", "--bogus", "x").exit());
             assertEquals(2, tally(cwd, "frobnicate").exit());

@@ -1,7 +1,7 @@
 package io.tally.server.cli;
 
 /**
- * The exit codes of {@code ./tally} (docs/cli.md). A command that runs another ({@code ./tally lock NAME -- CMD})
+ * The exit codes of {@code ./tally} (docs/http-api.md, "The CLI"). A command that runs another ({@code ./tally lock NAME -- CMD})
  * exits with that command's code instead.
  */
 final class ExitCode {

@@ -15,7 +15,7 @@ import java.lang.reflect.Constructor;
 import java.util.Arrays;
 
 /**
- * The {@code ./tally} command (docs/cli.md): {@code server} and {@code dev} run nodes; the client commands talk to a
+ * The {@code ./tally} command (docs/http-api.md, "The CLI"): {@code server} and {@code dev} run nodes; the client commands talk to a
  * cluster through {@link io.tally.client.TallyClient}; {@code snapshot restore} and {@code recover} write data
  * directories offline; {@code completion} prints a shell completion script. picocli parses every command line:
  * {@code --help} on every command, {@code --version}, {@code --} ends the options, no {@code @}-files (an {@code @FILE}

@@ -20,6 +20,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -49,14 +50,16 @@ public final class CertificateAuthority {
         /** Writes {@code name}.crt (PEM) and {@code name}.key (PKCS#8 PEM, owner-readable only) into {@code dir}. */
         public void write(Path dir, String name) throws IOException {
             Files.createDirectories(dir);
-            writePem(dir.resolve(name + ".crt"), "CERTIFICATE", encoded(cert));
-            Path key = dir.resolve(name + ".key");
-            writePem(key, "PRIVATE KEY", keys.getPrivate().getEncoded());
-            try {
-                Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not POSIX
-            }
+            write(dir.resolve(name + ".crt"), dir.resolve(name + ".key"));
+        }
+
+        /**
+         * Writes the certificate (PEM) to {@code certFile} and the key (PKCS#8 PEM) to {@code keyFile}, each by a rename
+         * over it; the key file is readable by its owner only from the moment it exists (on POSIX file systems).
+         */
+        public void write(Path certFile, Path keyFile) throws IOException {
+            writePem(certFile, "CERTIFICATE", encoded(cert), false);
+            writePem(keyFile, "PRIVATE KEY", keys.getPrivate().getEncoded(), true);
         }
     }
 
@@ -64,6 +67,14 @@ public final class CertificateAuthority {
 
     private CertificateAuthority(Issued ca) {
         this.ca = ca;
+    }
+
+    /** The CA that {@code ca} holds (its certificate and key, as {@link Pem} reads them back from files). */
+    public static CertificateAuthority of(Issued ca) {
+        if (ca.cert().getBasicConstraints() < 0) {
+            throw new IllegalArgumentException("not a CA certificate: " + ca.cert().getSubjectX500Principal());
+        }
+        return new CertificateAuthority(ca);
     }
 
     /** A new CA named {@code name}, valid for {@code validity} from now. */
@@ -156,11 +167,19 @@ public final class CertificateAuthority {
         }
     }
 
-    private static void writePem(Path file, String type, byte[] der) throws IOException {
+    private static void writePem(Path file, String type, byte[] der, boolean secret) throws IOException {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        if (secret) {
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                // not POSIX: the file system's own permissions apply
+            }
+        }
         Files.writeString(tmp, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n",
                 StandardCharsets.US_ASCII);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }
