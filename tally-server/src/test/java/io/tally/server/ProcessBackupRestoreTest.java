@@ -56,9 +56,11 @@ class ProcessBackupRestoreTest {
                 lastWrite = Math.max(lastWrite, source.commit(Duration.ofSeconds(20)));
             }
             try (TallyClient client = TallyClient.connect(endpoints(source.nodes), Duration.ofSeconds(20))) {
-                for (int i = 1; i <= 10; i++) {
-                    lastWrite = Math.max(lastWrite, client.put(String.format("w%06d", i), ("overwritten " + i).getBytes(StandardCharsets.UTF_8)));
-                    assertTrue(client.delete(String.format("w%06d", 100 + i)));
+                // Keys known to be there: acknowledged ones (a write whose answer timed out was retried under another key).
+                List<String> acked = List.copyOf(source.acked.keySet());
+                for (int i = 0; i < 10; i++) {
+                    lastWrite = Math.max(lastWrite, client.put(acked.get(i), ("overwritten " + i).getBytes(StandardCharsets.UTF_8)));
+                    assertTrue(client.delete(acked.get(100 + i)));
                 }
                 for (int i = 0; i < 5; i++) {
                     byte[] value = new byte[1 + random.nextInt(2000)];
@@ -67,7 +69,7 @@ class ProcessBackupRestoreTest {
                 }
                 expected = state(client, Consistency.LINEARIZABLE);
             }
-            assertEquals(KEYS - 10 + 5, expected.size());
+            assertTrue(expected.size() >= KEYS - 10 + 5, expected.size() + " keys");
 
             TallyProcess.Run save = TallyProcess.run("snapshot", "save", backup.toString(), "--endpoints",
                     String.join(",", endpoints(source.nodes)), "-o", "json");

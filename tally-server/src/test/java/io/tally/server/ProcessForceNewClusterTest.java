@@ -49,7 +49,8 @@ class ProcessForceNewClusterTest {
             List<NodeProcess> lost = initial.stream().filter(p -> p != survivor).toList();
             Map<String, NodeClient.Item> applied = state(c, survivor);
             assertTrue(applied.keySet().containsAll(c.acked.keySet()), "the survivor applied every acknowledged write");
-            assertEquals(WRITES, applied.size());
+            // At least: a write whose answer timed out (outcome unknown) is retried under the next key, and may apply too.
+            assertTrue(applied.size() >= WRITES, applied.size() + " keys");
 
             // A running node's directory is refused: it is locked.
             Map<String, String> before = DirectoryContents.of(survivor.dataDir);
@@ -91,8 +92,9 @@ class ProcessForceNewClusterTest {
                 assertEquals(0, look.exit(), look.toString());
                 JsonNode seen = new ObjectMapper().readTree(look.out());
                 assertEquals(false, seen.get("written").asBoolean(), seen.toString());
-                assertTrue(seen.get("lastIndex").asLong() >= survivorApplied && seen.get("lastTerm").asLong() > 0,
-                        "every node had every acknowledged write: " + seen);
+                long ackedUpTo = c.acked.values().stream().mapToLong(NodeClient.Item::version).max().orElseThrow();
+                assertTrue(seen.get("lastIndex").asLong() >= (p == survivor ? survivorApplied : ackedUpTo)
+                        && seen.get("lastTerm").asLong() > 0, "every node had every acknowledged write: " + seen);
                 assertEquals(before, DirectoryContents.of(p.dataDir), "a dry run writes nothing");
             }
 

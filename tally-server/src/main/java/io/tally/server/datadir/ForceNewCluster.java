@@ -35,7 +35,8 @@ import java.util.Optional;
  * snapshot and the log stay as they were but for the appended entry, except a log that does not continue the snapshot
  * (it ends before it, or holds another term at its index): that log restarts right after the snapshot, as the node's
  * own start-up recovery would make it. Everything is checked before anything is written: a refused directory is left
- * exactly as it was.
+ * as it was, but for what opening its log does as the node's own start would (finish a truncation or compaction a
+ * crash interrupted).
  *
  * <p>The lost members must never come back with their old data: they would form a majority of the old configuration
  * and could elect a leader of their own. Wipe their directories, or give the recovered cluster a new name
