@@ -127,6 +127,32 @@ public final class ApplyRecorder {
         lastRaftIndex[node] = restoredLastRaftIndex;
     }
 
+    /**
+     * Node {@code node} restored a snapshot that, by its own account, covers the first {@code commandCount} commands,
+     * the last of them at Raft index {@code lastCommandRaftIndex} (0 when it covers none). Those must be commands some
+     * node applied, the last one at that Raft index, and a running node must not go back to an earlier state. The node
+     * then counts as having applied exactly those commands (checked on as it applies more).
+     */
+    public synchronized void restoredPrefix(int node, long commandCount, long lastCommandRaftIndex) {
+        if (commandCount < 0 || commandCount > byPosition.size()) {
+            checker.violation("state machine safety: node " + node + " restored a snapshot of " + commandCount
+                    + " commands, but only " + byPosition.size() + " were ever applied");
+        }
+        long expected = commandCount == 0 ? 0 : byPosition.get((int) commandCount - 1).raftIndex;
+        if (expected != lastCommandRaftIndex) {
+            checker.violation("state machine safety: node " + node + " restored a snapshot whose command " + commandCount
+                    + " is at raft index " + lastCommandRaftIndex + ", but the nodes applied it at raft index " + expected);
+        }
+        if (commandCount < perNode.get(node).size()) {
+            checker.violation("node " + node + " restored a snapshot of " + commandCount + " commands after it had applied "
+                    + perNode.get(node).size() + ": its state went back");
+        }
+        List<Applied> mine = perNode.get(node);
+        mine.clear();
+        mine.addAll(byPosition.subList(0, (int) commandCount));
+        lastRaftIndex[node] = lastCommandRaftIndex;
+    }
+
     /** Commands node {@code node} applied, in order. */
     public synchronized List<Applied> appliedBy(int node) {
         return List.copyOf(perNode.get(node));

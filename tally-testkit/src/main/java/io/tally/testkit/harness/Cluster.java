@@ -1,22 +1,14 @@
 package io.tally.testkit.harness;
 
-import io.tally.raft.LeaderChange;
 import io.tally.raft.Membership;
 import io.tally.raft.NotLeaderException;
 import io.tally.raft.RaftConfig;
 import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
-import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Member;
-import io.tally.raft.runtime.RaftRuntime;
-import io.tally.raft.storage.SnapshotStore;
-import io.tally.raft.storage.StableStore;
-import io.tally.raft.storage.LogStore;
-import io.tally.raft.transport.Transport;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,8 +19,9 @@ import java.util.random.RandomGenerator;
 /**
  * A cluster of real {@link RaftNode}s under test, with the course's harness helpers ({@link #checkOneLeader},
  * {@link #one}, {@link #nCommitted}, …) and Raft's invariants checked throughout. Node {@code i} has id
- * {@code "n" + i}. Subclasses supply time, network and runtime: {@link SimCluster} (deterministic, virtual
- * time) and {@link RealTimeCluster} (threads and the in-memory network).
+ * {@code "n" + i}. Subclasses supply the nodes, time and network: {@link SimCluster} (deterministic, virtual
+ * time: the testkit's published {@link io.tally.testkit.api.SimulatedCluster} underneath) and
+ * {@link RealTimeCluster} (threads and the in-memory network, {@link ThreadedNodes}).
  */
 public abstract class Cluster implements AutoCloseable {
 
@@ -54,52 +47,13 @@ public abstract class Cluster implements AutoCloseable {
 
     protected final int n;
     protected final RaftConfig config;
-    protected final InvariantChecker invariants = new InvariantChecker();
-    protected final ApplyRecorder applied;
-    private final List<RaftNode<Long>> nodes = new ArrayList<>();
-    private final List<NodeDisk> disks = new ArrayList<>();
-    /** The log store each running node uses (for the invariant checks); null while down. */
-    private final List<LogStore> liveLogStores = new ArrayList<>();
-    private final Configuration bootstrap;
-    private final java.util.EnumSet<io.tally.raft.Safeguard> disabledSafeguards = java.util.EnumSet.noneOf(io.tally.raft.Safeguard.class);
 
     protected Cluster(int n, RaftConfig config) {
-        this(n, config, i -> new InMemoryDisk());
-    }
-
-    protected Cluster(int n, RaftConfig config, java.util.function.IntFunction<NodeDisk> diskFactory) {
-        this(n, n, config, diskFactory);
-    }
-
-    /**
-     * {@code n} node slots, of which the first {@code initial} form the bootstrapped cluster; the others start
-     * empty, waiting to be added as members.
-     */
-    protected Cluster(int n, int initial, RaftConfig config, java.util.function.IntFunction<NodeDisk> diskFactory) {
-        if (n < 1 || initial < 1 || initial > n) {
-            throw new IllegalArgumentException("a cluster needs at least one node, and 1..n initial members");
+        if (n < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one node");
         }
         this.n = n;
         this.config = config;
-        this.applied = new ApplyRecorder(n, invariants);
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = id(i);
-            nodes.add(null);
-            disks.add(diskFactory.apply(i));
-            liveLogStores.add(null);
-        }
-        this.bootstrap = Configuration.ofVoters(Arrays.copyOf(ids, initial));
-    }
-
-    /** Starts every node and bootstraps the initial members (call once, from the subclass's factory). */
-    protected final void startAll() {
-        for (int i = 0; i < n; i++) {
-            start(i);
-            if (bootstrap.contains(id(i))) {
-                await(nodes.get(i).bootstrap(bootstrap), 5_000, "bootstrap of " + id(i));
-            }
-        }
     }
 
     public static String id(int i) {
@@ -135,83 +89,37 @@ public abstract class Cluster implements AutoCloseable {
 
     public abstract long bytesTotal();
 
-    protected abstract Transport newTransport(int i);
-
-    protected abstract RaftRuntime newRuntime(int i);
-
-    /** Ends node {@code i}'s current life so that it can never send again. */
-    protected abstract void kill(int i, RaftNode<Long> node);
-
     // ---------------------------------------------------------------- node lifecycle
 
-    public RaftNode<Long> node(int i) {
-        return nodes.get(i);
-    }
+    /** Node {@code i}'s current life, or null while it is down. */
+    public abstract RaftNode<Long> node(int i);
 
     /**
      * The course's crash: disconnect the node, keep a copy of what it had made durable, discard the instance
      * (it cannot send any more). The node stays down until {@link #start(int)}.
      */
-    public void crash(int i) {
-        disconnect(i);
-        RaftNode<Long> old = nodes.get(i);
-        if (old == null) {
-            return;
-        }
-        kill(i, old);
-        nodes.set(i, null);
-        liveLogStores.set(i, null);
-        disks.get(i).crash();
-    }
+    public abstract void crash(int i);
 
     /** Starts node {@code i} (crashing it first if it runs) from its persisted state; connectivity is unchanged. */
-    public void start(int i) {
-        if (nodes.get(i) != null) {
-            crash(i);
-        }
-        applied.reset(i);
-        LogStore log;
-        StableStore stable;
-        SnapshotStore snapshots;
-        try {
-            log = disks.get(i).logStore();
-            stable = disks.get(i).stableStore();
-            snapshots = disks.get(i).snapshotStore();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("node " + id(i) + " cannot open its storage: " + e.getMessage(), e);
-        }
-        RaftNode.Builder<Long> builder = RaftNode.<Long>builder()
-                .id(id(i))
-                .config(config)
-                .stateMachine(new RecordingStateMachine(i, applied))
-                .logStore(log)
-                .stableStore(stable)
-                .snapshotStore(snapshots)
-                .transport(newTransport(i))
-                .runtime(newRuntime(i));
-        disabledSafeguards.forEach(builder::withoutSafeguard);
-        RaftNode<Long> node = builder.build();
-        node.addLeaderListener(change -> onLeaderChange(change, log));
-        nodes.set(i, node);
-        liveLogStores.set(i, log);
-        try {
-            node.start();
-        } catch (RuntimeException e) {
-            nodes.set(i, null); // refused to start (for example, corrupted storage): it is down
-            liveLogStores.set(i, null);
-            throw e;
-        }
-    }
+    public abstract void start(int i);
+
+    public abstract boolean isUp(int i);
 
     /** A control run: nodes started from now on lack this safeguard ({@link io.tally.raft.Safeguard}). */
-    public void withoutSafeguard(io.tally.raft.Safeguard safeguard) {
-        disabledSafeguards.add(safeguard);
-    }
+    public abstract void withoutSafeguard(io.tally.raft.Safeguard safeguard);
 
     /** Node {@code i}'s storage, for scenarios that inject disk faults. */
-    public NodeDisk disk(int i) {
-        return disks.get(i);
-    }
+    public abstract NodeDisk disk(int i);
+
+    /** Raft's invariants, checked throughout the run. */
+    public abstract InvariantChecker invariants();
+
+    /** What every node applied (state machine safety). */
+    public abstract ApplyRecorder applied();
+
+    /** Checks the invariants once more and stops every node. */
+    @Override
+    public abstract void close();
 
     /**
      * The course's {@code persister.RaftStateSize()} for node {@code i}, running or down: bytes of its durable
@@ -221,38 +129,7 @@ public abstract class Cluster implements AutoCloseable {
      * @throws UnsupportedOperationException on disks that cannot tell (only {@link InMemoryDisk} can)
      */
     public long persistedBytes(int i) {
-        return disks.get(i).persistedRaftStateBytes();
-    }
-
-    private void onLeaderChange(LeaderChange c, LogStore log) {
-        if (c.state() == RaftState.LEADER) {
-            invariants.leaderElected(c.nodeId(), c.term());
-            invariants.checkLeaderCompleteness(c.nodeId(), c.term(), log, applied.allApplied());
-        }
-    }
-
-    public boolean isUp(int i) {
-        return nodes.get(i) != null;
-    }
-
-    /** The logs of the running nodes, by id (for the log matching check). */
-    protected Map<String, LogStore> liveLogs() {
-        Map<String, LogStore> m = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            // A node that stopped itself (a storage error) serves nothing; its store may refuse reads.
-            if (nodes.get(i) != null && liveLogStores.get(i) != null && nodes.get(i).state() != RaftState.SHUTDOWN) {
-                m.put(id(i), liveLogStores.get(i));
-            }
-        }
-        return m;
-    }
-
-    public InvariantChecker invariants() {
-        return invariants;
-    }
-
-    public ApplyRecorder applied() {
-        return applied;
+        return disk(i).persistedRaftStateBytes();
     }
 
     // ---------------------------------------------------------------- the course's helpers
@@ -275,7 +152,7 @@ public abstract class Cluster implements AutoCloseable {
             sleep(450 + random().nextInt(100));
             Map<Long, List<Integer>> leaders = new TreeMap<>();
             for (int i = 0; i < n; i++) {
-                RaftNode<Long> node = nodes.get(i);
+                RaftNode<Long> node = node(i);
                 if (node != null && isConnected(i) && node.state() == RaftState.LEADER) {
                     leaders.computeIfAbsent(node.term(), t -> new ArrayList<>()).add(i);
                 }
@@ -298,7 +175,7 @@ public abstract class Cluster implements AutoCloseable {
     public long checkTerms() {
         long term = -1;
         for (int i = 0; i < n; i++) {
-            RaftNode<Long> node = nodes.get(i);
+            RaftNode<Long> node = node(i);
             if (node != null && isConnected(i)) {
                 long t = node.term();
                 if (term == -1) {
@@ -314,7 +191,7 @@ public abstract class Cluster implements AutoCloseable {
     /** No connected node thinks it is the leader. */
     public void checkNoLeader() {
         for (int i = 0; i < n; i++) {
-            RaftNode<Long> node = nodes.get(i);
+            RaftNode<Long> node = node(i);
             if (node != null && isConnected(i) && node.state() == RaftState.LEADER) {
                 throw fatal("expected no leader among connected servers, but " + id(i) + " claims to be leader");
             }
@@ -323,7 +200,7 @@ public abstract class Cluster implements AutoCloseable {
 
     /** How many nodes applied command index {@code commandIndex}, and what. */
     public ApplyRecorder.CommitCount nCommitted(long commandIndex) {
-        return applied.nCommitted(commandIndex);
+        return applied().nCommitted(commandIndex);
     }
 
     /**
@@ -331,7 +208,7 @@ public abstract class Cluster implements AutoCloseable {
      * not; otherwise the future of the command index it will be applied at.
      */
     public CompletableFuture<Long> startCommand(int i, byte[] command) {
-        RaftNode<Long> node = nodes.get(i);
+        RaftNode<Long> node = node(i);
         if (node == null || node.state() != RaftState.LEADER) {
             return null;
         }
@@ -369,7 +246,7 @@ public abstract class Cluster implements AutoCloseable {
             }
             if (startTerm > -1) {
                 for (int i = 0; i < n; i++) {
-                    RaftNode<Long> node = nodes.get(i);
+                    RaftNode<Long> node = node(i);
                     if (node != null && node.term() > startTerm) {
                         return null; // someone moved on; can no longer guarantee that we'll win
                     }
@@ -409,9 +286,9 @@ public abstract class Cluster implements AutoCloseable {
     public int currentLeader() {
         int best = -1;
         for (int i = 0; i < n; i++) {
-            RaftNode<Long> node = nodes.get(i);
+            RaftNode<Long> node = node(i);
             if (node != null && isConnected(i) && node.state() == RaftState.LEADER
-                    && (best < 0 || node.term() > nodes.get(best).term())) {
+                    && (best < 0 || node.term() > node(best).term())) {
                 best = i;
             }
         }
@@ -422,7 +299,7 @@ public abstract class Cluster implements AutoCloseable {
     public Membership changeMembership(List<Member> members, long maxMillis) {
         return MembershipDriver.setMembers(clock(), () -> {
             int leader = currentLeader();
-            return leader < 0 ? null : nodes.get(leader);
+            return leader < 0 ? null : node(leader);
         }, members, maxMillis, () -> "nodes: " + describeNodes());
     }
 
@@ -434,27 +311,10 @@ public abstract class Cluster implements AutoCloseable {
     private String describeNodes() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
-            RaftNode<Long> node = nodes.get(i);
+            RaftNode<Long> node = node(i);
             sb.append(i == 0 ? "" : "; ").append(id(i)).append(": ").append(node == null ? "down" : node.status());
         }
         return sb.toString();
-    }
-
-    /** Checks the invariants once more and stops every node. */
-    @Override
-    public void close() {
-        try {
-            invariants.checkLogMatching(liveLogs());
-            invariants.assertNone();
-        } finally {
-            for (int i = 0; i < n; i++) {
-                RaftNode<Long> node = nodes.get(i);
-                if (node != null) {
-                    kill(i, node);
-                    nodes.set(i, null);
-                }
-            }
-        }
     }
 
     /** The state of one one() call, advanced by clock callbacks so that several can run concurrently. */

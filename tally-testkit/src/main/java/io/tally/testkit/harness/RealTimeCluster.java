@@ -26,9 +26,28 @@ public final class RealTimeCluster extends Cluster {
     private final RandomGenerator random;
     private final ScheduledThreadPoolExecutor harnessThread;
     private final HarnessClock clock = new RealClock();
+    private final ThreadedNodes nodes;
 
     private RealTimeCluster(int n, long seed, RaftConfig config) {
         super(n, config);
+        this.nodes = new ThreadedNodes(n, config, i -> new InMemoryDisk(), new ThreadedNodes.Wiring() {
+            @Override
+            public Transport newTransport(int i) {
+                return net.transport(id(i));
+            }
+
+            @Override
+            public RaftRuntime newRuntime(int i) {
+                runtimes[i] = new ThreadRuntime(id(i), seed * 31 + i);
+                return runtimes[i];
+            }
+
+            @Override
+            public void kill(int i, RaftNode<Long> node) {
+                node.close();
+                runtimes[i].close();
+            }
+        });
         this.seed = seed;
         this.random = new SplittableRandom(seed);
         this.runtimes = new ThreadRuntime[n];
@@ -41,7 +60,7 @@ public final class RealTimeCluster extends Cluster {
 
     public static RealTimeCluster create(int n, long seed) {
         RealTimeCluster c = new RealTimeCluster(n, seed, scenarioConfig(true, true));
-        c.startAll();
+        c.nodes.startAll(c);
         return c;
     }
 
@@ -90,26 +109,53 @@ public final class RealTimeCluster extends Cluster {
     }
 
     @Override
-    protected Transport newTransport(int i) {
-        return net.transport(id(i));
+    public RaftNode<Long> node(int i) {
+        return nodes.node(i);
     }
 
     @Override
-    protected RaftRuntime newRuntime(int i) {
-        runtimes[i] = new ThreadRuntime(id(i), seed * 31 + i);
-        return runtimes[i];
+    public void crash(int i) {
+        disconnect(i);
+        nodes.crash(i);
     }
 
     @Override
-    protected void kill(int i, RaftNode<Long> node) {
-        node.close();
-        runtimes[i].close();
+    public void start(int i) {
+        if (nodes.node(i) != null) {
+            crash(i);
+        }
+        nodes.start(i);
+    }
+
+    @Override
+    public boolean isUp(int i) {
+        return nodes.node(i) != null;
+    }
+
+    @Override
+    public void withoutSafeguard(io.tally.raft.Safeguard safeguard) {
+        nodes.withoutSafeguard(safeguard);
+    }
+
+    @Override
+    public NodeDisk disk(int i) {
+        return nodes.disk(i);
+    }
+
+    @Override
+    public InvariantChecker invariants() {
+        return nodes.invariants();
+    }
+
+    @Override
+    public ApplyRecorder applied() {
+        return nodes.applied();
     }
 
     @Override
     public void close() {
         try {
-            super.close();
+            nodes.close();
         } finally {
             harnessThread.shutdownNow();
         }

@@ -13,8 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The scenarios' state machine: reports every applied command to the {@link ApplyRecorder} (which checks
- * state machine safety) and answers each with its command index.
+ * The scenarios' state machine: answers each command with its command index, and has the {@link ApplyRecorder}
+ * (which checks state machine safety) see every command it applies and every snapshot it restores. On real threads
+ * it reports each applied command itself ({@link #reporting}); under the testkit's
+ * {@link io.tally.testkit.api.SimulatedCluster}, which reports every applied command of any state machine, it only
+ * reports what a restored snapshot holds, command by command ({@link #underSimulatedCluster}).
  *
  * <p>Its state is the list of commands it applied, in order, and the Raft index of the last one. A snapshot
  * is a copy of both; {@link #restore} replaces them and reports the restored list to the recorder, which
@@ -24,22 +27,42 @@ import java.util.List;
 public final class RecordingStateMachine implements StateMachine<Long> {
 
     private final int node;
-    private final ApplyRecorder recorder;
+    private final java.util.function.Supplier<ApplyRecorder> recorder;
+    private final boolean reportApplies;
     /** What this state machine applied (restored included), in order; touched by the apply thread only. */
     private List<ApplyRecorder.Applied> applied = new ArrayList<>();
     private long lastRaftIndex;
 
-    public RecordingStateMachine(int node, ApplyRecorder recorder) {
+    private RecordingStateMachine(int node, java.util.function.Supplier<ApplyRecorder> recorder, boolean reportApplies) {
         this.node = node;
         this.recorder = recorder;
+        this.reportApplies = reportApplies;
+    }
+
+    /** A state machine that reports every command it applies to {@code recorder}. */
+    public static RecordingStateMachine reporting(int node, ApplyRecorder recorder) {
+        return new RecordingStateMachine(node, () -> recorder, true);
+    }
+
+    /**
+     * A state machine for a {@link io.tally.testkit.api.SimulatedCluster}, which reports applied commands itself: this
+     * one reports only the commands of a restored snapshot, to the recorder {@code recorder} gives at that time.
+     */
+    public static RecordingStateMachine underSimulatedCluster(int node, java.util.function.Supplier<ApplyRecorder> recorder) {
+        return new RecordingStateMachine(node, recorder, false);
     }
 
     @Override
     public List<Long> apply(List<Command> commands) {
         List<Long> results = new ArrayList<>(commands.size());
         for (Command c : commands) {
-            results.add(recorder.applied(node, c.index(), c.term(), c.data()));
+            if (reportApplies) {
+                results.add(recorder.get().applied(node, c.index(), c.term(), c.data()));
+            }
             applied.add(new ApplyRecorder.Applied(c.index(), c.term(), c.data()));
+            if (!reportApplies) {
+                results.add((long) applied.size()); // its command index, as the recorder would have answered
+            }
             lastRaftIndex = c.index();
         }
         return results;
@@ -79,7 +102,7 @@ public final class RecordingStateMachine implements StateMachine<Long> {
         if (data.read() != -1) {
             throw new IOException("node " + node + ": malformed snapshot: trailing bytes after " + count + " commands");
         }
-        recorder.restored(node, restored, last);
+        recorder.get().restored(node, restored, last);
         applied = restored;
         lastRaftIndex = last;
     }

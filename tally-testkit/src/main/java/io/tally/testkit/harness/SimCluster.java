@@ -1,48 +1,53 @@
 package io.tally.testkit.harness;
 
 import io.tally.raft.RaftConfig;
+import io.tally.raft.Safeguard;
 import io.tally.raft.node.RaftNode;
-import io.tally.raft.runtime.RaftRuntime;
-import io.tally.raft.transport.Transport;
+import io.tally.testkit.api.SimulatedCluster;
+import io.tally.testkit.api.Storage;
 import io.tally.testkit.sim.LatencyModel;
 import io.tally.testkit.sim.NodeIncarnation;
 import io.tally.testkit.sim.SimNetwork;
-import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
 
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 
 /**
- * A cluster of real {@link RaftNode}s on the deterministic simulator: one thread, virtual time, every
- * random choice drawn from one seed, so a failing seed replays exactly. The log matching invariant is
- * checked every {@value #LOG_CHECK_INTERVAL_MS} ms of virtual time.
+ * The course's harness ({@link Cluster}) on the testkit's published simulator: a {@link SimulatedCluster} of
+ * {@link RecordingStateMachine}s underneath runs the nodes, the simulated network and disks and virtual time, and
+ * checks Raft's invariants (log matching every {@value SimulatedCluster#CHECK_INTERVAL_MS} ms of virtual time); this
+ * class adds the course's semantics (a crash also disconnects the node) and its helpers. A failing seed replays
+ * exactly.
  */
 public final class SimCluster extends Cluster {
 
-    static final long LOG_CHECK_INTERVAL_MS = 250;
-
-    private final Simulation sim;
-    private final SimNetwork net;
-    private final NodeIncarnation[] incarnations;
-    private final RandomGenerator scenarioRandom;
+    private final SimulatedCluster<RecordingStateMachine, Long> c;
     private final HarnessClock clock;
-    private IntFunction<LatencyModel> latency = i -> LatencyModel.DEFAULT;
 
-    private SimCluster(int n, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
-        this(n, n, sim, config, trace, disks);
+    private SimCluster(int n, RaftConfig config, SimulatedCluster<RecordingStateMachine, Long> cluster) {
+        super(n, config);
+        this.c = cluster;
+        this.clock = new SimClock(cluster.simulation());
     }
 
-    private SimCluster(int n, int initial, Simulation sim, RaftConfig config, boolean trace, IntFunction<NodeDisk> disks) {
-        super(n, initial, config, disks);
-        this.sim = sim;
-        if (trace) {
-            sim.enableTrace();
-        }
-        this.net = new SimNetwork(sim);
-        this.incarnations = new NodeIncarnation[n];
-        this.scenarioRandom = sim.newRandom();
-        this.clock = new SimClock(sim);
+    private static SimCluster build(int slots, int initial, long seed, RaftConfig config, Storage storage,
+                                    IntFunction<LatencyModel> latency, boolean trace) {
+        // The recording state machines report a restored snapshot to the cluster's recorder, known once it is built
+        // (no node restores anything while the cluster starts: the disks are empty).
+        ApplyRecorder[] recorder = new ApplyRecorder[1];
+        SimulatedCluster<RecordingStateMachine, Long> cluster = SimulatedCluster.<RecordingStateMachine, Long>builder(
+                        id -> RecordingStateMachine.underSimulatedCluster(SimulatedCluster.index(id), () -> recorder[0]))
+                .nodes(slots)
+                .initialMembers(initial)
+                .seed(seed)
+                .config(config)
+                .storage(storage)
+                .latency(latency)
+                .eventTrace(trace)
+                .build();
+        recorder[0] = cluster.appliedCommands();
+        return new SimCluster(slots, config, cluster);
     }
 
     /** A started, bootstrapped cluster of {@code n} nodes with PreVote and CheckQuorum on. */
@@ -51,7 +56,7 @@ public final class SimCluster extends Cluster {
     }
 
     public static SimCluster create(int n, long seed, RaftConfig config, boolean trace) {
-        return started(new SimCluster(n, new Simulation(seed), config, trace, i -> new InMemoryDisk()));
+        return build(n, n, seed, config, Storage.IN_MEMORY, i -> LatencyModel.DEFAULT, trace);
     }
 
     /** Like {@link #create(int, long, RaftConfig, boolean)}, with the nodes' executors delayed per {@code latency}. */
@@ -61,9 +66,7 @@ public final class SimCluster extends Cluster {
 
     /** Like {@link #create(int, long, RaftConfig, LatencyModel)}, with node {@code i}'s executors per {@code latencyOf(i)}. */
     public static SimCluster create(int n, long seed, RaftConfig config, IntFunction<LatencyModel> latencyOf) {
-        SimCluster c = new SimCluster(n, new Simulation(seed), config, false, i -> new InMemoryDisk());
-        c.latency = latencyOf;
-        return started(c);
+        return build(n, n, seed, config, Storage.IN_MEMORY, latencyOf, false);
     }
 
     /**
@@ -71,7 +74,7 @@ public final class SimCluster extends Cluster {
      * others wait, empty, to be added (membership scenarios).
      */
     public static SimCluster createGrowable(int slots, int initial, long seed, RaftConfig config) {
-        return started(new SimCluster(slots, initial, new Simulation(seed), config, false, i -> new InMemoryDisk()));
+        return build(slots, initial, seed, config, Storage.IN_MEMORY, i -> LatencyModel.DEFAULT, false);
     }
 
     /**
@@ -84,39 +87,29 @@ public final class SimCluster extends Cluster {
 
     /** {@link #createWithFileStorage(int, long)} with these settings (snapshots, for example). */
     public static SimCluster createWithFileStorage(int n, long seed, RaftConfig config) {
-        Simulation sim = new Simulation(seed);
-        RandomGenerator diskRandom = sim.newRandom();
-        return started(new SimCluster(n, sim, config, false, i -> new SimFileDisk(id(i), diskRandom)));
+        return build(n, n, seed, config, Storage.SIMULATED_FILES, i -> LatencyModel.DEFAULT, false);
+    }
+
+    /** The published cluster underneath. */
+    public SimulatedCluster<RecordingStateMachine, Long> simulated() {
+        return c;
     }
 
     /** Node {@code i}'s simulated disk (file-storage clusters only). */
     public SimFileDisk fileDisk(int i) {
-        return (SimFileDisk) disk(i);
-    }
-
-    private static SimCluster started(SimCluster c) {
-        c.startAll();
-        c.scheduleLogMatchingCheck();
-        return c;
-    }
-
-    private void scheduleLogMatchingCheck() {
-        sim.schedule(LOG_CHECK_INTERVAL_MS * 1_000_000L, "check log matching", () -> {
-            invariants.checkLogMatching(liveLogs());
-            scheduleLogMatchingCheck();
-        });
+        return c.fileDisk(i);
     }
 
     public Simulation simulation() {
-        return sim;
+        return c.simulation();
     }
 
     public SimNetwork network() {
-        return net;
+        return c.network();
     }
 
     public long seed() {
-        return sim.seed();
+        return c.seed();
     }
 
     @Override
@@ -126,62 +119,59 @@ public final class SimCluster extends Cluster {
 
     @Override
     public RandomGenerator random() {
-        return scenarioRandom;
+        return c.random();
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    @Override
+    public RaftNode<Long> node(int i) {
+        return c.node(i);
+    }
+
+    /** The course's crash: the node is disconnected, then crashed. */
+    @Override
+    public void crash(int i) {
+        disconnect(i);
+        c.crash(i);
     }
 
     @Override
-    public void connect(int i) {
-        net.connect(id(i));
+    public void start(int i) {
+        if (c.isUp(i)) {
+            crash(i);
+        }
+        c.start(i);
     }
 
     @Override
-    public void disconnect(int i) {
-        net.disconnect(id(i));
+    public boolean isUp(int i) {
+        return c.isUp(i);
     }
 
     @Override
-    public boolean isConnected(int i) {
-        return net.isConnected(id(i));
+    public void withoutSafeguard(Safeguard safeguard) {
+        c.withoutSafeguard(safeguard);
     }
 
     @Override
-    public long rpcCount(int i) {
-        return net.rpcCount(id(i));
+    public NodeDisk disk(int i) {
+        return c.disk(i);
     }
 
     @Override
-    public long rpcTotal() {
-        return net.rpcTotal();
+    public InvariantChecker invariants() {
+        return c.raftInvariants();
     }
 
     @Override
-    public long bytesTotal() {
-        return net.bytesTotal();
+    public ApplyRecorder applied() {
+        return c.appliedCommands();
     }
 
-    /** The course's unreliable network: delays, 10 % of requests and 10 % of replies lost. */
-    public void setUnreliable(boolean unreliable) {
-        net.setReliable(!unreliable);
-    }
-
-    /** The course's long reordering: 2/3 of replies held back 200–2200 ms. */
-    public void setLongReordering(boolean on) {
-        net.setLongReordering(on);
-    }
-
-    /** Blocks traffic from node {@code from} to node {@code to} (one direction). */
-    public void blockLink(int from, int to) {
-        net.blockLink(id(from), id(to));
-    }
-
-    /** Splits the nodes into groups that can talk only within themselves; unnamed nodes are isolated. */
-    public void partition(int[]... groups) {
-        net.partition(Cluster::id, groups);
-    }
-
-    /** Reopens every blocked link (connect/disconnect state is unchanged). */
-    public void heal() {
-        net.heal();
+    @Override
+    public void close() {
+        c.close();
     }
 
     /**
@@ -189,26 +179,63 @@ public final class SimCluster extends Cluster {
      * {@link #start} replaces it). Node {@code i} must be down.
      */
     public NodeIncarnation nextIncarnation(int i) {
-        if (isUp(i)) {
-            throw new IllegalStateException("node " + id(i) + " is up");
-        }
-        incarnations[i] = incarnations[i].next();
-        return incarnations[i];
+        return c.nextIncarnation(i);
+    }
+
+    // ---------------------------------------------------------------- the network
+
+    @Override
+    public void connect(int i) {
+        c.network().connect(id(i));
     }
 
     @Override
-    protected Transport newTransport(int i) {
-        incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
-        return net.transport(incarnations[i]);
+    public void disconnect(int i) {
+        c.network().disconnect(id(i));
     }
 
     @Override
-    protected RaftRuntime newRuntime(int i) {
-        return new SimRuntime(sim, incarnations[i], latency.apply(i));
+    public boolean isConnected(int i) {
+        return c.isConnected(i);
     }
 
     @Override
-    protected void kill(int i, RaftNode<Long> node) {
-        incarnations[i].kill();
+    public long rpcCount(int i) {
+        return c.network().rpcCount(id(i));
+    }
+
+    @Override
+    public long rpcTotal() {
+        return c.network().rpcTotal();
+    }
+
+    @Override
+    public long bytesTotal() {
+        return c.network().bytesTotal();
+    }
+
+    /** The course's unreliable network: delays, 10 % of requests and 10 % of replies lost. */
+    public void setUnreliable(boolean unreliable) {
+        c.setUnreliable(unreliable);
+    }
+
+    /** The course's long reordering: 2/3 of replies held back 200–2200 ms. */
+    public void setLongReordering(boolean on) {
+        c.setReordering(on);
+    }
+
+    /** Blocks traffic from node {@code from} to node {@code to} (one direction). */
+    public void blockLink(int from, int to) {
+        c.blockLink(from, to);
+    }
+
+    /** Splits the nodes into groups that can talk only within themselves; unnamed nodes are isolated. */
+    public void partition(int[]... groups) {
+        c.partition(groups);
+    }
+
+    /** Reopens every blocked link (connect/disconnect state is unchanged). */
+    public void heal() {
+        c.heal();
     }
 }
