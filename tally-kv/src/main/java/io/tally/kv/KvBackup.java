@@ -64,6 +64,10 @@ public final class KvBackup {
         out.flush();
     }
 
+    /** A verified backup: what it holds, and its key/value snapshot's bytes. */
+    public record Verified(Info info, byte[] snapshot) {
+    }
+
     /**
      * Reads a whole backup, checks its checksum and its snapshot, and hands the snapshot's bytes to {@code snapshotOut}
      * (null: only check).
@@ -71,6 +75,21 @@ public final class KvBackup {
      * @throws IOException naming what is wrong: not a backup, cut short, a checksum mismatch, a damaged snapshot
      */
     public static Info read(InputStream in, OutputStream snapshotOut) throws IOException {
+        Verified v = readVerified(in);
+        if (snapshotOut != null) {
+            snapshotOut.write(v.snapshot());
+            snapshotOut.flush();
+        }
+        return v.info();
+    }
+
+    /**
+     * Reads a whole backup and checks its checksum and its snapshot; the snapshot's bytes are held once, in the
+     * returned array (no intermediate copies: a backup of a large store is hundreds of megabytes).
+     *
+     * @throws IOException naming what is wrong: not a backup, cut short, a checksum mismatch, a damaged snapshot
+     */
+    public static Verified readVerified(InputStream in) throws IOException {
         MessageDigest sha = sha256();
         DataInputStream data = new DataInputStream(new DigestInputStream(in, sha));
         try {
@@ -83,20 +102,11 @@ public final class KvBackup {
             }
             long revision = data.readLong();
             long length = data.readLong();
-            if (length < 12 || length > (1L << 40)) {
-                throw new IOException("a backup claiming a snapshot of " + length + " bytes");
+            if (length < 12 || length > MAX_SNAPSHOT_BYTES) {
+                throw new IOException("a backup claiming a snapshot of " + length + " bytes (this version reads up to "
+                        + MAX_SNAPSHOT_BYTES + ")");
             }
-            java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream((int) Math.min(length, 1 << 24));
-            byte[] buf = new byte[1 << 16];
-            long left = length;
-            while (left > 0) {
-                int n = data.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) {
-                    throw new EOFException();
-                }
-                copy.write(buf, 0, n);
-                left -= n;
-            }
+            byte[] snapshot = readSnapshot(data, in, (int) length);
             byte[] expected = sha.digest();
             byte[] stored = in.readNBytes(DIGEST_BYTES);
             if (stored.length != DIGEST_BYTES || in.read() != -1) {
@@ -106,21 +116,46 @@ public final class KvBackup {
                 throw new IOException("checksum mismatch: the backup is damaged (SHA-256 " + HexFormat.of().formatHex(expected)
                         + ", recorded " + HexFormat.of().formatHex(stored) + ")");
             }
-            byte[] snapshot = copy.toByteArray();
             KvSnapshotFormat.State s = KvSnapshotFormat.read(new ByteArrayInputStream(snapshot));
             if (s.view().revision() != revision) {
                 throw new IOException("the backup says revision " + revision + " but its snapshot is at " + s.view().revision());
             }
-            if (snapshotOut != null) {
-                snapshotOut.write(snapshot);
-                snapshotOut.flush();
-            }
-            return new Info(revision, length, s.view().size(), s.view().leases().size(),
+            Info info = new Info(revision, length, s.view().size(), s.view().leases().size(),
                     s.sessions().registered().size() + s.sessions().legacy().size(), s.events().size(),
                     HexFormat.of().formatHex(expected));
+            return new Verified(info, snapshot);
         } catch (EOFException e) {
             throw new IOException("the backup is cut short", e);
         }
+    }
+
+    /** The largest snapshot a backup may hold here: one Java array. */
+    static final long MAX_SNAPSHOT_BYTES = Integer.MAX_VALUE - 16;
+
+    /**
+     * The {@code length} bytes of the snapshot. The array is allocated whole when the stream says that many bytes are
+     * there (a file does); otherwise (a damaged length, a network stream) it grows with what actually arrives, so a
+     * wrong length is "cut short", not an allocation of gigabytes.
+     */
+    private static byte[] readSnapshot(DataInputStream data, InputStream source, int length) throws IOException {
+        if (source.available() >= length) {
+            byte[] whole = new byte[length];
+            data.readFully(whole);
+            return whole;
+        }
+        byte[] buf = new byte[Math.min(length, 1 << 24)];
+        int filled = 0;
+        while (filled < length) {
+            if (filled == buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(length, 2L * buf.length));
+            }
+            int n = data.read(buf, filled, buf.length - filled);
+            if (n < 0) {
+                throw new EOFException();
+            }
+            filled += n;
+        }
+        return buf;
     }
 
     private static MessageDigest sha256() {

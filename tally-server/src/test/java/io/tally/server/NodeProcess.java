@@ -26,6 +26,8 @@ final class NodeProcess {
     private final List<String> extraFlags;
     private Process process;
     private int starts;
+    /** The {@code --cluster-id} every start passes (a restored cluster has its own). */
+    private String clusterId = "process-test";
 
     NodeProcess(String id, String raftHost, int raftPort, String httpHost, int httpPort, Path dataDir, Path logDir,
                 List<String> launchPrefix, List<String> extraFlags) {
@@ -43,6 +45,11 @@ final class NodeProcess {
     /** The flags every start of this node adds (changeable between starts). */
     List<String> extraFlags() {
         return extraFlags;
+    }
+
+    /** Sets the {@code --cluster-id} of the following starts. */
+    void clusterId(String name) {
+        this.clusterId = name;
     }
 
     String raftAddress() {
@@ -97,7 +104,7 @@ final class NodeProcess {
         cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), ServerMain.class.getName(),
                 "--id", id, "--data-dir", dataDir.toString(), "--raft", raftAddress(), "--http", httpAddress(),
-                "--cluster-id", "process-test"));
+                "--cluster-id", clusterId));
         if (clusterFlag != null) {
             cmd.addAll(List.of("--cluster", clusterFlag));
         }

@@ -130,8 +130,8 @@ final class SnapshotCommand implements Callable<Integer> {
                 }
                 print(console, output, file, info, Files.size(file));
                 return ExitCode.OK;
-            } catch (RuntimeException e) {
-                Files.deleteIfExists(part);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(part); // a failed save (the cluster, the disk) leaves no partial file behind
                 throw e;
             }
         }
@@ -206,14 +206,14 @@ final class SnapshotCommand implements Callable<Integer> {
             } catch (UsageException e) {
                 throw CliFailure.usage(e.getMessage());
             }
-            String name = clusterId != null ? clusterId : "restored-" + check(file).sha256().substring(0, 12);
             BackupRestore.Result r;
             try {
-                r = BackupRestore.restore(file, dataDir, id, members, name);
+                r = BackupRestore.restore(file, dataDir, id, members, clusterId);
             } catch (DataDirectoryToolException e) {
                 boolean damaged = e.getCause() instanceof IOException;
                 throw new CliFailure(damaged ? ExitCode.FAILED : ExitCode.USAGE, e.getMessage());
             }
+            String name = r.clusterId();
             ClusterFlag.Addresses self = members.get(id);
             String start = "./tally server --id " + id + " --data-dir " + dataDir + " --raft " + self.raft() + " --http "
                     + self.http() + " --cluster-id " + name;

@@ -15,7 +15,6 @@ import io.tally.storage.log.SegmentedLogStore;
 import io.tally.storage.snapshot.FileSnapshotStore;
 import io.tally.storage.stable.FileStableStore;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -63,6 +62,7 @@ public final class BackupRestore {
      * Writes member {@code id}'s data directory {@code dataDir} of a new cluster of {@code cluster}, named
      * {@code clusterId}, from the backup {@code backup}.
      *
+     * @param clusterId the new cluster's name; null: {@link #defaultClusterId} of the backup
      * @throws DataDirectoryToolException when the backup is unreadable or damaged, the directory is not empty, or the
      *                                    arguments do not fit together; nothing is written then
      * @throws IOException                when writing fails (what was written is removed)
@@ -73,22 +73,23 @@ public final class BackupRestore {
             throw new DataDirectoryToolException("--cluster does not name this member ('" + id + "'): list every member of "
                     + "the new cluster, this one included");
         }
-        if (clusterId.isEmpty() || clusterId.length() > 128) {
+        if (clusterId != null && (clusterId.isEmpty() || clusterId.length() > 128)) {
             throw new DataDirectoryToolException("--cluster-id must be 1-128 characters");
         }
         if (!DataDirectories.absentOrEmpty(dataDir)) {
             throw new DataDirectoryToolException("--data-dir " + dataDir + " is not empty: a restore writes a fresh data "
                     + "directory; give it an empty or new one");
         }
-        ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
-        KvBackup.Info info;
+        KvBackup.Verified verified;
         try (InputStream in = Files.newInputStream(backup)) {
-            info = KvBackup.read(new java.io.BufferedInputStream(in, 1 << 16), snapshot);
+            verified = KvBackup.readVerified(new java.io.BufferedInputStream(in, 1 << 16));
         } catch (NoSuchFileException e) {
             throw new DataDirectoryToolException("no such backup file: " + backup);
         } catch (IOException e) {
             throw new DataDirectoryToolException("cannot restore from " + backup + ": " + e.getMessage(), e);
         }
+        KvBackup.Info info = verified.info();
+        String name = clusterId != null ? clusterId : defaultClusterId(info);
         List<Member> members = new ArrayList<>();
         cluster.forEach((member, a) -> members.add(MemberHttp.with(Member.voter(member, a.raft()), a.http())));
         Configuration configuration = Configuration.of(members);
@@ -99,7 +100,7 @@ public final class BackupRestore {
         Path tmp = parent.resolve("." + target.getFileName() + ".restore-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
             Files.createDirectory(tmp);
-            write(tmp, info.revision(), snapshot.toByteArray(), configuration, clusterId);
+            write(tmp, info.revision(), verified.snapshot(), configuration, name);
             if (Files.exists(target)) {
                 Files.delete(target); // empty, as checked: the rename takes its place
             }
@@ -109,7 +110,12 @@ public final class BackupRestore {
             DataDirectories.deleteRecursively(tmp);
             throw e;
         }
-        return new Result(dataDir, info.revision(), info.keys(), clusterId, info.sha256(), configuration);
+        return new Result(dataDir, info.revision(), info.keys(), name, info.sha256(), configuration);
+    }
+
+    /** {@code restored-} and the first 12 hex digits of the backup's SHA-256: the same on every member. */
+    public static String defaultClusterId(KvBackup.Info info) {
+        return "restored-" + info.sha256().substring(0, 12);
     }
 
     private static void write(Path dir, long revision, byte[] snapshot, Configuration configuration, String clusterId)

@@ -31,8 +31,12 @@ import java.util.Optional;
  * a term above every term the directory holds; the hard state moves to that term, with no vote. A configuration
  * takes effect as soon as it is in the log (thesis §4.1), so the node starts as the only voter of its cluster, elects
  * itself, and its first entry commits everything before it: every write the survivor had applied, and the entries it
- * had received but did not know to be committed (their outcome was unknown to their clients; now they apply). Nothing
- * is rewritten in place: the snapshot and the log stay as they were but for the appended entry.
+ * had received but did not know to be committed (their outcome was unknown to their clients; now they apply). The
+ * snapshot and the log stay as they were but for the appended entry, except a log that does not continue the snapshot
+ * (it ends before it, or holds another term at its index): that log restarts right after the snapshot, as the node's
+ * own start-up recovery would make it. Everything is checked before anything is written: a refused directory is left
+ * as it was, but for what opening its log does as the node's own start would (finish a truncation or compaction a
+ * crash interrupted).
  *
  * <p>The lost members must never come back with their old data: they would form a majority of the old configuration
  * and could elect a leader of their own. Wipe their directories, or give the recovered cluster a new name
@@ -41,8 +45,8 @@ import java.util.Optional;
 public final class ForceNewCluster {
 
     /** What a recovery did. */
-    public record Result(Path dataDir, String id, long lastIndex, long configurationIndex, long term, Member member,
-                         Configuration previous, String clusterId) {
+    public record Result(Path dataDir, String id, long snapshotIndex, long lastIndex, long lastTerm, long configurationIndex,
+                         long term, Member member, Configuration previous, String clusterId, boolean written) {
     }
 
     private ForceNewCluster() {
@@ -56,19 +60,51 @@ public final class ForceNewCluster {
      *                                    not hold {@code id} as a member; nothing is changed then
      */
     public static Result recover(Path dataDir, String id, String clusterId) throws DataDirectoryToolException, IOException {
+        return recover(dataDir, id, clusterId, true);
+    }
+
+    /**
+     * As {@link #recover(Path, String, String)}; with {@code write} false it only checks and describes what a recovery
+     * would do (the survivor's last index and term, to pick the most up-to-date survivor), and writes nothing.
+     */
+    public static Result recover(Path dataDir, String id, String clusterId, boolean write)
+            throws DataDirectoryToolException, IOException {
         if (!Files.isDirectory(dataDir.resolve(DataDirectories.LOG)) || !Files.isDirectory(dataDir.resolve(DataDirectories.STABLE))) {
             throw new DataDirectoryToolException(dataDir + " is not a node's data directory (it has no log/ and stable/)");
         }
         if (clusterId != null && (clusterId.isEmpty() || clusterId.length() > 128)) {
             throw new DataDirectoryToolException("--cluster-id must be 1-128 characters");
         }
-        try (FileChannel lock = DataDirectories.lock(dataDir);
-             SegmentedLogStore log = SegmentedLogStore.open(NioFileSystem.INSTANCE, dataDir.resolve(DataDirectories.LOG),
-                     SegmentedLogOptions.defaults());
+        Path lockFile = dataDir.resolve(DataDirectories.LOCK);
+        boolean hadLockFile = Files.exists(lockFile);
+        Result result;
+        try (FileChannel lock = DataDirectories.lock(dataDir)) {
+            try {
+                result = recoverLocked(dataDir, id, clusterId, write);
+            } catch (DataDirectoryToolException e) {
+                if (!hadLockFile) {
+                    Files.deleteIfExists(lockFile); // refused: the directory is left exactly as it was
+                }
+                throw e;
+            }
+            if (!write && !hadLockFile) {
+                Files.deleteIfExists(lockFile); // a dry run leaves the directory as it was
+            }
+        }
+        return result;
+    }
+
+    /** {@link #recover} once the directory is locked: checks everything first, and writes only when nothing is refused. */
+    private static Result recoverLocked(Path dataDir, String id, String clusterId, boolean write)
+            throws DataDirectoryToolException, IOException {
+        Path snapshotDir = dataDir.resolve(DataDirectories.SNAPSHOTS);
+        try (SegmentedLogStore log = SegmentedLogStore.open(NioFileSystem.INSTANCE, dataDir.resolve(DataDirectories.LOG),
+                SegmentedLogOptions.defaults());
              FileStableStore stable = FileStableStore.open(NioFileSystem.INSTANCE, dataDir.resolve(DataDirectories.STABLE));
-             FileSnapshotStore snapshots = FileSnapshotStore.open(NioFileSystem.INSTANCE,
-                     dataDir.resolve(DataDirectories.SNAPSHOTS), 2)) {
-            Optional<SnapshotMeta> snapshot = snapshots.latest();
+             // Opening the store creates its directory: a directory without one has no snapshot, and stays so.
+             FileSnapshotStore snapshots = Files.isDirectory(snapshotDir)
+                     ? FileSnapshotStore.open(NioFileSystem.INSTANCE, snapshotDir, 2) : null) {
+            Optional<SnapshotMeta> snapshot = snapshots != null ? snapshots.latest() : Optional.empty();
             long base = snapshot.map(SnapshotMeta::lastIndex).orElse(0L);
             long baseTerm = snapshot.map(SnapshotMeta::lastTerm).orElse(0L);
             if (log.firstIndex() > base + 1) {
@@ -76,14 +112,16 @@ public final class ForceNewCluster {
                         + "ends at " + base + ": entries " + (base + 1) + ".." + (log.firstIndex() - 1) + " are in neither; "
                         + "this directory cannot be recovered");
             }
-            // The entries that follow the snapshot, as a node's recovery would keep them (docs/storage.md, "Recovery").
+            // The node's own start-up recovery (tally-raft's Recovery) keeps the log's entries after the snapshot only if
+            // the log continues it; a log that ends before the snapshot, or holds another term at the snapshot's index
+            // (its entries after it came from another leader's history), restarts right after the snapshot. Do the same
+            // here, or that recovery would drop the configuration appended below with the log it discards.
+            boolean behind = base > 0 && log.lastIndex() < base;
+            boolean diverges = base > 0 && !behind && log.firstIndex() <= base
+                    && log.read(base, base + 1).get(0).term() != baseTerm;
+            boolean restartLog = behind || diverges;
             long first = Math.max(log.firstIndex(), base + 1);
-            long last = log.lastIndex();
-            if (base > 0 && log.lastIndex() >= base && log.firstIndex() <= base
-                    && log.read(base, base + 1).get(0).term() != baseTerm) {
-                last = base; // the log's entries after the snapshot come from another history: the snapshot wins
-            }
-            List<Entry> entries = last >= first ? log.read(first, last + 1) : List.of();
+            List<Entry> entries = !restartLog && log.lastIndex() >= first ? log.read(first, log.lastIndex() + 1) : List.of();
             Configuration previous = snapshot.map(SnapshotMeta::configuration).orElse(Configuration.EMPTY);
             long lastTerm = baseTerm;
             for (Entry e : entries) {
@@ -105,13 +143,14 @@ public final class ForceNewCluster {
             Configuration alone = Configuration.of(List.of(voter));
             HardState hs = stable.load();
             long term = Math.max(hs.term(), lastTerm) + 1;
+            if (!write) {
+                return new Result(dataDir, id, base, lastIndex, lastTerm, lastIndex + 1, term, voter, previous, clusterId, false);
+            }
 
-            if (entries.isEmpty() || entries.get(entries.size() - 1).index() != log.lastIndex()) {
-                // The log does not continue the snapshot (or ends elsewhere): make it, durably, as recovery would.
-                log.truncateSuffix(lastIndex + 1);
-                if (log.lastIndex() < base) {
-                    log.truncatePrefix(base);
-                }
+            // Checked; now write. The log first (its entries up to lastIndex stay as they are), then the hard state.
+            if (restartLog) {
+                log.truncateSuffix(base + 1);
+                log.truncatePrefix(base); // empty, first index base + 1: the log continues the snapshot
             }
             log.append(List.of(new Entry(lastIndex + 1, term, EntryType.CONFIGURATION, ConfigurationCodec.encode(alone))));
             log.sync();
@@ -119,7 +158,7 @@ public final class ForceNewCluster {
             if (clusterId != null) {
                 ClusterIdFile.write(dataDir, clusterId);
             }
-            return new Result(dataDir, id, lastIndex, lastIndex + 1, term, voter, previous, clusterId);
+            return new Result(dataDir, id, base, lastIndex, lastTerm, lastIndex + 1, term, voter, previous, clusterId, true);
         }
     }
 
