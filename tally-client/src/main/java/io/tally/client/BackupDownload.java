@@ -55,8 +55,15 @@ final class BackupDownload implements StreamConnection.Owner {
             return;
         }
         int idle = (int) Math.max(60, TimeUnit.MILLISECONDS.toSeconds(left) + 30);
-        new StreamConnection(transport.endpoints().get(endpoint), this, idle, "application/octet-stream")
-                .open(transport, "/v1/snapshot?timeout=" + left + "ms");
+        StreamConnection c = new StreamConnection(transport.endpoints().get(endpoint), this, idle, "application/octet-stream");
+        transport.credentialsReady(deadline).whenComplete((x, e) -> {
+            if (e == null) {
+                c.open(transport, "/v1/snapshot?timeout=" + left + "ms");
+            } else {
+                result.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e);
+            }
+        });
     }
 
     @Override

@@ -49,23 +49,45 @@ final class HttpConnection extends SimpleChannelInboundHandler<FullHttpResponse>
     }
 
     void open(Bootstrap bootstrap) {
+        io.netty.handler.ssl.SslHandler[] tls = new io.netty.handler.ssl.SslHandler[1];
         ChannelFuture connect = bootstrap.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                tls[0] = pool.transport.tlsHandler(ch, pool.host, pool.port);
+                if (tls[0] != null) {
+                    ch.pipeline().addLast(tls[0]);
+                }
                 ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER_BYTES), HttpConnection.this);
             }
         }).connect(pool.host, pool.port);
         channel = connect.channel();
         connect.addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                active = true;
-                while (!unsent.isEmpty()) {
-                    write(unsent.poll());
-                }
+            if (f.isSuccess() && tls[0] != null) {
+                // Requests wait for the handshake: one that fails leaves them unsent, and says why.
+                tls[0].handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        activate();
+                    } else {
+                        finish(new SendFailure(ClientTls.handshakeFailed(pool.endpoint, h.cause())));
+                        channel.close();
+                    }
+                });
+            } else if (f.isSuccess()) {
+                activate();
             } else {
                 finish(new SendFailure("cannot connect to " + pool.endpoint + ": " + message(f.cause()), false, f.cause()));
             }
         });
+    }
+
+    private void activate() {
+        if (closed) {
+            return;
+        }
+        active = true;
+        while (!unsent.isEmpty()) {
+            write(unsent.poll());
+        }
     }
 
     /** Requests given to it and not answered yet, written or not. */

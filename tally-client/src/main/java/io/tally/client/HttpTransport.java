@@ -17,13 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The HTTP side of a client and its forks: a pool of connections per endpoint on the JVM's shared event loop group
  * ({@link SharedEventLoop}), and the endpoint that answered last. It closes with the last client that shares it.
  *
- * <p>TLS and credentials, when they come, belong here: a TLS handler in front of each connection's codec (the pooled
- * connections' and the watch streams' pipelines are both built through {@link #bootstrap()}), and the credentials'
- * header on each request ({@link #decorate}, called for pooled requests and watch streams alike).
+ * <p>TLS and credentials live here: a TLS handler in front of each connection's codec ({@link #tlsHandler}, for the
+ * pooled connections and the watch and backup streams alike), and the credentials' {@code Authorization} header on
+ * each request ({@link #decorate}).
  */
 final class HttpTransport {
 
     final ClientSettings settings;
+    /** Null: plaintext HTTP. */
+    private final io.netty.handler.ssl.SslContext tls;
+    private final Credentials credentials;
     private final EventLoopGroup group;
     private final Bootstrap base;
     private final List<EndpointPool> pools = new ArrayList<>();
@@ -38,6 +41,8 @@ final class HttpTransport {
 
     HttpTransport(ClientSettings settings) {
         this.settings = settings;
+        this.tls = settings.tls();
+        this.credentials = settings.credentials();
         this.group = SharedEventLoop.acquire();
         this.base = new Bootstrap()
                 .channel(NioSocketChannel.class)
@@ -59,10 +64,30 @@ final class HttpTransport {
         return base.clone(group.next());
     }
 
-    /** Adds what every request carries besides its own headers (the place for credentials). */
+    /** Adds what every request carries besides its own headers: the host, and the credentials' header if any. */
     void decorate(io.netty.handler.codec.http.HttpRequest request, String endpoint) {
         request.headers().set(io.netty.handler.codec.http.HttpHeaderNames.HOST, endpoint)
                 .set(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT, "tally-client");
+        String auth = credentials == null ? null : credentials.header();
+        if (auth != null) {
+            request.headers().set(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION, auth);
+        }
+    }
+
+    /** The client's credentials (null: none). */
+    Credentials credentials() {
+        return credentials;
+    }
+
+    /** Completes when the credentials are good for a request made now (at once without credentials). */
+    CompletableFuture<Void> credentialsReady(long deadline) {
+        return credentials == null ? CompletableFuture.completedFuture(null)
+                : credentials.ready(new RequestRunner(this), deadline);
+    }
+
+    /** A TLS handler for a connection to {@code host:port}, to go first in its pipeline; null for plaintext. */
+    io.netty.handler.ssl.SslHandler tlsHandler(io.netty.channel.Channel ch, String host, int port) {
+        return tls == null ? null : ClientTls.handler(tls, ch.alloc(), host, port);
     }
 
     /**

@@ -52,10 +52,73 @@ final class Json {
         if (r.status() == 404 && code.equals("lease-not-found")) {
             return new LeaseNotFoundException(errorText(r));
         }
+        if (r.status() == 401) {
+            return new AuthenticationException(errorText(r));
+        }
+        if (r.status() == 403 && code.equals("permission-denied")) {
+            return new PermissionDeniedException(errorText(r));
+        }
         return new TallyException(r.status(), code, errorText(r));
     }
 
     // ------------------------------------------------------------------ answers
+
+    /** {@code POST /v1/auth/token}'s answer: the token and its expiry (an ISO-8601 instant). */
+    record Token(String token, String expires) {
+    }
+
+    static Token token(HttpReply r) {
+        JsonNode n = tree(r);
+        return new Token(text(n, "token", r), text(n, "expires", r));
+    }
+
+    static boolean bool(HttpReply r, String field) {
+        return bool(tree(r), field, r);
+    }
+
+    static long longField(HttpReply r, String field) {
+        return number(tree(r), field, r);
+    }
+
+    static AuthUser authUser(HttpReply r) {
+        return authUser(tree(r), r);
+    }
+
+    static List<AuthUser> authUsers(HttpReply r) {
+        List<AuthUser> out = new ArrayList<>();
+        for (JsonNode u : array(tree(r), "users", r)) {
+            out.add(authUser(u, r));
+        }
+        return out;
+    }
+
+    private static AuthUser authUser(JsonNode n, HttpReply r) {
+        List<String> roles = new ArrayList<>();
+        for (JsonNode role : array(n, "roles", r)) {
+            roles.add(role.asText());
+        }
+        return new AuthUser(text(n, "name", r), roles);
+    }
+
+    static AuthRole authRole(HttpReply r) {
+        return authRole(tree(r), r);
+    }
+
+    static List<AuthRole> authRoles(HttpReply r) {
+        List<AuthRole> out = new ArrayList<>();
+        for (JsonNode role : array(tree(r), "roles", r)) {
+            out.add(authRole(role, r));
+        }
+        return out;
+    }
+
+    private static AuthRole authRole(JsonNode n, HttpReply r) {
+        List<AuthRole.Permission> perms = new ArrayList<>();
+        for (JsonNode p : array(n, "permissions", r)) {
+            perms.add(new AuthRole.Permission(text(p, "prefix", r), bool(p, "read", r), bool(p, "write", r)));
+        }
+        return new AuthRole(text(n, "name", r), perms);
+    }
 
     static long version(HttpReply r) {
         return number(tree(r), "version", r);
@@ -196,6 +259,9 @@ final class Json {
             String message = n.hasNonNull("error") ? n.get("error").asText() : code;
             if (code.equals("compacted")) {
                 return new StreamError(new WatchCompactedException(number(n, "oldest", r), message));
+            }
+            if (code.equals("permission-denied")) {
+                return new StreamError(new PermissionDeniedException(message));
             }
             return new StreamError(new TallyException(0, code, message));
         }

@@ -58,7 +58,30 @@ final class RequestRunner {
         }
     }
 
+    /**
+     * One call, with the client's credentials: a token is fetched first when one is needed, and a 401 answer that a
+     * new token may cure (user and password credentials) is followed by one more run with a new token. A 401 applied
+     * nothing, so running a write again is safe (it keeps its session and sequence number).
+     */
     CompletableFuture<HttpReply> run(Call c) {
+        Credentials credentials = transport.credentials();
+        if (credentials == null) {
+            return runOnce(c);
+        }
+        return credentials.ready(this, c.deadline()).thenCompose(x -> {
+            String sent = credentials.header();
+            return runOnce(c).thenCompose(reply -> {
+                if (reply.status() != 401 || !credentials.renewable()) {
+                    return CompletableFuture.completedFuture(reply);
+                }
+                credentials.refused(sent);
+                return credentials.ready(this, c.deadline()).thenCompose(y -> runOnce(c));
+            });
+        });
+    }
+
+    /** One call with whatever credentials the transport holds now. */
+    CompletableFuture<HttpReply> runOnce(Call c) {
         CompletableFuture<HttpReply> result = new CompletableFuture<>();
         transport.callStarted();
         result.whenComplete((r, e) -> transport.callEnded());
@@ -99,6 +122,13 @@ final class RequestRunner {
                 TimeUnit.MILLISECONDS.toNanos(tryMillis + waitLeftMillis) + ANSWER_GRACE_NANOS);
         transport.send(ep, r).whenComplete((reply, err) -> {
             int next = (ep + 1) % transport.endpoints().size();
+            if (err instanceof SendFailure f && f.handshake != null) {
+                result.completeExceptionally(maybeApplied
+                        ? new OutcomeUnknownException("the write may or may not have been applied; then: "
+                        + f.getMessage(), f.handshake)
+                        : f.handshake);
+                return;
+            }
             if (err != null) {
                 boolean sent = !(err instanceof SendFailure f) || f.sent;
                 if (c.admin() && sent) {

@@ -9,9 +9,18 @@ final class SendFailure extends Exception {
 
     private static final long serialVersionUID = 1L;
     final boolean sent;
+    /** The TLS handshake failed: not sent, and not worth another try ({@link TlsHandshakeException}). */
+    final TlsHandshakeException handshake;
 
     SendFailure(String message, boolean sent, Throwable cause) {
         super(message, cause, false, false);
         this.sent = sent;
+        this.handshake = null;
+    }
+
+    SendFailure(TlsHandshakeException handshake) {
+        super(handshake.getMessage(), handshake, false, false);
+        this.sent = false;
+        this.handshake = handshake;
     }
 }

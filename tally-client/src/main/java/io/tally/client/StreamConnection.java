@@ -95,6 +95,10 @@ final class StreamConnection extends ChannelInboundHandlerAdapter {
         ChannelFuture connect = transport.bootstrap().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                io.netty.handler.ssl.SslHandler tls = transport.tlsHandler(ch, host, port);
+                if (tls != null) {
+                    ch.pipeline().addLast(tls);
+                }
                 ch.pipeline().addLast(new HttpClientCodec(), new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS), c);
             }
         }).connect(host, port);

@@ -73,6 +73,15 @@ public final class TallyClient implements AutoCloseable {
         this.timeout = transport.settings.timeout();
     }
 
+    /**
+     * The access model's administration (users, roles, permissions, turning authentication on and off), with this
+     * client's connections, credentials and timeout.
+     */
+    public AuthAdmin auth() {
+        checkOpen();
+        return new AuthAdmin(runner, timeout, call -> sync(call::get));
+    }
+
     public static TallyClientBuilder builder() {
         return new TallyClientBuilder();
     }

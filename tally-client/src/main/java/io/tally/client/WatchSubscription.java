@@ -116,9 +116,18 @@ final class WatchSubscription implements Flow.Subscription, StreamConnection.Own
         }
         if (c == null) {
             resolveStart();
-        } else {
-            c.open(transport, "/v1/watch?" + watch.query(from));
+            return;
         }
+        // With a user and password, the stream carries a token good for now (fetched or renewed first).
+        transport.credentialsReady(System.nanoTime() + transport.settings.timeout().toNanos()).whenComplete((x, e) -> {
+            if (e == null) {
+                c.open(transport, "/v1/watch?" + watch.query(from));
+            } else if (unwrap(e) instanceof AuthenticationException a) {
+                end(a, false); // a wrong password does not get better on another node
+            } else {
+                onEnded(c, unwrap(e));
+            }
+        });
     }
 
     /** The first revision of a watch without {@code from}: the applied revision of a node, + 1. */
@@ -162,10 +171,23 @@ final class WatchSubscription implements Flow.Subscription, StreamConnection.Own
         }
     }
 
+    /** A 401 was answered by renewing the token; a second 401 in a row ends the watch. */
+    private volatile boolean renewedAfterRefusal;
+
     @Override
     public void onRefused(StreamConnection c, HttpReply reply) {
         TallyException e = Json.watchRefusal(reply);
         int s = reply.status();
+        Credentials credentials = transport.credentials();
+        if (s == 401 && credentials != null && credentials.renewable() && !renewedAfterRefusal) {
+            // The token expired or was revoked while the watch ran: the next stream gets a new one (once in a row).
+            renewedAfterRefusal = true;
+            credentials.refused(credentials.header());
+            synchronized (this) {
+                lastProblem = e;
+            }
+            return;
+        }
         if (s == 410 || (s >= 400 && s < 500 && s != 408 && s != 429)) {
             end(e, false); // compacted or malformed: another node answers the same
         } else {
@@ -177,6 +199,7 @@ final class WatchSubscription implements Flow.Subscription, StreamConnection.Own
 
     @Override
     public void onData(StreamConnection c, io.netty.buffer.ByteBuf bytes) throws IOException {
+        renewedAfterRefusal = false;
         SseDecoder d;
         synchronized (this) {
             if (c != connection) {

@@ -103,7 +103,7 @@ final class WriteSession {
 
     /**
      * Opens a session through the log. Fails with {@link ClusterUnavailableException} whatever became of the
-     * registration: the write waiting for it was not sent, so it certainly did not apply (a registration whose
+     * registration (but for credentials refused, and a failed TLS handshake, which say so): the write waiting for it was not sent, so it certainly did not apply (a registration whose
      * outcome is unknown at worst leaves an unused session, which expires).
      */
     private CompletableFuture<Long> openSession(long deadline) {
@@ -113,6 +113,9 @@ final class WriteSession {
                 Throwable c = unwrap(err);
                 throw c instanceof ClusterUnavailableException u ? u
                         : c instanceof TallyException t && "client-closed".equals(t.code()) ? t
+                        // not sent, or refused before anything was proposed: the cause says it best
+                        : c instanceof AuthenticationException || c instanceof PermissionDeniedException
+                        || c instanceof TlsHandshakeException ? (TallyException) c
                         : new ClusterUnavailableException("could not open a session: " + c.getMessage(), c);
             }
             if (reply.status() != 200) {

@@ -116,7 +116,16 @@ public final class KvService implements AutoCloseable {
      * session nobody uses, which simply expires.
      */
     public CompletableFuture<Long> openSession(Duration timeout) {
-        return write(KvCommand.register(), timeout).thenApply(r -> {
+        return openSession(timeout, "");
+    }
+
+    /**
+     * As {@link #openSession(Duration)}, for {@code user} (the authenticated user; "" while authentication is off):
+     * with authentication on, the state machine refuses a registration that names no known user, and binds the session
+     * to the user it names.
+     */
+    public CompletableFuture<Long> openSession(Duration timeout, String user) {
+        return write(KvCommand.register().withUser(user), timeout).thenApply(r -> {
             if (r.status() != KvResult.Status.OK) {
                 throw new IllegalStateException("the state machine refused a session registration: " + r);
             }

@@ -23,7 +23,7 @@ final class SessionsHandler implements Handler {
     public CompletableFuture<Reply> handle(Exchange ex) {
         return via.serve(ex, true, () -> {
             ex.inDoubt(true); // from here on the registration may be in the log
-            return ex.then(kv.openSession(ex.remaining()), Outcomes.GRACE_MILLIS, (id, failure) -> {
+            return ex.then(kv.openSession(ex.remaining(), ex.user()), Outcomes.GRACE_MILLIS, (id, failure) -> {
                 if (failure != null) {
                     throw Outcomes.ofWrite(ex, failure, "the session registration");
                 }

@@ -16,8 +16,13 @@ final class ExitCode {
     static final int FAILED = 1;
     /** The command line is wrong (or asks for something the cluster refuses as malformed); nothing was sent or done. */
     static final int USAGE = 2;
-    /** The cluster is unavailable, a write's outcome is unknown, or a lock's lease was lost. */
+    /** The cluster is unavailable, a write's outcome is unknown, a lock's lease was lost, or a TLS handshake failed. */
     static final int UNAVAILABLE = 3;
+    /**
+     * Authentication is on and the credentials are missing or wrong (401 {@code unauthenticated}), or the user may not
+     * do this (403 {@code permission-denied}); nothing was done.
+     */
+    static final int DENIED = 4;
 
     private ExitCode() {
     }

@@ -1,10 +1,13 @@
 package io.tally.server.cli;
 
+import io.tally.client.AuthenticationException;
 import io.tally.client.CasFailedException;
 import io.tally.client.ClusterUnavailableException;
 import io.tally.client.LeaseNotFoundException;
 import io.tally.client.OutcomeUnknownException;
+import io.tally.client.PermissionDeniedException;
 import io.tally.client.TallyException;
+import io.tally.client.TlsHandshakeException;
 import io.tally.client.WatchCompactedException;
 import io.tally.server.ServerFlags;
 import io.tally.server.ServerMain;
@@ -39,7 +42,7 @@ public final class Tally {
 
     /** Runs one command line with these streams; returns its exit code. */
     static int execute(Console console, String... args) {
-        return commandLine(console).execute(args);
+        return commandLine(console).execute(LeadingFlags.moved(args));
     }
 
     /** The whole command tree, set up to print to {@code console}. */
@@ -82,6 +85,15 @@ public final class Tally {
         if (e instanceof CliFailure || e instanceof CasFailedException) {
             return e.getMessage();
         }
+        if (e instanceof AuthenticationException) {
+            return "not authenticated: " + e.getMessage() + " (give --user NAME[:PASSWORD] or --token TOKEN)";
+        }
+        if (e instanceof PermissionDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        if (e instanceof TlsHandshakeException) {
+            return e.getMessage() + " (check --cacert, --cert and --key)";
+        }
         if (e instanceof TallyException t) {
             return t.getMessage() + (t.code().isEmpty() ? "" : " (" + t.code() + ")");
         }
@@ -101,6 +113,9 @@ public final class Tally {
         }
         if (e instanceof OutcomeUnknownException || e instanceof ClusterUnavailableException) {
             return ExitCode.UNAVAILABLE;
+        }
+        if (e instanceof AuthenticationException || e instanceof PermissionDeniedException) {
+            return ExitCode.DENIED;
         }
         if (e instanceof TallyException t) {
             if (t.status() == 409) {

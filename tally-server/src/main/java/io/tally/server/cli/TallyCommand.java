@@ -12,21 +12,25 @@ import java.util.concurrent.Callable;
         synopsisHeading = "Usage: ", customSynopsis = "./tally COMMAND [ARGUMENTS]   (./tally COMMAND --help: its usage)",
         description = {"", "Tally: a replicated key/value store on Raft. Run a cluster (dev, server), talk to it (get, put, "
                 + "delete, scan, watch, txn, lease, lock, status), change it (members, add-member, remove-member, "
-                + "transfer-leader), back it up and restore it (snapshot), recover it (recover), measure it (bench)."},
+                + "transfer-leader), back it up and restore it (snapshot), recover it (recover), secure it (user, role, auth), "
+                + "measure it (bench)."},
         commandListHeading = "%nCommands:%n",
         subcommands = {DevCommand.class, GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class,
             WatchCommand.class, TxnCommand.class, LeaseCommand.class, LockCommand.class, StatusCommand.class,
             MembersCommand.class, AddMemberCommand.class, RemoveMemberCommand.class, TransferLeaderCommand.class,
-            SnapshotCommand.class, RecoverCommand.class, BenchCommand.class, CompletionCommand.class, HelpCommand.class},
+            SnapshotCommand.class, RecoverCommand.class, UserCommand.class, RoleCommand.class, AuthCommand.class,
+            BenchCommand.class, CompletionCommand.class, HelpCommand.class},
         footerHeading = "%n",
         footer = {"The client commands take --endpoints HOST:PORT,... (env TALLY_ENDPOINTS; default "
-                + ClientOptions.DEFAULT_ENDPOINTS + "), --timeout DURATION (env TALLY_TIMEOUT) and, when they print data, "
-                + "-o simple|json|table (env TALLY_OUTPUT). A VALUE may be - (standard input) or @FILE (a file's bytes); "
+                + ClientOptions.DEFAULT_ENDPOINTS + "; https://HOST:PORT for TLS), --timeout DURATION (env TALLY_TIMEOUT), "
+                + "--cacert FILE, --cert FILE, --key FILE (TLS; env TALLY_CACERT, TALLY_CERT, TALLY_KEY), --user NAME[:PASSWORD] "
+                + "or --token TOKEN (env TALLY_USER, TALLY_TOKEN) and, when they print data, -o simple|json|table (env TALLY_OUTPUT). A VALUE may be - (standard input) or @FILE (a file's bytes); "
                 + "-- ends the options, so that a value may start with --.",
             "",
             "Exit codes: 0 success; 1 a check failed (key absent, compare-and-set or transaction comparison failed, "
                 + "cluster change refused, lease not found, watch revision compacted, backup damaged); 2 usage error; "
-                + "3 cluster unavailable, a write's outcome unknown, or a lock's lease lost.",
+                + "3 cluster unavailable, a write's outcome unknown, a lock's lease lost, or a TLS handshake failed; "
+                + "4 not authenticated (401) or not permitted (403).",
             "",
             "./tally bench compare: Tally beside etcd, SOFAJRaft and Ratis (./tally bench compare --help)."})
 final class TallyCommand implements Callable<Integer> {
