@@ -10,7 +10,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="$(ls -d "$ROOT"/tally-dist/target/tally-*/tally-*/bin/tally | head -1)"
 [ -x "$BIN" ] || { echo "build the release image first: mvn -B package -DskipTests -pl tally-dist -am" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
-ulimit -n 65536
+[ "$(ulimit -n)" -ge $((CONNS + 1000)) ] || ulimit -n $((CONNS + 1000)) || { echo "ulimit -n is below $((CONNS + 1000))" >&2; exit 2; }
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
