@@ -48,7 +48,14 @@ final class JoinPreflight {
     private static Membership fetch(String id, List<String> endpoints, SecurityOptions security) throws TallyNode.DataDirectoryException {
         while (true) {
             LOG.info("this node's data directory is empty: asking the cluster at {} whether {} is already a voter", endpoints, id);
-            try (TallyClient client = MemberClients.connect(endpoints, Duration.ofSeconds(5), security)) {
+            TallyClient client;
+            try {
+                client = MemberClients.connect(endpoints, Duration.ofSeconds(5), security);
+            } catch (IllegalArgumentException e) { // unusable TLS files or endpoints: asking again will not help
+                throw new TallyNode.DataDirectoryException("cannot ask the cluster at " + endpoints
+                        + " for its members: " + e.getMessage());
+            }
+            try (client) {
                 return client.members();
             } catch (RuntimeException e) {
                 LOG.warn("no member of {} described the membership yet, will retry: {}", endpoints, e.getMessage());

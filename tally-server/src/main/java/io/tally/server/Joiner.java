@@ -72,6 +72,12 @@ final class Joiner implements AutoCloseable {
                 LOG.error("the cluster refused to add this node: {} ({}); not retrying", e.getMessage(), e.code());
                 return;
             }
+            if (e.status() == 401 || e.status() == 403) {
+                LOG.error("the cluster refused to add this node: {} (authentication is on, and adding a member needs"
+                        + " root). Add it as root (./tally add-member {} {} {} --non-voter --user root): it then follows as a"
+                        + " non-voter; promote it the same way without --non-voter once it caught up. Not retrying", e.getMessage(), node.id(), raftAddress, httpAddress);
+                return;
+            }
             if (e.status() == 409 && ClusterJson.MEMBER_EXISTS.equals(e.code())) {
                 // JoinPreflight found this id was no voter before this node's Raft port opened, so it became one
                 // since, from this node's own log: an earlier attempt whose answer was lost, or an operator's add-member.

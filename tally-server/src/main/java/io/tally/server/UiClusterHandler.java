@@ -51,7 +51,9 @@ final class UiClusterHandler implements Handler {
         int events = UiNodeHandler.eventsParam(ex);
         long timeout = Math.max(1, Math.min(MEMBER_TIMEOUT_MILLIS, ex.remaining().toMillis()));
         String target = UiNodeHandler.PATH + "?history=" + history + "&events=" + events;
-        String authorization = ex.header("Authorization");
+        // /v1/ui/node is open: the caller's credentials are not sent on to the members (Basic ones would be copied
+        // to every member on every refresh, in clear text without TLS).
+        String authorization = null;
         List<CompletableFuture<Gathered>> asks = new ArrayList<>();
         for (Member m : members(node.status())) {
             asks.add(ask(m, history, events, target, timeout, authorization));

@@ -44,4 +44,15 @@ class JoinPreflightTest {
         assertTrue(JoinPreflight.refusal("n4", joint).isPresent(), "incoming voter");
         assertEquals(Optional.empty(), JoinPreflight.refusal("n5", joint));
     }
+
+    @Test
+    void unusableTlsFilesStopTheJoinAtOnceInsteadOfRetrying(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path garbage = java.nio.file.Files.writeString(dir.resolve("node.pem"), "not a PEM file\n");
+        SecurityOptions tls = new SecurityOptions(garbage, garbage, null, null, null, null, null,
+                SecurityOptions.DEFAULT_TOKEN_TTL);
+        TallyNode.DataDirectoryException e = org.junit.jupiter.api.Assertions.assertThrows(
+                TallyNode.DataDirectoryException.class, () -> JoinPreflight.check("n4", List.of("127.0.0.1:1"), tls));
+        assertTrue(e.getMessage().contains("cannot ask the cluster at [127.0.0.1:1]"), e.getMessage());
+    }
 }
