@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A watch through two SIGKILLs of the node serving it (issue 14's proof): three node processes, a writer putting
  * values under a prefix one at a time through any node, and a {@link TallyClient} watch whose client knows only n1
  * and n2. A fresh client's watch starts on its first endpoint, n1, and moves to the next one only when its stream
- * fails; so killing n1, restarting it, then killing n2 kills the serving node both times. The watcher must receive
+ * fails; so killing n1, restarting it, then killing n2 kills the serving node both times, and events arriving while
+ * a killed node is down show that the other one served them. The watcher must receive
  * every acknowledged write at its revision, only writes that were asked for, in revision order, none twice, and end
  * holding exactly what a linearizable range read shows.
  */
@@ -57,12 +58,15 @@ class ProcessWatchFailoverTest {
                 try {
                     writes.awaitAcknowledged(30);
                     rec.awaitRevision(writes.maxAcknowledged(), "before the first kill");
+                    // While a killed node is down, the events can only come from the other node the client knows:
+                    // each wait below proves the watch moved.
                     n1.kill();
                     writes.awaitAcknowledged(writes.acknowledged() + 30);
+                    rec.awaitRevision(writes.maxAcknowledged(), "while n1 is down (served by n2)");
                     n1.start(c.clusterFlag());
-                    rec.awaitRevision(writes.maxAcknowledged(), "after the first kill (serving from n2)");
                     n2.kill();
                     writes.awaitAcknowledged(writes.acknowledged() + 30);
+                    rec.awaitRevision(writes.maxAcknowledged(), "while n2 is down (served by n1)");
                     n2.start(c.clusterFlag());
                     writes.awaitAcknowledged(writes.acknowledged() + 10);
                 } finally {
