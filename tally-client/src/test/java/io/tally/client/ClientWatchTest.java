@@ -100,6 +100,9 @@ class ClientWatchTest {
         @Override
         public void onNext(WatchEvent e) {
             events.add(e);
+            synchronized (this) {
+                notifyAll(); // for awaitEvents
+            }
             if (events.size() > requested.get()) {
                 violations.add("event " + events.size() + " arrived with only " + requested.get() + " requested");
             }
@@ -108,6 +111,9 @@ class ClientWatchTest {
         @Override
         public void onError(Throwable t) {
             error.complete(t);
+            synchronized (this) {
+                notifyAll();
+            }
         }
 
         @Override
@@ -120,15 +126,16 @@ class ClientWatchTest {
                     .toList();
         }
 
-        void awaitEvents(int n) {
+        /** Waits until {@code n} events arrived, woken by each event or the error (no polling); fails after 30 s. */
+        synchronized void awaitEvents(int n) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (events.size() < n) {
-                if (System.nanoTime() > deadline || error.isDone()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || error.isDone()) {
                     throw new AssertionError("expected " + n + " events, got " + seen() + " error " + error.getNow(null));
                 }
-                Thread.onSpinWait();
                 try {
-                    Thread.sleep(5); // polling for an outcome, with a deadline
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
@@ -161,11 +168,8 @@ class ClientWatchTest {
         rec.awaitEvents(5);
         assertEquals(List.of("5:p/a=1", "5:p/b=2", "6:p/c=3", "6:p/d=4", "10:p/e-"), rec.seen());
         // The fourth stream (from 11) is opened after the third ends, on the client's own time: wait for it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (watchFroms(servers).size() < 4) {
-            assertTrue(System.nanoTime() < deadline, "no fourth watch request: " + watchFroms(servers));
-            Thread.sleep(5); // polling for an outcome, with a deadline
-        }
+        FakeHttpServer.awaitRequests("fourth watch request", 30,
+                () -> watchFroms(servers).size() >= 4);
         assertEquals(List.of("5", "6", "10", "11"), sorted(watchFroms(servers)).subList(0, 4),
                 "each stream resumes after the last revision received whole, or the last progress note");
         assertEquals(List.of(), rec.violations);
@@ -264,10 +268,7 @@ class ClientWatchTest {
         TallyClient c = client(s.endpoint());
         Recorder rec = new Recorder(1);
         c.watch(Watch.key("k").from(1)).subscribe(rec);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (s.requests.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5); // polling for the request to arrive, with a deadline
-        }
+        FakeHttpServer.awaitRequests("watch request", 20, () -> !s.requests.isEmpty());
         c.close();
         TallyException e = assertInstanceOf(TallyException.class, rec.error.get(20, TimeUnit.SECONDS));
         assertEquals("client-closed", e.code());

@@ -108,6 +108,27 @@ final class FakeHttpServer implements AutoCloseable {
         return "127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** Notified whenever any of these servers receives a request. */
+    private static final Object ARRIVALS = new Object();
+
+    /**
+     * Waits until {@code done} holds, re-checked whenever any of these servers receives a request (no polling);
+     * fails after {@code seconds}.
+     */
+    static void awaitRequests(String what, long seconds, java.util.function.BooleanSupplier done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        synchronized (ARRIVALS) {
+            while (!done.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no " + what + " within " + seconds + " s");
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(ARRIVALS, left);
+            }
+        }
+    }
+
     /** The requests other than session openings, as {@code METHOD path}. */
     List<Request> calls() {
         return requests.stream().filter(r -> !r.path().equals("/v1/sessions")).toList();
@@ -133,6 +154,9 @@ final class FakeHttpServer implements AutoCloseable {
             Request r = new Request(id, req.method().name(), uri.path(), uri.parameters(), req.headers().copy(),
                     ByteBufUtil.getBytes(req.content()));
             requests.add(r);
+            synchronized (ARRIVALS) {
+                ARRIVALS.notifyAll(); // for awaitRequests
+            }
             CompletableFuture<Answer> answer = r.path().equals("/v1/sessions") && r.method().equals("POST")
                     ? now(Answer.json(200, "{\"session\":\"" + sessions.incrementAndGet() + "\"}"))
                     : script.answer(r);
