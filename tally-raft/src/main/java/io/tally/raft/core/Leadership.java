@@ -117,14 +117,14 @@ final class Leadership implements Replicator.Leader, ReadIndex.Leader, ConfigCha
     void endBatch() {
         changer.advance();
         transfer.advance();
-        reads.commitMayHaveAdvanced();
+        reads.endBatch();
         replicator.flush();
         changer.stepDownIfRemoved();
     }
 
     /** Whether {@link #endBatch} has anything to send. */
     boolean hasWork() {
-        return replicator.isDirty();
+        return replicator.isDirty() || reads.awaitsRound();
     }
 
     /** Roles and leaders changed: a change or transfer in progress may end. */

@@ -19,7 +19,8 @@ import java.util.Set;
  * of the leader's own term is committed — before that, the leader's commit index may lag entries committed
  * by earlier leaders — and (2) a majority has acknowledged a heartbeat round sent after the read arrived,
  * which proves no newer leader existed at that moment. Rounds are numbered by the replication; a follower echoes
- * the number it answers, and an echo of round r acknowledges every read registered at or before r.
+ * the number it answers, and an echo of round r acknowledges every read registered at or before r. The reads of
+ * one batch share one round, sent at the batch's end ({@link #endBatch}).
  *
  * <p>Leases (§6.4.1): followers refuse votes for an election timeout after hearing from a leader (CheckQuorum's
  * vote lease, measured on their monotonic clocks), so no other leader can arise until an election timeout after
@@ -64,6 +65,8 @@ final class ReadIndex {
     /** Per follower: the send time of the newest round it acknowledged. */
     private final Map<String, Long> ackedSentAt = new HashMap<>();
     private final List<Long> awaitingOwnTermCommit = new ArrayList<>();
+    /** Reads registered in this batch, as (request id, read index): confirmed by the round sent at its end. */
+    private final List<long[]> awaitingRound = new ArrayList<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean leaseRevoked;
 
@@ -102,23 +105,40 @@ final class ReadIndex {
         }
     }
 
+    /** The reads take the commit index as it stands now; they wait for the round sent at the end of the batch. */
     private void register(List<Long> requestIds) {
-        Set<String> acks = new HashSet<>();
-        acks.add(leader.id());
-        long r = leader.broadcastHeartbeat(); // a round sent after these reads arrived
         for (long id : requestIds) {
-            pending.addLast(new Pending(id, leader.commitIndex(), r, new HashSet<>(acks)));
+            awaitingRound.add(new long[] {id, leader.commitIndex()});
         }
-        releaseConfirmed(); // a single voter needs nobody else
     }
 
-    /** After every batch: reads that waited for an entry of this term to commit go ahead once it has. */
-    void commitMayHaveAdvanced() {
+    /** Whether reads wait for the round {@link #endBatch} sends: the batch has work to do. */
+    boolean awaitsRound() {
+        return !awaitingRound.isEmpty();
+    }
+
+    /**
+     * After every batch: reads that waited for an entry of this term to commit go ahead once it has; then one
+     * heartbeat round confirms every read registered in the batch. One round per batch, not per read (thesis
+     * §6.4, "batching"): the round is sent after each of these reads arrived, which is all a read needs of it, and
+     * a burst of reads costs one message to each follower instead of one per read.
+     */
+    void endBatch() {
         if (!awaitingOwnTermCommit.isEmpty() && leader.ownTermCommitted()) {
-            List<Long> ids = new ArrayList<>(awaitingOwnTermCommit);
+            register(awaitingOwnTermCommit);
             awaitingOwnTermCommit.clear();
-            register(ids);
         }
+        if (awaitingRound.isEmpty()) {
+            return;
+        }
+        long r = leader.broadcastHeartbeat();
+        for (long[] read : awaitingRound) {
+            Set<String> acks = new HashSet<>();
+            acks.add(leader.id());
+            pending.addLast(new Pending(read[0], read[1], r, acks));
+        }
+        awaitingRound.clear();
+        releaseConfirmed(); // a single voter needs nobody else
     }
 
     /** A follower answered heartbeat round {@code context}. */
@@ -179,10 +199,14 @@ final class ReadIndex {
         for (long id : awaitingOwnTermCommit) {
             leader.answer(new ReadState(id, -1));
         }
+        for (long[] read : awaitingRound) {
+            leader.answer(new ReadState(read[0], -1));
+        }
         for (Pending p : pending) {
             leader.answer(new ReadState(p.requestId(), -1));
         }
         awaitingOwnTermCommit.clear();
+        awaitingRound.clear();
         pending.clear();
         ackedSentAt.clear();
         sentAt.clear();

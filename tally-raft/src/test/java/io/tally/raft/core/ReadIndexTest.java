@@ -89,6 +89,18 @@ class ReadIndexTest {
             answers.add(r);
         }
 
+        /** A ReadIndex read arriving in a batch of its own (the core's driver ends every batch). */
+        void read(long id) {
+            reads.request(id);
+            reads.endBatch();
+        }
+
+        /** A lease read arriving in a batch of its own. */
+        void leaseRead(long id) {
+            reads.leaseRequest(id);
+            reads.endBatch();
+        }
+
         List<ReadState> takeAnswers() {
             List<ReadState> out = new ArrayList<>(answers);
             answers.clear();
@@ -112,7 +124,7 @@ class ReadIndexTest {
     void aReadIsAnsweredOnlyOnceAMajorityEchoesARoundSentAfterItArrived() {
         FakeLeader l = new FakeLeader();
         long before = l.broadcastHeartbeat();
-        l.reads.request(7);
+        l.read(7);
         assertEquals(before + 1, l.round, "the read sends a round of its own");
         assertTrue(l.answers.isEmpty());
         l.reads.acknowledged("b", before);
@@ -123,18 +135,38 @@ class ReadIndexTest {
         assertTrue(l.answers.isEmpty(), "answered once");
     }
 
+    // Thesis §6.4's batching: the reads of one batch share one round, sent when the batch ends, after all of them
+    // arrived; each is served at the commit index as it stood when it arrived.
+    @Test
+    void theReadsOfOneBatchShareOneRoundSentAtItsEnd() {
+        FakeLeader l = new FakeLeader();
+        l.reads.request(1);
+        l.commitIndex = 6;
+        l.reads.request(2);
+        assertEquals(0, l.round, "no round until the batch ends");
+        l.reads.endBatch();
+        assertEquals(1, l.round, "one round for both reads");
+        l.reads.endBatch();
+        assertEquals(1, l.round, "a batch without reads sends no round");
+        l.reads.acknowledged("b", 1);
+        assertEquals(List.of(new ReadState(1, 5), new ReadState(2, 6)), l.takeAnswers());
+        l.reads.request(3);
+        l.reads.reset();
+        assertEquals(List.of(new ReadState(3, -1)), l.takeAnswers(), "a read still waiting for its round fails on reset");
+    }
+
     // An echo of a round not yet sent (or of none) cannot be real: it is ignored, and not remembered for later.
     @Test
     void echoesOfRoundsNeverSentAreIgnored() {
         FakeLeader l = new FakeLeader();
         l.configuration = Configuration.ofVoters("a", "b", "c", "d", "e");
-        l.reads.request(1); // round 1
+        l.read(1); // round 1
         l.reads.acknowledged("b", 2);
         l.reads.acknowledged("b", 0);
         l.reads.acknowledged("b", -1);
         l.reads.acknowledged("c", 1);
         assertTrue(l.answers.isEmpty(), "a, c of five");
-        l.reads.request(2); // round 2 now exists
+        l.read(2); // round 2 now exists
         l.reads.acknowledged("d", 2);
         assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers(),
                 "read 1: a, c, d; read 2: only a, d — b's echo of round 2 from before it was sent is not remembered");
@@ -146,17 +178,17 @@ class ReadIndexTest {
     void aReadRegisteredBeforeAnOwnTermCommitWaitsForIt() {
         FakeLeader l = new FakeLeader();
         l.ownTermCommitted = false;
-        l.reads.request(1);
+        l.read(1);
         assertEquals(0, l.round, "no round yet");
         l.broadcastHeartbeat(); // an ordinary heartbeat round, echoed by everyone
         l.reads.acknowledged("b", 1);
         l.reads.acknowledged("c", 1);
-        l.reads.commitMayHaveAdvanced();
+        l.reads.endBatch();
         assertTrue(l.answers.isEmpty());
 
         l.commitIndex = 8;
         l.ownTermCommitted = true;
-        l.reads.commitMayHaveAdvanced();
+        l.reads.endBatch();
         assertEquals(2, l.round, "registered now, with a round of its own");
         assertTrue(l.answers.isEmpty());
         l.reads.acknowledged("c", 2);
@@ -168,17 +200,17 @@ class ReadIndexTest {
     @Test
     void readsAreAnsweredInOrderEachAtTheCommitIndexItArrivedAt() {
         FakeLeader l = new FakeLeader();
-        l.reads.request(1); // round 1, at 5
+        l.read(1); // round 1, at 5
         l.commitIndex = 7;
-        l.reads.request(2); // round 2, at 7
+        l.read(2); // round 2, at 7
         l.reads.acknowledged("b", 1);
         assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
         l.reads.acknowledged("b", 2);
         assertEquals(List.of(new ReadState(2, 7)), l.takeAnswers());
 
-        l.reads.request(3);
+        l.read(3);
         l.commitIndex = 9;
-        l.reads.request(4);
+        l.read(4);
         l.reads.acknowledged("c", 4);
         assertEquals(List.of(new ReadState(3, 7), new ReadState(4, 9)), l.takeAnswers());
     }
@@ -188,12 +220,12 @@ class ReadIndexTest {
     void aSingleVoterAnswersAtOnceAndAJointConfigurationNeedsBothHalves() {
         FakeLeader one = new FakeLeader();
         one.configuration = Configuration.ofVoters("a");
-        one.reads.request(1);
+        one.read(1);
         assertEquals(List.of(new ReadState(1, 5)), one.takeAnswers());
 
         FakeLeader l = new FakeLeader();
         l.configuration = joint(List.of("a", "b", "c"), Set.of("a", "d", "e"));
-        l.reads.request(2);
+        l.read(2);
         l.reads.acknowledged("b", 1);
         l.reads.acknowledged("c", 1);
         assertTrue(l.answers.isEmpty(), "a majority of the new half only");
@@ -206,14 +238,14 @@ class ReadIndexTest {
     @Test
     void resetFailsEveryUnansweredReadAndForgetsTheTerm() {
         FakeLeader l = new FakeLeader();
-        l.reads.request(1);
+        l.read(1);
         l.reads.acknowledged("b", l.round);
         assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
         assertTrue(l.reads.leaseValid());
         l.ownTermCommitted = false;
-        l.reads.request(2); // waits for an own-term commit
+        l.read(2); // waits for an own-term commit
         l.ownTermCommitted = true;
-        l.reads.request(3); // waits for a majority
+        l.read(3); // waits for a majority
         l.reads.revokeLease();
 
         l.reads.reset();
@@ -221,7 +253,7 @@ class ReadIndexTest {
         assertFalse(l.reads.leaseValid(), "acknowledgements of the old term are forgotten");
         l.reads.acknowledged("b", l.round);
         l.reads.acknowledged("c", l.round);
-        l.reads.commitMayHaveAdvanced();
+        l.reads.endBatch();
         assertTrue(l.answers.isEmpty(), "nothing pending any more");
         assertFalse(l.reads.leaseValid(), "an echo of a round of the old term does not renew the lease");
         long fresh = l.broadcastHeartbeat();
@@ -263,7 +295,7 @@ class ReadIndexTest {
         l.reads.acknowledged("b", r);
         l.reads.acknowledged("c", r);
         assertFalse(l.reads.leaseValid());
-        l.reads.leaseRequest(1);
+        l.leaseRead(1);
         assertTrue(l.answers.isEmpty(), "falls back to ReadIndex");
         assertEquals(r + 1, l.round);
     }
@@ -281,7 +313,7 @@ class ReadIndexTest {
         l.reads.acknowledged("b", r2);
         l.reads.acknowledged("c", r2);
         assertFalse(l.reads.leaseValid());
-        l.reads.leaseRequest(1);
+        l.leaseRead(1);
         assertTrue(l.answers.isEmpty(), "falls back to ReadIndex");
     }
 
@@ -292,12 +324,12 @@ class ReadIndexTest {
         FakeLeader l = new FakeLeader();
         long r = l.broadcastHeartbeat();
         l.reads.acknowledged("b", r);
-        l.reads.leaseRequest(1);
+        l.leaseRead(1);
         assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
         assertEquals(r, l.round, "no round needed");
 
         l.now[0] += HORIZON;
-        l.reads.leaseRequest(2);
+        l.leaseRead(2);
         assertTrue(l.answers.isEmpty());
         assertEquals(r + 1, l.round);
         l.reads.acknowledged("c", r + 1);
@@ -312,12 +344,12 @@ class ReadIndexTest {
         l.reads.acknowledged("b", r);
         assertTrue(l.reads.leaseValid());
         l.ownTermCommitted = false;
-        l.reads.leaseRequest(1);
+        l.leaseRead(1);
         assertTrue(l.answers.isEmpty());
         assertEquals(r, l.round);
         l.commitIndex = 6;
         l.ownTermCommitted = true;
-        l.reads.commitMayHaveAdvanced();
+        l.reads.endBatch();
         l.reads.acknowledged("b", l.round);
         assertEquals(List.of(new ReadState(1, 6)), l.takeAnswers());
     }
