@@ -7,7 +7,6 @@ import com.google.protobuf.WireFormat;
 import io.tally.raft.message.AppendRequest;
 import io.tally.raft.message.RaftMessage;
 import io.tally.wire.v1.Addressed;
-import io.tally.wire.v1.Frame;
 
 import java.io.IOException;
 
@@ -25,7 +24,6 @@ public final class MessageCodec {
     private static final int FROM = Addressed.FROM_FIELD_NUMBER;
     private static final int TO = Addressed.TO_FIELD_NUMBER;
     private static final int FRAME = Addressed.FRAME_FIELD_NUMBER;
-    private static final int APPEND_REQUEST = Frame.APPEND_REQUEST_FIELD_NUMBER;
 
     private MessageCodec() {
     }
@@ -65,8 +63,7 @@ public final class MessageCodec {
     }
 
     private static byte[] encodeAppend(AppendRequest a) {
-        int body = AppendRequestWire.bodySize(a);
-        int frame = CodedOutputStream.computeTagSize(APPEND_REQUEST) + CodedOutputStream.computeUInt32SizeNoTag(body) + body;
+        int frame = WireMessages.appendFrameBytes(a);
         int size = stringSize(FROM, a.from()) + stringSize(TO, a.to())
                 + CodedOutputStream.computeTagSize(FRAME) + CodedOutputStream.computeUInt32SizeNoTag(frame) + frame;
         byte[] bytes = new byte[size];
@@ -80,9 +77,7 @@ public final class MessageCodec {
             }
             out.writeTag(FRAME, WireFormat.WIRETYPE_LENGTH_DELIMITED);
             out.writeUInt32NoTag(frame);
-            out.writeTag(APPEND_REQUEST, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            out.writeUInt32NoTag(body);
-            AppendRequestWire.writeBody(a, out);
+            WireMessages.writeAppendFrame(a, out);
             out.checkNoSpaceLeft();
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode " + a, e);
@@ -110,17 +105,9 @@ public final class MessageCodec {
                 return null;
             }
             int frameLimit = in.pushLimit(in.readRawVarint32());
-            if (in.readTag() != tag(APPEND_REQUEST, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-                return null;
-            }
-            int bodyLimit = in.pushLimit(in.readRawVarint32());
-            AppendRequest a = AppendRequestWire.readBody(in, from, to);
+            AppendRequest a = WireMessages.readAppendFrame(in, from, to);
             if (a == null) {
                 return null;
-            }
-            in.popLimit(bodyLimit);
-            if (!in.isAtEnd()) {
-                return null; // more in the frame: not canonical
             }
             in.popLimit(frameLimit);
             return in.isAtEnd() ? a : null;

@@ -1,6 +1,9 @@
 package io.tally.wire;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import com.google.protobuf.UnsafeByteOperations;
 import io.tally.raft.model.Entry;
 import io.tally.raft.message.AppendRequest;
@@ -16,6 +19,8 @@ import io.tally.raft.message.VoteResponse;
 import io.tally.wire.v1.EntryType;
 import io.tally.wire.v1.Frame;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +33,10 @@ import java.util.List;
  * entries) and throws {@link WireFormatException} for anything else: nothing from a bad frame reaches Raft.
  */
 public final class WireMessages {
+
+    /** The first byte of an AppendRequest frame: its field's tag (a one-byte varint, the field number being 12). */
+    private static final byte APPEND_FRAME_TAG = (byte) (Frame.APPEND_REQUEST_FIELD_NUMBER << AppendRequestWire.TAG_TYPE_BITS
+            | WireFormat.WIRETYPE_LENGTH_DELIMITED);
 
     /** Most entries one AppendRequest may carry. */
     public static final int MAX_ENTRIES = 1_000_000;
@@ -80,6 +89,57 @@ public final class WireMessages {
             throw new IllegalArgumentException("no wire form for " + m.getClass().getSimpleName());
         }
         return f.build();
+    }
+
+    /** Bytes of the frame {@link #toFrame} gives for {@code a}, computed without building it. */
+    public static int appendFrameBytes(AppendRequest a) {
+        int body = AppendRequestWire.bodySize(a);
+        return CodedOutputStream.computeTagSize(Frame.APPEND_REQUEST_FIELD_NUMBER)
+                + CodedOutputStream.computeUInt32SizeNoTag(body) + body;
+    }
+
+    /**
+     * Writes the frame {@link #toFrame} gives for {@code a} — the same bytes, {@link #appendFrameBytes} of them —
+     * without an object per entry ({@link AppendRequestWire}).
+     */
+    public static void writeAppendFrame(AppendRequest a, CodedOutputStream out) throws IOException {
+        out.writeTag(Frame.APPEND_REQUEST_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        out.writeUInt32NoTag(AppendRequestWire.bodySize(a));
+        AppendRequestWire.writeBody(a, out);
+    }
+
+    /** Whether a frame's bytes begin as an AppendRequest frame does: those may be read by {@link #readAppendFrame}. */
+    public static boolean isAppendFrame(ByteBuffer payload) {
+        return payload.remaining() > 0 && payload.get(payload.position()) == APPEND_FRAME_TAG;
+    }
+
+    /**
+     * The AppendRequest in a frame's bytes, read without an object per entry, or null if the bytes are not an
+     * AppendRequest frame in canonical form (parse them as a {@link Frame} then: the generated code's rules decide).
+     *
+     * @throws WireFormatException if the request is canonical but breaks a rule of {@link #fromFrame}
+     */
+    public static AppendRequest readAppendFrame(ByteBuffer payload, String from, String to) throws WireFormatException {
+        CodedInputStream in = CodedInputStream.newInstance(payload.duplicate());
+        try {
+            return readAppendFrame(in, from, to);
+        } catch (IOException e) {
+            return null; // malformed: the generated parser says why
+        }
+    }
+
+    /** {@link #readAppendFrame(ByteBuffer, String, String)} from a stream that holds exactly the frame. */
+    static AppendRequest readAppendFrame(CodedInputStream in, String from, String to) throws IOException, WireFormatException {
+        if (in.readTag() != APPEND_FRAME_TAG) {
+            return null;
+        }
+        int limit = in.pushLimit(in.readRawVarint32());
+        AppendRequest a = AppendRequestWire.readBody(in, from, to);
+        if (a == null) {
+            return null;
+        }
+        in.popLimit(limit);
+        return in.isAtEnd() ? a : null; // anything after the request: not canonical
     }
 
     /** Whether the frame carries a Raft message (as opposed to handshake or liveness traffic). */

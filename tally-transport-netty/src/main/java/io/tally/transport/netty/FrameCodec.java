@@ -1,6 +1,8 @@
 package io.tally.transport.netty;
 
+import io.tally.raft.message.AppendRequest;
 import io.tally.wire.WireFormatException;
+import io.tally.wire.WireMessages;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -42,6 +44,28 @@ public final class FrameCodec {
         } catch (IOException | RuntimeException e) {
             buf.release();
             throw new IllegalStateException("cannot encode " + frame.getBodyCase(), e);
+        }
+    }
+
+    /**
+     * Encodes the frame of an AppendRequest into a new buffer from {@code alloc} without building its protobuf form
+     * ({@link WireMessages#writeAppendFrame}: the same bytes); {@code frameBytes} is
+     * {@link WireMessages#appendFrameBytes}.
+     */
+    public static ByteBuf encodeAppend(ByteBufAllocator alloc, AppendRequest a, int frameBytes) {
+        ByteBuf buf = alloc.buffer(HEADER_BYTES + frameBytes);
+        try {
+            buf.writeInt(frameBytes);
+            buf.writeInt(0); // checksum, filled in below
+            CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(HEADER_BYTES, frameBytes));
+            WireMessages.writeAppendFrame(a, out);
+            out.checkNoSpaceLeft();
+            buf.writerIndex(HEADER_BYTES + frameBytes);
+            buf.setInt(4, checksum(buf, HEADER_BYTES, frameBytes));
+            return buf;
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw new IllegalStateException("cannot encode " + a, e);
         }
     }
 

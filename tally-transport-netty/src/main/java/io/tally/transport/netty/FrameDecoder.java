@@ -1,6 +1,7 @@
 package io.tally.transport.netty;
 
 import io.tally.wire.WireFormatException;
+import io.tally.wire.WireMessages;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,9 +18,17 @@ import java.util.List;
 final class FrameDecoder extends ByteToMessageDecoder {
 
     private final int maxFrameBytes;
+    private final boolean appendsUnparsed;
 
+    /** A decoder that parses every frame (the dialing side, which is sent no Raft messages). */
     FrameDecoder(int maxFrameBytes) {
+        this(maxFrameBytes, false);
+    }
+
+    /** With {@code appendsUnparsed}, AppendRequest frames are emitted as {@link AppendPayload}s. */
+    FrameDecoder(int maxFrameBytes, boolean appendsUnparsed) {
         this.maxFrameBytes = maxFrameBytes;
+        this.appendsUnparsed = appendsUnparsed;
     }
 
     @Override
@@ -40,12 +49,20 @@ final class FrameDecoder extends ByteToMessageDecoder {
             }
             ByteBuf payload = in.slice(start + FrameCodec.HEADER_BYTES, (int) length);
             in.readerIndex(start + FrameCodec.HEADER_BYTES + (int) length);
-            out.add(FrameCodec.parse(payload));
+            if (appendsUnparsed && WireMessages.isAppendFrame(payload.nioBuffer())) {
+                out.add(new AppendPayload(payload.retain()));
+            } else {
+                out.add(FrameCodec.parse(payload));
+            }
         }
     }
 
     /** Whether bytes of an unfinished frame are buffered (a peer that stalls mid-frame). */
     boolean midFrame() {
         return actualReadableBytes() > 0;
+    }
+
+    /** The verified, unparsed bytes of an AppendRequest frame; whoever takes it releases the buffer. */
+    record AppendPayload(ByteBuf payload) {
     }
 }

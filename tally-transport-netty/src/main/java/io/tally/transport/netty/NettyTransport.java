@@ -69,7 +69,7 @@ public final class NettyTransport implements Transport {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
+                        FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes(), true);
                         ch.pipeline().addLast(new RaftPortDetector(NettyTransport.this), decoder, FrameEncoder.INSTANCE,
                                 new IdleStateHandler(options.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                                 new ServerConnection(NettyTransport.this, decoder));

@@ -124,16 +124,18 @@ final class PeerLink {
                     }
                     long size = estimateBytes(m);
                     queuedBytes.addAndGet(-size);
-                    Frame f = WireMessages.toFrame(m);
-                    if (f.getSerializedSize() > transport.options().maxFrameBytes()) {
-                        transport.warnings().warn("dropping {} to {}: {} bytes exceeds the frame limit", m, peer,
-                                f.getSerializedSize());
+                    // AppendRequests, the bulk of the traffic, are written without building their protobuf form.
+                    Frame f = m instanceof AppendRequest ? null : WireMessages.toFrame(m);
+                    int bytes = f == null ? WireMessages.appendFrameBytes((AppendRequest) m) : f.getSerializedSize();
+                    if (bytes > transport.options().maxFrameBytes()) {
+                        transport.warnings().warn("dropping {} to {}: {} bytes exceeds the frame limit", m, peer, bytes);
                         transport.stats().messagesDropped.incrementAndGet();
                         continue;
                     }
-                    channel.write(f, channel.voidPromise());
+                    Object out = f == null ? FrameCodec.encodeAppend(channel.alloc(), (AppendRequest) m, bytes) : f;
+                    channel.write(out, channel.voidPromise());
                     transport.stats().messagesSent.incrementAndGet();
-                    transport.stats().bytesSent.addAndGet(f.getSerializedSize() + FrameCodec.HEADER_BYTES);
+                    transport.stats().bytesSent.addAndGet(bytes + FrameCodec.HEADER_BYTES);
                     wrote = true;
                 }
                 if (wrote) {

@@ -11,6 +11,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tally.raft.message.RaftMessage;
 import io.tally.wire.v1.Frame;
+import io.tally.raft.message.AppendRequest;
+import io.netty.buffer.ByteBuf;
 import io.tally.wire.v1.Hello;
 import io.tally.wire.v1.Pong;
 import io.tally.wire.v1.Reject;
@@ -60,7 +62,49 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Frame f = (Frame) msg;
+        if (msg instanceof FrameDecoder.AppendPayload p) {
+            try {
+                readAppend(ctx, p.payload());
+            } finally {
+                p.payload().release();
+            }
+            return;
+        }
+        read(ctx, (Frame) msg);
+    }
+
+    /**
+     * An AppendRequest frame, unparsed: read straight into the core's entries when it is in canonical form and the
+     * handshake is done; otherwise parsed and handled as any other frame, by the same rules.
+     */
+    private void readAppend(ChannelHandlerContext ctx, ByteBuf payload) {
+        if (rejected) {
+            return;
+        }
+        if (peer != null) {
+            AppendRequest a;
+            try {
+                a = WireMessages.readAppendFrame(payload.nioBuffer(), peer, transport.options().nodeId());
+            } catch (WireFormatException e) {
+                reject(ctx, e.getMessage());
+                return;
+            }
+            if (a != null) {
+                transport.deliver(a);
+                return;
+            }
+        }
+        Frame f;
+        try {
+            f = FrameCodec.parse(payload);
+        } catch (WireFormatException e) {
+            reject(ctx, e.getMessage()); // as when the decoder fails to parse a frame (exceptionCaught)
+            return;
+        }
+        read(ctx, f);
+    }
+
+    private void read(ChannelHandlerContext ctx, Frame f) {
         if (rejected) {
             return;
         }

@@ -130,6 +130,50 @@ class NettyTransportTest {
         Poll.until("a good peer is still served", Duration.ofSeconds(10), () -> got.size() == 1);
     }
 
+    /**
+     * AppendRequests are read straight into entries when canonical; in any other form the protocol allows (here a
+     * field written twice, which protobuf resolves to the last value) the generated parser reads them; before the
+     * handshake, or breaking a rule, they end the connection.
+     */
+    @Test
+    void appendRequestsAreReadInEveryFormTheProtocolAllows() throws Exception {
+        NettyTransport b = transport("b", 0);
+        ConcurrentLinkedQueue<RaftMessage> got = new ConcurrentLinkedQueue<>();
+        b.start(got::add);
+        List<Entry> entries = List.of(new Entry(8, 3, EntryType.COMMAND, new byte[] {1, 2, 3}), new Entry(9, 4, EntryType.NOOP, null));
+        AppendRequest canonical = new AppendRequest("a", "b", 4, 7, 3, entries, 6);
+        byte[] generated = WireMessages.toFrame(canonical).toByteArray();
+        byte[] laterTerm = Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder().setTerm(9)).build()
+                .toByteArray();
+        byte[] twice = java.util.Arrays.copyOf(generated, generated.length + laterTerm.length);
+        System.arraycopy(laterTerm, 0, twice, generated.length, laterTerm.length);
+        try (RawPeer p = new RawPeer(b.localAddress(), 5000)) {
+            p.write(RawPeer.hello(CLUSTER, "a", "b", 1));
+            assertTrue(p.read().hasWelcome());
+            p.write(FrameCodec.withHeader(generated, generated.length));
+            p.write(FrameCodec.withHeader(twice, twice.length));
+            Poll.until("both requests delivered", Duration.ofSeconds(10), () -> got.size() == 2);
+        }
+        assertEquals(List.of(canonical, new AppendRequest("a", "b", 9, 7, 3, entries, 6)), List.copyOf(got));
+
+        try (RawPeer early = new RawPeer(b.localAddress(), 5000)) {
+            early.write(FrameCodec.withHeader(generated, generated.length));
+            Frame answer = early.read();
+            assertTrue(answer == null || answer.hasReject(), String.valueOf(answer));
+            assertTrue(early.closedByPeer(), "an append before the handshake ends the connection");
+        }
+        byte[] termZero = WireMessages.toFrame(new AppendRequest("a", "b", 4, 7, 3, entries, 6)).toBuilder()
+                .setAppendRequest(WireMessages.toFrame(canonical).getAppendRequest().toBuilder()
+                        .setEntries(0, io.tally.wire.v1.Entry.newBuilder().setTerm(0).setTypeValue(1))).build().toByteArray();
+        try (RawPeer bad = new RawPeer(b.localAddress(), 5000)) {
+            bad.write(RawPeer.hello(CLUSTER, "a", "b", 1));
+            assertTrue(bad.read().hasWelcome());
+            bad.write(FrameCodec.withHeader(termZero, termZero.length));
+            assertTrue(bad.closedByPeer(), "an entry of term 0 ends the connection");
+        }
+        assertEquals(2, got.size(), "nothing from the refused frames reached Raft");
+    }
+
     @Test
     void aPeerThatStallsIsDisconnected() throws Exception {
         NettyTransportOptions o = NettyTransportOptions.defaults(CLUSTER, "b", new InetSocketAddress("127.0.0.1", 0), Map.of())
