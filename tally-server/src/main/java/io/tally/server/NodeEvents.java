@@ -1,5 +1,6 @@
 package io.tally.server;
 
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.tally.raft.LeaderChange;
 import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Member;
@@ -46,8 +47,7 @@ final class NodeEvents {
 
     private final String nodeId;
     private final LongSupplier wallClock;
-    private final Event[] ring = new Event[CAPACITY];
-    private long added;
+    private final EncodedRing<Event> ring = new EncodedRing<>(CAPACITY);
     private String lastLeader;
     private long lastLeaderTerm = -1;
     private long lastConfigurationIndex = -1;
@@ -99,22 +99,22 @@ final class NodeEvents {
 
     /** The number ({@code seq}) of the newest event; 0 before the first. */
     synchronized long lastSeq() {
-        return added;
+        return ring.added();
     }
 
     /** The newest {@code n} events (fewer if there are not as many), oldest first. */
     synchronized List<Event> newest(int n) {
-        int count = (int) Math.min(Math.min(n, CAPACITY), added);
-        List<Event> out = new ArrayList<>(count);
-        for (long i = added - count; i < added; i++) {
-            out.add(ring[(int) (i % CAPACITY)]);
-        }
-        return out;
+        return ring.newest(n);
+    }
+
+    /** The same as one JSON array of {@link Event#json()}s, encoded when each event was added. */
+    synchronized RawValue newestJson(int n) {
+        return ring.newestJson(n);
     }
 
     private void add(String kind, long term, long index, String key, String text) {
-        ring[(int) (added % CAPACITY)] = new Event(added + 1, wallClock.getAsLong(), kind, term, index, nodeId, key, text);
-        added++;
+        Event e = new Event(ring.added() + 1, wallClock.getAsLong(), kind, term, index, nodeId, key, text);
+        ring.add(e, e.json());
     }
 
     /** "voters n1, n2; non-voters n4 (+n4, -n3)", with the outgoing voters of a joint configuration. */

@@ -1,8 +1,8 @@
 package io.tally.server;
 
+import com.fasterxml.jackson.databind.util.RawValue;
 import org.HdrHistogram.Histogram;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The last {@value #CAPACITY} one-second samples of this node (five minutes), for the status page's plots: request
  * rates, write and fsync latency percentiles, and how fast the commit index grows. A bounded ring: memory is fixed,
- * the oldest sample goes when a new one comes. {@link #add} is called by the sampler; readers take copies.
+ * the oldest sample goes when a new one comes. {@link #add} is called by the sampler, which also encodes the sample as
+ * JSON there, once, for the status page's polls; readers take copies.
  */
 final class NodeHistory {
 
@@ -48,8 +49,7 @@ final class NodeHistory {
         }
     }
 
-    private final Sample[] ring = new Sample[CAPACITY];
-    private long added;
+    private final EncodedRing<Sample> ring = new EncodedRing<>(CAPACITY);
 
     /** The sample of one interval: rates over {@code seconds}, percentiles from the interval's histograms. */
     static Sample sample(long seq, long time, double seconds, NodeActivity.Interval a, long commitIndex,
@@ -61,18 +61,17 @@ final class NodeHistory {
     }
 
     synchronized void add(Sample s) {
-        ring[(int) (added % CAPACITY)] = s;
-        added++;
+        ring.add(s, s.json());
     }
 
     /** The newest {@code n} samples (fewer if there are not as many), oldest first. */
     synchronized List<Sample> newest(int n) {
-        int count = (int) Math.min(Math.min(n, CAPACITY), added);
-        List<Sample> out = new ArrayList<>(count);
-        for (long i = added - count; i < added; i++) {
-            out.add(ring[(int) (i % CAPACITY)]);
-        }
-        return out;
+        return ring.newest(n);
+    }
+
+    /** The same as one JSON array of {@link Sample#json()}s, encoded when each sample was added. */
+    synchronized RawValue newestJson(int n) {
+        return ring.newestJson(n);
     }
 
     private static Double millis(Histogram h, double percentile) {

@@ -1,6 +1,5 @@
 package io.tally.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Member;
 import io.tally.raft.node.NodeStatus;
@@ -42,7 +41,7 @@ final class UiClusterHandler implements Handler {
     }
 
     /** One member as gathered: its answer ({@code view}) or why there is none ({@code error}). */
-    private record Gathered(Member member, JsonNode view, String error) {
+    private record Gathered(Member member, MemberView view, String error) {
     }
 
     @Override
@@ -56,7 +55,7 @@ final class UiClusterHandler implements Handler {
         String authorization = null;
         List<CompletableFuture<Gathered>> asks = new ArrayList<>();
         for (Member m : members(node.status())) {
-            asks.add(ask(m, history, events, target, timeout, authorization));
+            asks.add(ask(m, history, events, target, timeout, authorization, ex));
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
         return ex.then(all, Outcomes.GRACE_MILLIS, (done, failure) -> {
@@ -85,11 +84,11 @@ final class UiClusterHandler implements Handler {
     }
 
     private CompletableFuture<Gathered> ask(Member m, int history, int events, String target, long timeout,
-                                            String authorization) {
+                                            String authorization, Exchange ex) {
         if (m.id().equals(node.id())) {
-            return self.describe(history, events).thenApply(body -> {
+            return self.describe(history, events, ex.loop()).thenApply(body -> {
                 lastContact.put(m.id(), System.nanoTime());
-                return new Gathered(m, Exchange.JSON.valueToTree(body), null);
+                return new Gathered(m, MemberView.of(body), null);
             });
         }
         Optional<String> http = MemberHttp.of(m);
@@ -107,10 +106,9 @@ final class UiClusterHandler implements Handler {
                         java.nio.charset.StandardCharsets.UTF_8));
             }
             try {
-                JsonNode view = Exchange.JSON.readTree(r.body());
-                if (!view.path("id").asText().equals(m.id())) {
-                    return new Gathered(m, null, "the node at " + http.get() + " is " + view.path("id").asText()
-                            + ", not " + m.id());
+                MemberView view = MemberView.parse(r.body());
+                if (!m.id().equals(view.id())) {
+                    return new Gathered(m, null, "the node at " + http.get() + " is " + view.id() + ", not " + m.id());
                 }
                 lastContact.put(m.id(), System.nanoTime());
                 return new Gathered(m, view, null);
@@ -123,16 +121,15 @@ final class UiClusterHandler implements Handler {
     /** {@code {"node", "time", "leader", "term", "members": [...]}}; see docs/http-api.md. */
     private Map<String, Object> describe(List<Gathered> gathered) {
         // The leader: among the members that answered, the one that says it leads in the highest term.
-        JsonNode leader = null;
+        MemberView leader = null;
         long maxTerm = node.term();
         for (Gathered g : gathered) {
             if (g.view() == null) {
                 continue;
             }
-            long term = g.view().path("term").asLong();
+            long term = g.view().termOrZero();
             maxTerm = Math.max(maxTerm, term);
-            if (g.view().path("state").asText().equals("leader")
-                    && (leader == null || term > leader.path("term").asLong())) {
+            if ("leader".equals(g.view().state()) && (leader == null || term > leader.termOrZero())) {
                 leader = g.view();
             }
         }
@@ -140,11 +137,11 @@ final class UiClusterHandler implements Handler {
         List<Map<String, Object>> members = new ArrayList<>();
         for (Gathered g : gathered) {
             Map<String, Object> m = new LinkedHashMap<>();
-            JsonNode v = g.view();
+            MemberView v = g.view();
             m.put("id", g.member().id());
             m.put("http", MemberHttp.of(g.member()).orElse(null));
             m.put("voter", g.member().voter());
-            m.put("role", v == null ? "unreachable" : v.path("state").asText());
+            m.put("role", v == null ? "unreachable" : v.state());
             m.put("reachable", v != null);
             m.put("error", g.error());
             Long seen = lastContact.get(g.member().id());
@@ -152,38 +149,43 @@ final class UiClusterHandler implements Handler {
             m.put("lastContactMs", self ? Long.valueOf(0) : seen == null ? null : (now - seen) / 1_000_000);
             m.put("lag", lag(g, leader));
             if (v != null) {
-                m.put("stale", v.path("state").asText().equals("leader") && v.path("term").asLong() < maxTerm);
-                for (String f : List.of("term", "leader", "commitIndex", "appliedIndex", "lastLogIndex",
-                        "configurationIndex", "started", "time", "eventSeq")) {
-                    m.put(f, v.get(f));
-                }
-                m.put("samples", v.path("samples"));
-                m.put("events", v.path("events"));
+                m.put("stale", "leader".equals(v.state()) && v.termOrZero() < maxTerm);
+                m.put("term", v.term());
+                m.put("leader", v.leader());
+                m.put("commitIndex", v.commitIndex());
+                m.put("appliedIndex", v.appliedIndex());
+                m.put("lastLogIndex", v.lastLogIndex());
+                m.put("configurationIndex", v.configurationIndex());
+                m.put("started", v.started());
+                m.put("time", v.time());
+                m.put("eventSeq", v.eventSeq());
+                m.put("samples", v.samples()); // verbatim, as the member encoded them
+                m.put("events", v.events());
             }
             members.add(m);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("node", node.id());
         body.put("time", System.currentTimeMillis());
-        body.put("leader", leader == null ? null : leader.path("id").asText());
+        body.put("leader", leader == null ? null : leader.id());
         body.put("term", maxTerm);
         body.put("members", members);
         return body;
     }
 
     /** Entries the member's log lags the leader's, from the leader's progress; null when not known. */
-    private static Long lag(Gathered g, JsonNode leader) {
+    private static Long lag(Gathered g, MemberView leader) {
         if (leader == null) {
             return null;
         }
         String id = g.member().id();
-        if (id.equals(leader.path("id").asText())) {
+        if (id.equals(leader.id())) {
             return 0L;
         }
-        JsonNode match = leader.path("progress").get(id);
-        if (match == null || !match.isNumber()) {
+        Long match = leader.progress() == null ? null : leader.progress().get(id);
+        if (match == null || leader.lastLogIndex() == null) {
             return null;
         }
-        return Math.max(0, leader.path("lastLogIndex").asLong() - match.asLong());
+        return Math.max(0, leader.lastLogIndex() - match);
     }
 }

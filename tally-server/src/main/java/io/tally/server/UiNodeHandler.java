@@ -3,9 +3,9 @@ package io.tally.server;
 import io.tally.raft.RaftState;
 import io.tally.raft.node.RaftNode;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +32,7 @@ final class UiNodeHandler implements Handler {
     public CompletableFuture<Reply> handle(Exchange ex) throws HttpError {
         int history = samplesParam(ex);
         int events = eventsParam(ex);
-        return ex.then(describe(history, events), Outcomes.GRACE_MILLIS, (body, failure) -> {
+        return ex.then(describe(history, events, ex.loop()), Outcomes.GRACE_MILLIS, (body, failure) -> {
             if (failure != null) {
                 throw failure instanceof Exception e ? e : new IllegalStateException(failure);
             }
@@ -59,25 +59,27 @@ final class UiNodeHandler implements Handler {
     }
 
     /**
-     * This node's view; completes once the Raft loop has told the followers' progress (on a leader), or without it
-     * after {@value #PROGRESS_TIMEOUT_MILLIS} ms. Never fails.
+     * This node's view; completes on {@code executor} (never on the Raft node's threads, which complete the progress
+     * query: the apply thread has better things to do than a status page's bookkeeping) once the Raft loop has told
+     * the followers' progress (on a leader), or without it after {@value #PROGRESS_TIMEOUT_MILLIS} ms. Never fails.
+     * The samples and events are {@link com.fasterxml.jackson.databind.util.RawValue}s: JSON encoded when each was
+     * recorded.
      */
-    CompletableFuture<Map<String, Object>> describe(int history, int events) {
+    CompletableFuture<Map<String, Object>> describe(int history, int events, Executor executor) {
         CompletableFuture<Map<String, Long>> progress = node.state() == RaftState.LEADER
                 ? node.replicationProgress().orTimeout(PROGRESS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 : CompletableFuture.completedFuture(null);
-        return progress.handle((match, failure) -> {
+        return progress.handleAsync((match, failure) -> {
             Map<String, Object> body = StatusHandler.describe(node);
             body.put("started", page.started());
             body.put("time", System.currentTimeMillis());
             if (failure == null && match != null) {
                 body.put("progress", match);
             }
-            List<Map<String, Object>> samples = page.history().newest(history).stream().map(NodeHistory.Sample::json).toList();
-            body.put("samples", samples);
+            body.put("samples", page.history().newestJson(history));
             body.put("eventSeq", page.events().lastSeq());
-            body.put("events", page.events().newest(events).stream().map(NodeEvents.Event::json).toList());
+            body.put("events", page.events().newestJson(events));
             return body;
-        });
+        }, executor);
     }
 }

@@ -62,9 +62,12 @@ final class Bench {
         final Duration warmup;
         final Path json;
         final Duration timeout;
+        /** Operations per second in total, at most; 0: as fast as the streams go. */
+        final double rate;
 
         Plan(List<String> endpoints, int clients, int connections, Duration duration, long ops, double reads, int keys,
-             int keySize, int valueSize, Consistency consistency, Duration warmup, Path json, Duration timeout) {
+             int keySize, int valueSize, Consistency consistency, Duration warmup, Path json, Duration timeout,
+             double rate) {
             this.endpoints = endpoints;
             this.clients = clients;
             this.connections = connections;
@@ -78,6 +81,7 @@ final class Bench {
             this.warmup = warmup;
             this.json = json;
             this.timeout = timeout;
+            this.rate = rate;
             if (pipelineDepth() > MAX_PIPELINED) {
                 throw CliFailure.usage("--connections " + connections + " would pipeline " + pipelineDepth()
                         + " requests per connection; at most " + MAX_PIPELINED + ": use --connections "
@@ -116,6 +120,9 @@ final class Bench {
                 for (int i = sessions.size() - 1; i >= 0; i--) {
                     sessions.get(i).close();
                 }
+                if (run.pacer != null) {
+                    run.pacer.close();
+                }
             }
             return report(console, printJson, run, (System.nanoTime() - run.warmEnd) / 1e9);
         }
@@ -133,6 +140,7 @@ final class Bench {
             result.put("keySize", keySize);
             result.put("valueSize", valueSize);
             result.put("consistency", consistency.name().toLowerCase(Locale.ROOT));
+            result.put("rate", rate > 0 ? rate : null);
             result.put("seconds", Math.round(seconds * 100) / 100.0);
             result.put("operations", total);
             result.put("errors", errorCount);
@@ -143,9 +151,10 @@ final class Bench {
             if (printJson) {
                 Output.json(console, result);
             } else {
-                console.out().printf("%d clients on %d connection%s per endpoint, %.0f%% reads, %d B keys, %d B values: "
+                console.out().printf("%d clients on %d connection%s per endpoint, %.0f%% reads, %d B keys, %d B values%s: "
                             + "%,d ops in %.1f s = %,d ops/s, %d errors%n", clients, connections, connections == 1 ? "" : "s",
-                        reads * 100, keySize, valueSize, total, seconds, Math.round(total / seconds), errorCount);
+                        reads * 100, keySize, valueSize, rate > 0 ? String.format(", at most %,.0f ops/s", rate) : "",
+                        total, seconds, Math.round(total / seconds), errorCount);
                 print(console, "writes", run.writes);
                 print(console, "reads", run.reads);
                 if (!errors.isEmpty()) {
@@ -196,8 +205,11 @@ final class Bench {
         final Histogram writes = new ConcurrentHistogram(3_600_000_000L, 3);
         final Histogram reads = new ConcurrentHistogram(3_600_000_000L, 3);
         final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+        /** Holds the streams to {@code --rate}; null without one. */
+        final Pacer pacer;
 
         Run(Plan p) {
+            pacer = p.rate > 0 ? new Pacer(p.rate, System::nanoTime) : null;
             warmEnd = System.nanoTime() + p.warmup.toNanos();
             end = p.ops > 0 ? Long.MAX_VALUE : warmEnd + p.duration.toNanos();
         }
@@ -229,33 +241,62 @@ final class Bench {
             return done;
         }
 
+        /** Issues operations until one is in flight (its completion calls this again) or the stream is done. */
         private void next() {
             try {
                 while (true) {
-                    long now = System.nanoTime();
-                    boolean measuring = now >= run.warmEnd;
-                    if (now >= run.end || (plan.ops > 0 && measuring && run.issued.getAndIncrement() >= plan.ops)) {
-                        done.complete(null);
+                    if (run.pacer != null) {
+                        long wait = run.pacer.claim();
+                        if (wait > 0) {
+                            run.pacer.later(this::afterWait, wait);
+                            return;
+                        }
+                    }
+                    if (!issue()) {
                         return;
                     }
-                    String key = plan.key(rnd.nextInt(plan.keys));
-                    boolean read = rnd.nextDouble() < plan.reads;
-                    long t0 = System.nanoTime();
-                    CompletableFuture<?> op = read ? client.getAsync(key, plan.consistency, plan.timeout)
-                            : client.putAsync(key, value, -1, plan.timeout);
-                    if (!op.isDone()) {
-                        op.whenComplete((r, e) -> {
-                            record(read, measuring, t0, e);
-                            next();
-                        });
-                        return;
-                    }
-                    // Done already (refused at once): record it and go on here rather than recursing.
-                    record(read, measuring, t0, op.handle((r, e) -> e).join());
                 }
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }
+        }
+
+        /** On the pacer's thread, the stream's slot come. */
+        private void afterWait() {
+            try {
+                if (issue()) {
+                    next();
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }
+
+        /**
+         * Issues the next operation. True: it is done already (refused at once), recorded, and the caller goes on
+         * with the next one here rather than recursing; false: its completion goes on, or the stream is done.
+         */
+        private boolean issue() {
+            long now = System.nanoTime();
+            boolean measuring = now >= run.warmEnd;
+            if (now >= run.end || (plan.ops > 0 && measuring && run.issued.getAndIncrement() >= plan.ops)) {
+                done.complete(null);
+                return false;
+            }
+            String key = plan.key(rnd.nextInt(plan.keys));
+            boolean read = rnd.nextDouble() < plan.reads;
+            long t0 = System.nanoTime();
+            CompletableFuture<?> op = read ? client.getAsync(key, plan.consistency, plan.timeout)
+                    : client.putAsync(key, value, -1, plan.timeout);
+            if (!op.isDone()) {
+                op.whenComplete((r, e) -> {
+                    record(read, measuring, t0, e);
+                    next();
+                });
+                return false;
+            }
+            record(read, measuring, t0, op.handle((r, e) -> e).join());
+            return true;
         }
 
         private void record(boolean read, boolean measuring, long t0, Throwable error) {

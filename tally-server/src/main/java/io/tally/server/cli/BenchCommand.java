@@ -35,6 +35,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ops", paramLabel = "N", defaultValue = "0", description = "measure N operations instead of a duration")
     long ops;
 
+    @Option(names = "--rate", paramLabel = "OPS", defaultValue = "0", description = "at most this many operations per "
+            + "second in total, spread evenly over time (default 0: as fast as the streams go); with --clients enough "
+            + "to sustain it, the load is the same whatever the cluster does, so a cost can be measured per operation")
+    double rate;
+
     @Option(names = "--reads", paramLabel = "F", defaultValue = "0", description = "fraction of reads, 0..1 (default 0: all writes)")
     double reads;
 
@@ -76,10 +81,13 @@ final class BenchCommand implements Callable<Integer> {
         if (reads < 0 || reads > 1 || Double.isNaN(reads)) {
             throw CliFailure.usage("--reads must be between 0 and 1");
         }
+        if (rate < 0 || Double.isNaN(rate) || Double.isInfinite(rate)) {
+            throw CliFailure.usage("--rate must be 0 (no limit) or a positive number of operations per second");
+        }
         Consistency cons = consistency.consistency;
         Bench.Plan plan = new Bench.Plan(client.endpointList(), c, conns, duration, ops, reads,
                 (int) range("keys", keys, 1, 100_000_000), (int) range("key-size", keySize, 8, 4096),
-                (int) range("value-size", valueSize, 0, 1 << 20), cons, warmup, json, client.timeout(Duration.ofSeconds(5)));
+                (int) range("value-size", valueSize, 0, 1 << 20), cons, warmup, json, client.timeout(Duration.ofSeconds(5)), rate);
         return plan.execute(console, output.is(Output.Format.json));
     }
 

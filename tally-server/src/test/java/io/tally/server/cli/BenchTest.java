@@ -68,6 +68,25 @@ class BenchTest {
     }
 
     @Test
+    void aRateHoldsTheStreamsBackAndIsRecorded(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("bench.json");
+        // 100 operations at 200/s cannot take less than 99 intervals of 5 ms, however fast the node answers.
+        int exit = Bench.run(new String[] {"--endpoints", endpoint, "--clients", "8", "--ops", "100", "--rate", "200",
+                "--warmup", "1ms", "--json", json.toString()});
+        assertEquals(0, exit);
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        assertEquals(100, r.get("operations").asLong() + r.get("errors").asLong(), r.toString());
+        assertEquals(200.0, r.get("rate").asDouble(), r.toString());
+        assertTrue(r.get("seconds").asDouble() >= 0.49, r.toString());
+    }
+
+    @Test
+    void aNegativeRateIsAUsageError() {
+        assertEquals(2, Bench.run(new String[] {"--endpoints", endpoint, "--rate", "-5"}));
+        assertEquals(2, Bench.run(new String[] {"--endpoints", endpoint, "--rate", "NaN"}));
+    }
+
+    @Test
     void tooDeepAPipelineIsAUsageError() {
         assertEquals(2, Bench.run(new String[] {"--endpoints", endpoint, "--clients", "5000", "--connections", "2"}));
         assertEquals(2, Bench.run(new String[] {"--endpoints", endpoint, "--connections", "0"}));
