@@ -99,6 +99,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
     /** Draws each life's clock origin for the node services; null without services (so that none is drawn). */
     private final RandomGenerator clockOrigins;
     private final List<NodeService<S, R>> services;
+    /** The initial members' configuration, or null when the test bootstraps the nodes itself. */
     private final Configuration bootstrap;
     private final List<RaftNode<R>> nodes = new ArrayList<>();
     private final List<CheckedStateMachine<S, R>> machines = new ArrayList<>();
@@ -144,7 +145,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
                 ids[i] = id;
             }
         }
-        this.bootstrap = Configuration.ofVoters(ids);
+        this.bootstrap = ids.length == 0 ? null : Configuration.ofVoters(ids);
     }
 
     /**
@@ -175,7 +176,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
     private void startAll() {
         for (int i = 0; i < n; i++) {
             start(i);
-            if (bootstrap.contains(id(i))) {
+            if (bootstrap != null && bootstrap.contains(id(i))) {
                 await(nodes.get(i).bootstrap(bootstrap), 5_000, "bootstrap of " + id(i));
             }
         }
@@ -742,9 +743,16 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
 
         /**
          * How many of the nodes form the bootstrapped cluster (default: all); the others run empty, waiting to be
-         * added as members ({@link SimulatedCluster#changeMembership}).
+         * added as members ({@link SimulatedCluster#changeMembership}). {@link #build()} starts the nodes one after
+         * another and runs the simulation until each initial member's bootstrap is durable before starting the next.
+         *
+         * <p>0: every node starts, at virtual time 0, and none is bootstrapped; bootstrap them yourself
+         * ({@code node(i).bootstrap(configuration)}), as a deployment script would, before running the simulation.
          */
         public Builder<S, R> initialMembers(int count) {
+            if (count < 0) {
+                throw new IllegalArgumentException("initial members must be 0 or more, not " + count);
+            }
             this.initialMembers = count;
             return this;
         }
@@ -828,8 +836,8 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
             if (initialMembers < 0) {
                 initialMembers = nodes;
             }
-            if (initialMembers < 1 || initialMembers > nodes) {
-                throw new IllegalArgumentException("initial members must be in 1.." + nodes + ", not " + initialMembers);
+            if (initialMembers > nodes) {
+                throw new IllegalArgumentException("initial members must be in 0.." + nodes + ", not " + initialMembers);
             }
             SimulatedCluster<S, R> c = new SimulatedCluster<>(this);
             c.startAll();
