@@ -64,9 +64,14 @@ public final class InMemoryClusterBenchmark {
         Arrays.fill(command, (byte) 'x');
 
         run(leader, command, outstanding, warmup, false);
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
         Result r = run(leader, command, outstanding, seconds, true);
+        long cpu = os.getProcessCpuTime() - cpuBefore;
         System.out.printf("nodes=%d payload=%dB outstanding=%d duration=%ds%n", nodes, payload, outstanding, seconds);
         System.out.printf("throughput: %.0f ops/s (%d ops committed and applied)%n", r.ops / (double) seconds, r.ops);
+        // CPU per operation (all threads of the process, GC included) depends far less on a busy machine than throughput.
+        System.out.printf("cpu: %.2f us per op (%.2f cores busy)%n", cpu / 1e3 / Math.max(1, r.ops), cpu / 1e9 / seconds);
         System.out.printf("latency: p50=%.3f ms p99=%.3f ms p99.9=%.3f ms max=%.3f ms%n",
                 r.percentile(50), r.percentile(99), r.percentile(99.9), r.percentile(100));
         System.out.printf("leader log: last index %d, commit %d%n", leader.lastLogIndex(), leader.commitIndex());

@@ -163,6 +163,15 @@ public final class WireMessages {
                 nonNegative("leader_commit", a.getLeaderCommit()));
     }
 
+    /** The core's entry type for a wire type number. */
+    static io.tally.raft.model.EntryType entryType(int code) throws WireFormatException {
+        EntryType t = EntryType.forNumber(code);
+        if (t == null) {
+            throw new WireFormatException("unknown entry type " + code);
+        }
+        return entryType(t);
+    }
+
     private static io.tally.raft.model.EntryType entryType(EntryType t) throws WireFormatException {
         return switch (t) {
             case COMMAND -> io.tally.raft.model.EntryType.COMMAND;
@@ -174,7 +183,7 @@ public final class WireMessages {
     }
 
     /** uint64 fields hold Java longs; a value past Long.MAX_VALUE arrives negative and is refused. */
-    private static long nonNegative(String field, long value) throws WireFormatException {
+    static long nonNegative(String field, long value) throws WireFormatException {
         if (value < 0) {
             throw new WireFormatException(field + " " + Long.toUnsignedString(value) + " is out of range");
         }

@@ -1,7 +1,5 @@
 package io.tally.raft.storage;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +66,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         Objects.requireNonNull(meta, "meta");
         for (Stored s : snapshots) {
             if (s.meta().lastIndex() == meta.lastIndex() && s.meta().lastTerm() == meta.lastTerm()) {
-                return new ByteArrayInputStream(s.data());
+                return s.data().open();
             }
         }
         throw new FileNotFoundException("no snapshot at index " + meta.lastIndex() + " term " + meta.lastTerm()
@@ -87,9 +85,10 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         return copy;
     }
 
-    private synchronized SnapshotMeta install(SnapshotMeta requested, byte[] data) {
+    private synchronized SnapshotMeta install(SnapshotMeta requested, ChunkedBytes data) {
+        data.freeze();
         SnapshotMeta meta = new SnapshotMeta(requested.lastIndex(), requested.lastTerm(),
-                requested.configuration(), data.length);
+                requested.configuration(), data.size());
         snapshots.removeIf(s -> s.meta().lastIndex() == meta.lastIndex());
         int at = 0;
         while (at < snapshots.size() && snapshots.get(at).meta().lastIndex() > meta.lastIndex()) {
@@ -102,26 +101,14 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         return meta;
     }
 
-    private record Stored(SnapshotMeta meta, byte[] data) {
+    private record Stored(SnapshotMeta meta, ChunkedBytes data) {
     }
 
     /** Buffers the data; writes after commit or close fail with IOException. */
     private final class Sink implements SnapshotSink {
         private final SnapshotMeta meta;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        private final OutputStream output = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                ensureWritable();
-                buffer.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                ensureWritable();
-                buffer.write(b, off, len);
-            }
-        };
+        private final ChunkedBytes buffer = new ChunkedBytes();
+        private final OutputStream output = buffer.output(this::ensureWritable);
         private SnapshotMeta committed;
         private boolean closed;
 
@@ -143,7 +130,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
                 throw new IllegalStateException("snapshot sink for index " + meta.lastIndex()
                         + " was already committed");
             }
-            committed = install(meta, buffer.toByteArray());
+            committed = install(meta, buffer);
             return committed;
         }
 
