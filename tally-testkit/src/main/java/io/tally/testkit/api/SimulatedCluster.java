@@ -23,6 +23,7 @@ import io.tally.testkit.harness.NodeDisk;
 import io.tally.testkit.harness.SimClock;
 import io.tally.testkit.harness.SimFileDisk;
 import io.tally.testkit.sim.ClockFaults;
+import io.tally.testkit.sim.ClockModel;
 import io.tally.testkit.sim.LatencyModel;
 import io.tally.testkit.sim.NodeIncarnation;
 import io.tally.testkit.sim.SimNetwork;
@@ -64,6 +65,11 @@ import java.util.random.RandomGenerator;
  * Most users want the {@link Simulator}, which drives a cluster with clients and a fault schedule; this class is for
  * tests that script their faults step by step.
  *
+ * <p>An application that runs code of its own beside each {@code RaftNode} (a request front end, leases, watches)
+ * puts it under the simulator as a {@link NodeService}: it is started with every life of every node, reads that
+ * life's clock and schedules its tasks on that life, so that a crash ends it as it ends the node. Tally's own
+ * key/value scenarios run the key/value service this way.
+ *
  * @param <S> your state machine type
  * @param <R> its result type
  */
@@ -90,6 +96,10 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
     private final RandomGenerator random;
     /** Draws each incarnation's clock; null without clock faults (so that none is drawn from the seed). */
     private final RandomGenerator clockRandom;
+    /** Draws each life's clock origin for the node services; null without services (so that none is drawn). */
+    private final RandomGenerator clockOrigins;
+    private final List<NodeService<S, R>> services;
+    /** The initial members' configuration, or null when the test bootstraps the nodes itself. */
     private final Configuration bootstrap;
     private final List<RaftNode<R>> nodes = new ArrayList<>();
     private final List<CheckedStateMachine<S, R>> machines = new ArrayList<>();
@@ -110,6 +120,8 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
         this.net = new SimNetwork(sim);
         this.random = sim.newRandom();
         this.clockRandom = b.clockFaults.equals(ClockFaults.NONE) ? null : sim.newRandom();
+        this.services = List.copyOf(b.services);
+        this.clockOrigins = services.isEmpty() ? null : sim.newRandom();
         this.factory = b.factory;
         this.stateInvariants = List.copyOf(b.stateInvariants);
         this.replicaState = b.replicaState;
@@ -133,7 +145,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
                 ids[i] = id;
             }
         }
-        this.bootstrap = Configuration.ofVoters(ids);
+        this.bootstrap = ids.length == 0 ? null : Configuration.ofVoters(ids);
     }
 
     /**
@@ -164,7 +176,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
     private void startAll() {
         for (int i = 0; i < n; i++) {
             start(i);
-            if (bootstrap.contains(id(i))) {
+            if (bootstrap != null && bootstrap.contains(id(i))) {
                 await(nodes.get(i).bootstrap(bootstrap), 5_000, "bootstrap of " + id(i));
             }
         }
@@ -197,8 +209,8 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
         incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
         NodeIncarnation life = incarnations[i];
         TimerModel timers = timerOverrides.getOrDefault(i, clockFaults.timers());
-        SimRuntime runtime = new SimRuntime(sim, life, latency.apply(i),
-                clockRandom == null ? io.tally.testkit.sim.ClockModel.exact() : clockFaults.drawClock(clockRandom), timers);
+        ClockModel clockModel = clockRandom == null ? ClockModel.exact() : clockFaults.drawClock(clockRandom);
+        SimRuntime runtime = new SimRuntime(sim, life, latency.apply(i), clockModel, timers);
         S inner = Objects.requireNonNull(factory.create(id(i)), "the state machine factory returned null");
         CheckedStateMachine<S, R> machine = new CheckedStateMachine<>(i, inner, applied, (commands, lastIndex) -> {
             trace.record(id(i) + " restored a snapshot: " + commands + " commands, up to raft index " + lastIndex);
@@ -230,6 +242,20 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
             throw e;
         }
         trace.record(id(i) + " started (life " + life.number() + ", clock " + runtime.clockModel() + ")");
+        startServices(i, life, node, machine.inner(), runtime);
+    }
+
+    /** Hands the new life to every {@link NodeService}, with its own clock (an origin of its own, drawn from the seed). */
+    private void startServices(int i, NodeIncarnation life, RaftNode<R> node, S stateMachine, SimRuntime runtime) {
+        if (services.isEmpty()) {
+            return;
+        }
+        long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50);
+        NodeLife<S, R> view = new NodeLife<>(i, life, node, stateMachine, runtime.clockModel(),
+                () -> runtime.nanoTime() + origin, sim);
+        for (NodeService<S, R> service : services) {
+            service.started(view);
+        }
     }
 
     /**
@@ -698,6 +724,7 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
         private final Map<Integer, TimerModel> timerOverrides = new HashMap<>();
         private final EnumSet<Safeguard> disabledSafeguards = EnumSet.noneOf(Safeguard.class);
         private final List<StateInvariant<? super S>> stateInvariants = new ArrayList<>();
+        private final List<NodeService<S, R>> services = new ArrayList<>();
         private Function<? super S, ?> replicaState;
         private boolean eventTrace;
 
@@ -716,9 +743,16 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
 
         /**
          * How many of the nodes form the bootstrapped cluster (default: all); the others run empty, waiting to be
-         * added as members ({@link SimulatedCluster#changeMembership}).
+         * added as members ({@link SimulatedCluster#changeMembership}). {@link #build()} starts the nodes one after
+         * another and runs the simulation until each initial member's bootstrap is durable before starting the next.
+         *
+         * <p>0: every node starts, at virtual time 0, and none is bootstrapped; bootstrap them yourself
+         * ({@code node(i).bootstrap(configuration)}), as a deployment script would, before running the simulation.
          */
         public Builder<S, R> initialMembers(int count) {
+            if (count < 0) {
+                throw new IllegalArgumentException("initial members must be 0 or more, not " + count);
+            }
             this.initialMembers = count;
             return this;
         }
@@ -781,6 +815,16 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
             return this;
         }
 
+        /**
+         * Runs {@code service} beside every node: it is called at each start of each node with that life
+         * ({@link NodeService}), in the order services were added. Registering one also draws each life's clock
+         * origin from the seed, so a cluster's runs with and without services differ.
+         */
+        public Builder<S, R> nodeService(NodeService<S, R> service) {
+            this.services.add(Objects.requireNonNull(service, "service"));
+            return this;
+        }
+
         /** Also record the simulator's event trace (one line per message, timer and task; slower). */
         public Builder<S, R> eventTrace(boolean on) {
             this.eventTrace = on;
@@ -792,8 +836,8 @@ public final class SimulatedCluster<S extends StateMachine<R>, R> implements Aut
             if (initialMembers < 0) {
                 initialMembers = nodes;
             }
-            if (initialMembers < 1 || initialMembers > nodes) {
-                throw new IllegalArgumentException("initial members must be in 1.." + nodes + ", not " + initialMembers);
+            if (initialMembers > nodes) {
+                throw new IllegalArgumentException("initial members must be in 0.." + nodes + ", not " + initialMembers);
             }
             SimulatedCluster<S, R> c = new SimulatedCluster<>(this);
             c.startAll();

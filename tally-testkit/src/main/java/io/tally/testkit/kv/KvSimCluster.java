@@ -6,36 +6,39 @@ import io.tally.kv.KvStateMachine;
 import io.tally.kv.SessionRule;
 import io.tally.raft.Membership;
 import io.tally.raft.RaftConfig;
-import io.tally.raft.node.RaftNode;
 import io.tally.raft.RaftState;
+import io.tally.raft.Safeguard;
 import io.tally.raft.model.ConfigChange;
 import io.tally.raft.model.Configuration;
 import io.tally.raft.model.Member;
-import io.tally.testkit.harness.InMemoryDisk;
-import io.tally.testkit.harness.MembershipDriver;
-import io.tally.testkit.harness.SimClock;
-import io.tally.raft.Safeguard;
+import io.tally.raft.node.RaftNode;
+import io.tally.testkit.api.NodeLife;
+import io.tally.testkit.api.SimulatedCluster;
 import io.tally.testkit.sim.ClockFaults;
 import io.tally.testkit.sim.ClockModel;
-import io.tally.testkit.sim.LatencyModel;
-import io.tally.testkit.sim.TimerModel;
-import io.tally.testkit.sim.NodeIncarnation;
-import io.tally.testkit.sim.SimNetwork;
-import io.tally.testkit.sim.SimRuntime;
 import io.tally.testkit.sim.Simulation;
+import io.tally.testkit.sim.TimerModel;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
- * The key/value store on simulated nodes: each node a real {@link RaftNode} with a {@link KvStateMachine},
- * run by the simulator in virtual time over the simulated network, with crash-consistent in-memory disks.
- * Clients ({@link SimKvClient}) talk to the nodes' {@link KvService}s directly, as the course's clerks do.
- * Each node incarnation's monotonic clock is virtual time from an origin of its own (as {@code System.nanoTime}'s
- * is per process), and leaders stamp entries from it, so session expiry is deterministic too.
+ * The key/value store on simulated nodes: a thin layer over the testkit's {@link SimulatedCluster}, whose nodes run a
+ * {@link KvStateMachine} (observed by the cluster's {@link KvTruth}) and, beside each node life, a {@link KvService}
+ * (a {@link io.tally.testkit.api.NodeService}). The cluster underneath runs the nodes in virtual time over the
+ * simulated network, on crash-consistent in-memory disks, and checks Raft's invariants throughout. Clients
+ * ({@link SimKvClient}) talk to the nodes' {@link KvService}s directly, as the course's clerks do. Each node life's
+ * monotonic clock is virtual time from an origin of its own (as {@code System.nanoTime}'s is per process), and
+ * leaders stamp entries from it, so session expiry is deterministic too.
  *
  * <p>A growable cluster ({@link #createGrowable}) has spare node slots: every slot runs a node, but only the
  * first {@code initial} are bootstrapped; the others start empty and wait to be added as members
@@ -43,24 +46,19 @@ import java.util.random.RandomGenerator;
  */
 public final class KvSimCluster implements AutoCloseable {
 
-    private final Simulation sim;
-    private final SimNetwork net;
-    private final RaftConfig config;
-    private final int n;
-    private final NodeIncarnation[] incarnations;
-    private final InMemoryDisk[] disks;
-    private final KvService[] services;
-    private final RandomGenerator random;
-    private final Setup setup;
-    /** Draws each incarnation's clock; null without clock faults (so that they draw nothing from the seed). */
-    private final RandomGenerator clockRandom;
-    private final RandomGenerator clockOrigins;
-    private final KvTruth truth;
-    private final NodeClock[] clocks;
-    private boolean unreliable;
-
     /** Sessions of the simulated clusters expire after 10 minutes idle unless a scenario says otherwise. */
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(10);
+
+    private final SimulatedCluster<KvTruth.ObservedStore, KvResult> c;
+    private final Setup setup;
+    private final KvTruth truth;
+    /** Per node: its service and its clock in its current (or last) life; the service is null while it is down. */
+    private final KvService[] services;
+    private final NodeClock[] clocks;
+    private final NodeLife<KvTruth.ObservedStore, KvResult>[] lives;
+    /** Per node: how many lives its state machine factory has begun (the life number of the newest). */
+    private final int[] lifeNumbers;
+    private boolean unreliable;
 
     /**
      * Faults and switches a cluster's nodes get at every start: clock and timer faults ({@link ClockFaults}, and
@@ -69,8 +67,8 @@ public final class KvSimCluster implements AutoCloseable {
      */
     public static final class Setup {
         private ClockFaults clocks = ClockFaults.NONE;
-        private final java.util.Map<Integer, TimerModel> timers = new java.util.HashMap<>();
-        private final java.util.EnumSet<Safeguard> disabled = java.util.EnumSet.noneOf(Safeguard.class);
+        private final Map<Integer, TimerModel> timers = new HashMap<>();
+        private final EnumSet<Safeguard> disabled = EnumSet.noneOf(Safeguard.class);
         private Duration sessionTtl = DEFAULT_SESSION_TTL;
         private SessionRule sessionRule = SessionRule.REGISTERED;
         private long historyRevisions = KvStateMachine.DEFAULT_HISTORY_REVISIONS;
@@ -78,14 +76,15 @@ public final class KvSimCluster implements AutoCloseable {
         private long serviceClockJumpAtMillis = -1;
         private long serviceClockJumpMillis;
 
+        /** Clock drift and timer lateness every node gets at each start ({@link SimulatedCluster.Builder#clockFaults}). */
         public Setup clocks(ClockFaults faults) {
-            this.clocks = java.util.Objects.requireNonNull(faults, "faults");
+            this.clocks = Objects.requireNonNull(faults, "faults");
             return this;
         }
 
         /** Node {@code i}'s timers follow {@code model} instead of the clock faults' timers. */
         public Setup timers(int i, TimerModel model) {
-            timers.put(i, java.util.Objects.requireNonNull(model, "model"));
+            timers.put(i, Objects.requireNonNull(model, "model"));
             return this;
         }
 
@@ -100,8 +99,8 @@ public final class KvSimCluster implements AutoCloseable {
          * control runs).
          */
         public Setup sessions(Duration ttl, SessionRule rule) {
-            this.sessionTtl = java.util.Objects.requireNonNull(ttl, "ttl");
-            this.sessionRule = java.util.Objects.requireNonNull(rule, "rule");
+            this.sessionTtl = Objects.requireNonNull(ttl, "ttl");
+            this.sessionRule = Objects.requireNonNull(rule, "rule");
             return this;
         }
 
@@ -133,23 +132,69 @@ public final class KvSimCluster implements AutoCloseable {
         }
     }
 
-    private KvSimCluster(int n, long seed, RaftConfig config, Setup setup) {
+    @SuppressWarnings("unchecked")
+    private KvSimCluster(int slots, int initial, long seed, RaftConfig config, Setup setup) {
         this.setup = setup;
-        this.sim = new Simulation(seed);
-        this.net = new SimNetwork(sim);
-        this.config = config;
-        this.n = n;
-        this.incarnations = new NodeIncarnation[n];
-        this.disks = new InMemoryDisk[n];
-        this.services = new KvService[n];
-        this.clocks = new NodeClock[n];
-        this.random = sim.newRandom();
-        this.clockRandom = setup.clocks.equals(ClockFaults.NONE) ? null : sim.newRandom();
-        this.clockOrigins = sim.newRandom();
-        this.truth = new KvTruth(sim, setup.sessionTtl, setup.sessionRule);
-        for (int i = 0; i < n; i++) {
-            disks[i] = new InMemoryDisk();
+        this.truth = new KvTruth(setup.sessionTtl, setup.sessionRule);
+        this.services = new KvService[slots];
+        this.clocks = new NodeClock[slots];
+        this.lives = new NodeLife[slots];
+        this.lifeNumbers = new int[slots];
+        SimulatedCluster.Builder<KvTruth.ObservedStore, KvResult> b = SimulatedCluster.<KvTruth.ObservedStore, KvResult>builder(
+                        this::newStore)
+                .nodes(slots)
+                .initialMembers(0)
+                .seed(seed)
+                .config(config)
+                .clockFaults(setup.clocks)
+                .nodeService(this::started);
+        setup.timers.forEach(b::timers);
+        setup.disabled.forEach(b::withoutSafeguard);
+        this.c = b.build();
+        // Every node started at virtual time 0; the initial members are asked to bootstrap before anything runs.
+        String[] ids = new String[initial];
+        for (int i = 0; i < initial; i++) {
+            ids[i] = id(i);
         }
+        for (int i = 0; i < initial; i++) {
+            c.node(i).bootstrap(Configuration.ofVoters(ids));
+        }
+    }
+
+    /** A node life's store, observed by the truth under the life's name ("n2#3"). */
+    private KvTruth.ObservedStore newStore(String id) {
+        int i = SimulatedCluster.index(id);
+        lifeNumbers[i]++;
+        KvStateMachine store = new KvStateMachine(setup.sessionTtl, setup.sessionRule, setup.historyRevisions);
+        return truth.wrap(store, id + "#" + lifeNumbers[i]);
+    }
+
+    /** A node life began: its service, on the life's clock (or, in a control run, on a skewed or jumping one). */
+    private void started(NodeLife<KvTruth.ObservedStore, KvResult> life) {
+        int i = life.index();
+        if (!life.name().equals(life.stateMachine().node())) {
+            throw new IllegalStateException("node life " + life.name() + " runs the store of " + life.stateMachine().node());
+        }
+        lives[i] = life;
+        truth.attach(life.simulation()); // at the first start, before any node applies or restores anything
+        LongSupplier own = life.clock();
+        clocks[i] = new NodeClock(life.name(), life.clockModel(), own);
+        LongSupplier serviceClock = own;
+        if (setup.serviceClockSkew != 0 || setup.serviceClockJumpAtMillis >= 0) {
+            Simulation sim = life.simulation();
+            long base = own.getAsLong();
+            serviceClock = () -> {
+                long t = own.getAsLong();
+                long skewed = base + (long) ((t - base) * (1 + setup.serviceClockSkew));
+                boolean jumped = setup.serviceClockJumpAtMillis >= 0
+                        && sim.nowNanos() >= setup.serviceClockJumpAtMillis * 1_000_000L;
+                return skewed + (jumped ? setup.serviceClockJumpMillis * 1_000_000L : 0);
+            };
+        }
+        // The service's own timers (lease expiry, watch progress) die with the life, and do not feed a timer-driven
+        // clock model, which stands for the Raft core's tick counting (NodeLife.schedule).
+        services[i] = new KvService(life.node(), life.stateMachine().store(), serviceClock, Duration.ofSeconds(2),
+                life::schedule);
     }
 
     /** A started, bootstrapped cluster of {@code n} nodes. */
@@ -182,34 +227,28 @@ public final class KvSimCluster implements AutoCloseable {
         if (slots < 1 || initial < 1 || initial > slots) {
             throw new IllegalArgumentException("a cluster needs at least one node, and 1..slots initial members");
         }
-        KvSimCluster c = new KvSimCluster(slots, seed, config, setup);
-        String[] ids = new String[initial];
-        for (int i = 0; i < initial; i++) {
-            ids[i] = id(i);
-        }
-        for (int i = 0; i < slots; i++) {
-            c.start(i);
-            if (i < initial) {
-                c.services[i].node().bootstrap(Configuration.ofVoters(ids));
-            }
-        }
-        return c;
+        return new KvSimCluster(slots, initial, seed, config, setup);
     }
 
     public static String id(int i) {
-        return "n" + i;
+        return SimulatedCluster.id(i);
     }
 
     public int size() {
-        return n;
+        return c.size();
+    }
+
+    /** The testkit cluster underneath (its trace, its Raft invariant checker, its network). */
+    public SimulatedCluster<KvTruth.ObservedStore, KvResult> simulated() {
+        return c;
     }
 
     public Simulation simulation() {
-        return sim;
+        return c.simulation();
     }
 
     public RandomGenerator random() {
-        return random;
+        return c.random();
     }
 
     /** How the nodes' state machines come to hold a session; clients follow it. */
@@ -231,8 +270,8 @@ public final class KvSimCluster implements AutoCloseable {
     }
 
     /**
-     * A node incarnation's own monotonic clock, as its Raft node and (outside control runs) its {@link KvService} read
-     * it: readable at any time, also after the incarnation crashed (its clock would have gone on).
+     * A node life's own monotonic clock, as its Raft node and (outside control runs) its {@link KvService} read
+     * it: readable at any time, also after the life ended (its clock would have gone on).
      */
     public record NodeClock(String incarnation, ClockModel model, LongSupplier reading) {
         /** The reading now, in ns (an arbitrary origin of its own). */
@@ -241,14 +280,14 @@ public final class KvSimCluster implements AutoCloseable {
         }
     }
 
-    /** Node {@code i}'s current (or last) incarnation's clock. */
+    /** Node {@code i}'s current (or last) life's clock. */
     public NodeClock clock(int i) {
         return clocks[i];
     }
 
-    /** Node {@code i}'s current (or last) incarnation, as "n2#3", for reports. */
+    /** Node {@code i}'s current (or last) life, as "n2#3", for reports. */
     public String incarnationName(int i) {
-        return incarnations[i].name();
+        return lives[i].name();
     }
 
     /** Node {@code i}'s service, or null while it is down. */
@@ -256,102 +295,53 @@ public final class KvSimCluster implements AutoCloseable {
         return services[i];
     }
 
-    /** Starts node {@code i} from its disk (crashing the running incarnation first). */
+    /** Starts node {@code i} from its disk (crashing the running life first). */
     public void start(int i) {
-        if (services[i] != null) {
-            crash(i);
-        }
-        incarnations[i] = incarnations[i] == null ? NodeIncarnation.first(id(i)) : incarnations[i].next();
-        KvStateMachine store = new KvStateMachine(setup.sessionTtl, setup.sessionRule, setup.historyRevisions);
-        ClockModel clock = clockRandom == null ? ClockModel.exact() : setup.clocks.drawClock(clockRandom);
-        TimerModel timers = setup.timers.getOrDefault(i, setup.clocks.timers());
-        SimRuntime runtime = new SimRuntime(sim, incarnations[i], LatencyModel.DEFAULT, clock, timers);
-        RaftNode.Builder<KvResult> b = RaftNode.<KvResult>builder().id(id(i)).config(config)
-                .stateMachine(truth.wrap(store, incarnations[i].name()))
-                .logStore(disks[i].logStore()).stableStore(disks[i].stableStore()).snapshotStore(disks[i].snapshotStore())
-                .transport(net.transport(incarnations[i]))
-                .runtime(runtime);
-        setup.disabled.forEach(b::withoutSafeguard);
-        RaftNode<KvResult> node = b.build();
-        node.start();
-        // The node's own clock (drifting, or timer-driven, with the clock faults), from an origin of its own: a leader
-        // stamps entries from its monotonic clock, whose readings mean nothing on another node.
-        long origin = clockOrigins.nextLong(-(1L << 50), 1L << 50);
-        LongSupplier own = () -> runtime.nanoTime() + origin;
-        clocks[i] = new NodeClock(incarnations[i].name(), clock, own);
-        LongSupplier serviceClock = own;
-        if (setup.serviceClockSkew != 0 || setup.serviceClockJumpAtMillis >= 0) {
-            long base = own.getAsLong();
-            serviceClock = () -> {
-                long t = own.getAsLong();
-                long skewed = base + (long) ((t - base) * (1 + setup.serviceClockSkew));
-                boolean jumped = setup.serviceClockJumpAtMillis >= 0
-                        && sim.nowNanos() >= setup.serviceClockJumpAtMillis * 1_000_000L;
-                return skewed + (jumped ? setup.serviceClockJumpMillis * 1_000_000L : 0);
-            };
-        }
-        // The service's own timers (lease expiry, watch progress) run on the simulation directly, owned by this
-        // incarnation: they must not feed a timer-driven clock model, which stands for the Raft core's tick counting.
-        NodeIncarnation inc = incarnations[i];
-        services[i] = new KvService(node, store, serviceClock, Duration.ofSeconds(2),
-                (delay, task) -> sim.schedule(delay, "kv-service " + id(i), inc, task));
+        crash(i);
+        c.start(i);
     }
 
     /**
      * Freezes node {@code i} for {@code millis} of virtual time (GC pause, SIGSTOP): nothing of it runs, messages to
-     * it wait, its clock goes on ({@link NodeIncarnation#pauseUntil}).
+     * it wait, its clock goes on ({@link SimulatedCluster#pause}). Does nothing while it is down.
      */
     public void pause(int i, long millis) {
-        incarnations[i].pauseUntil(sim.nowNanos() + millis * 1_000_000L);
+        c.pause(i, millis);
     }
 
-    /** Until when node {@code i}'s current incarnation is (or was last) paused, in ns of virtual time (0: never). */
+    /** Until when node {@code i}'s current life is (or was last) paused, in ns of virtual time (0: never). */
     public long pausedUntilNanos(int i) {
-        return incarnations[i].pausedUntilNanos();
+        return lives[i].pausedUntilNanos();
     }
 
     /** Kills node {@code i}: it never runs again; only what its disk had made durable survives. */
     public void crash(int i) {
-        if (services[i] == null) {
-            return;
-        }
-        incarnations[i].kill();
-        disks[i].crash();
         services[i] = null;
+        c.crash(i);
     }
 
     /** The index of node {@code i}'s newest durable snapshot (0: none). */
     public long snapshotIndex(int i) {
         try {
-            return disks[i].snapshotStore().latest().map(m -> m.lastIndex()).orElse(0L);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return c.disk(i).snapshotStore().latest().map(m -> m.lastIndex()).orElse(0L);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** Bytes of node {@code i}'s newest durable snapshot (0: none). */
     public long snapshotBytes(int i) {
         try {
-            return disks[i].snapshotStore().latest().map(m -> m.sizeBytes()).orElse(0L);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return c.disk(i).snapshotStore().latest().map(m -> m.sizeBytes()).orElse(0L);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     /** The node that leads at the highest term, waiting up to {@code maxMillis} of virtual time for one. */
     public int awaitLeader(long maxMillis) {
         int[] found = {-1};
-        sim.runUntil(() -> {
-            long best = -1;
-            for (int i = 0; i < n; i++) {
-                KvService s = services[i];
-                if (s != null && s.node().state() == io.tally.raft.RaftState.LEADER && s.node().term() > best) {
-                    best = s.node().term();
-                    found[0] = i;
-                }
-            }
-            return found[0] >= 0;
-        }, maxMillis);
+        c.runUntil(() -> (found[0] = currentLeader()) >= 0, maxMillis);
         if (found[0] < 0) {
             throw new AssertionError("no leader within " + maxMillis + " ms");
         }
@@ -360,20 +350,12 @@ public final class KvSimCluster implements AutoCloseable {
 
     /** The running node that believes it leads the highest term, or -1 (does not run the simulation). */
     public int currentLeader() {
-        int best = -1;
-        for (int i = 0; i < n; i++) {
-            KvService s = services[i];
-            if (s != null && s.node().state() == RaftState.LEADER
-                    && (best < 0 || s.node().term() > services[best].node().term())) {
-                best = i;
-            }
-        }
-        return best;
+        return c.leader();
     }
 
     /** Whether node {@code i} is running. */
     public boolean isUp(int i) {
-        return services[i] != null;
+        return c.isUp(i);
     }
 
     /**
@@ -387,31 +369,27 @@ public final class KvSimCluster implements AutoCloseable {
         if (leader < 0) {
             return null;
         }
-        return services[leader].node().changeMembership(new ConfigChange.SetMembers(members), -1, timeout);
+        return c.node(leader).changeMembership(new ConfigChange.SetMembers(members), -1, timeout);
     }
 
     /**
      * Drives the cluster to exactly {@code members}, running the simulation, asking whichever node leads
-     * ({@link MembershipDriver}).
+     * ({@link SimulatedCluster#changeMembership}).
      */
     public Membership changeMembership(List<Member> members, long maxMillis) {
-        return MembershipDriver.setMembers(new SimClock(sim), () -> {
-            int leader = currentLeader();
-            return leader < 0 ? null : services[leader].node();
-        }, members, maxMillis, () -> "nodes: " + describe());
+        return c.changeMembership(members, maxMillis);
     }
 
     /** Every node's role, term, log, commit and applied indexes and configurations (for failure messages). */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            KvService s = services[i];
+        for (int i = 0; i < size(); i++) {
+            RaftNode<KvResult> node = c.node(i);
             sb.append(i == 0 ? "" : "; ").append(id(i)).append(": ");
-            if (s == null) {
+            if (node == null) {
                 sb.append("down");
                 continue;
             }
-            RaftNode<KvResult> node = s.node();
             sb.append(node.state()).append(" term ").append(node.term()).append(" leader ").append(node.leader().orElse("-"))
                     .append(" last ").append(node.lastLogIndex()).append(" commit ").append(node.commitIndex())
                     .append(" applied ").append(node.appliedIndex()).append(" committed ").append(node.committedConfiguration())
@@ -421,13 +399,13 @@ public final class KvSimCluster implements AutoCloseable {
     }
 
     public long persistedRaftStateBytes(int i) {
-        return disks[i].persistedRaftStateBytes();
+        return c.disk(i).persistedRaftStateBytes();
     }
 
     /** The course's unreliable network, between the nodes and between clients and nodes alike. */
     public void setUnreliable(boolean unreliable) {
         this.unreliable = unreliable;
-        net.setReliable(!unreliable);
+        c.setUnreliable(unreliable);
     }
 
     public boolean unreliable() {
@@ -436,30 +414,27 @@ public final class KvSimCluster implements AutoCloseable {
 
     /** Splits the nodes into groups that talk only among themselves. */
     public void partition(int[]... groups) {
-        net.partition(KvSimCluster::id, groups);
+        c.partition(groups);
     }
 
     public void heal() {
-        net.heal();
+        c.heal();
     }
 
     /** Blocks the links between nodes {@code a} and {@code b}, both ways. */
     public void cut(int a, int b) {
-        net.blockLink(id(a), id(b));
-        net.blockLink(id(b), id(a));
+        c.blockLink(a, b);
+        c.blockLink(b, a);
     }
 
     /** Runs the simulation for {@code millis} of virtual time. */
     public void sleep(long millis) {
-        sim.runFor(millis);
+        c.runFor(millis);
     }
 
+    /** Stops every node, after Raft's invariants are checked a last time (a violation of the run is thrown here). */
     @Override
     public void close() {
-        for (int i = 0; i < n; i++) {
-            if (incarnations[i] != null) {
-                incarnations[i].kill();
-            }
-        }
+        c.close();
     }
 }

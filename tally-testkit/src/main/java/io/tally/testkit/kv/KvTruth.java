@@ -52,7 +52,8 @@ public final class KvTruth {
     }
 
     private final KvStateMachine replica;
-    private final io.tally.testkit.sim.Simulation sim;
+    /** The cluster's simulation, known from the first node start ({@link #attach}), before anything is applied. */
+    private io.tally.testkit.sim.Simulation sim;
     private final TreeMap<Long, byte[]> data = new TreeMap<>();
     private final TreeMap<Long, Applied> applied = new TreeMap<>();
     private final TreeMap<Long, KvView> views = new TreeMap<>();
@@ -61,10 +62,24 @@ public final class KvTruth {
     private final List<String> violations = new ArrayList<>();
     private long viewsChecked;
 
-    KvTruth(io.tally.testkit.sim.Simulation sim, Duration sessionTtl, SessionRule rule) {
-        this.sim = sim;
+    KvTruth(Duration sessionTtl, SessionRule rule) {
         this.replica = new KvStateMachine(sessionTtl, rule, 1);
         views.put(0L, replica.view());
+    }
+
+    /** The simulation whose virtual time stamps what is applied, and in which a violation fails the run. */
+    void attach(io.tally.testkit.sim.Simulation simulation) {
+        if (sim != null && sim != simulation) {
+            throw new IllegalStateException("the truth of one cluster's run cannot follow another simulation");
+        }
+        this.sim = Objects.requireNonNull(simulation, "simulation");
+    }
+
+    private io.tally.testkit.sim.Simulation sim() {
+        if (sim == null) {
+            throw new IllegalStateException("a node applied a command before the cluster was built");
+        }
+        return sim;
     }
 
     /** Runs {@code listener} the first time any node applies each entry (the moment its change becomes visible). */
@@ -192,30 +207,56 @@ public final class KvTruth {
 
     // ------------------------------------------------------------------ what the nodes report
 
-    /** A node's state machine that reports to this truth. */
-    io.tally.raft.StateMachine<KvResult> wrap(KvStateMachine store, String node) {
-        return new io.tally.raft.StateMachine<>() {
-            @Override
-            public List<KvResult> apply(List<Command> commands) {
-                List<KvResult> results = store.apply(commands);
-                for (int k = 0; k < commands.size(); k++) {
-                    applied(node, commands.get(k), results.get(k));
-                }
-                published(node, store.view(), "after applying up to index " + commands.get(commands.size() - 1).index());
-                return results;
-            }
+    /** Node life {@code node}'s store ({@code "n2#3"}), reporting to this truth. */
+    ObservedStore wrap(KvStateMachine store, String node) {
+        return new ObservedStore(this, store, node);
+    }
 
-            @Override
-            public Snapshot snapshot() {
-                return store.snapshot();
-            }
+    /**
+     * A node's {@link KvStateMachine} as the simulated node runs it: every command it applies, and the view it publishes
+     * after each batch or snapshot restore, reach the truth. Snapshots are the store's own.
+     */
+    public static final class ObservedStore implements io.tally.raft.StateMachine<KvResult> {
+        private final KvTruth truth;
+        private final KvStateMachine store;
+        private final String node;
 
-            @Override
-            public void restore(java.io.InputStream in) throws java.io.IOException {
-                store.restore(in);
-                published(node, store.view(), "restored from a snapshot");
+        private ObservedStore(KvTruth truth, KvStateMachine store, String node) {
+            this.truth = truth;
+            this.store = store;
+            this.node = node;
+        }
+
+        /** The store itself (what the node's {@code KvService} serves). */
+        public KvStateMachine store() {
+            return store;
+        }
+
+        /** The node life it belongs to, as {@code "n2#3"}. */
+        public String node() {
+            return node;
+        }
+
+        @Override
+        public List<KvResult> apply(List<Command> commands) {
+            List<KvResult> results = store.apply(commands);
+            for (int k = 0; k < commands.size(); k++) {
+                truth.applied(node, commands.get(k), results.get(k));
             }
-        };
+            truth.published(node, store.view(), "after applying up to index " + commands.get(commands.size() - 1).index());
+            return results;
+        }
+
+        @Override
+        public Snapshot snapshot() {
+            return store.snapshot();
+        }
+
+        @Override
+        public void restore(java.io.InputStream in) throws java.io.IOException {
+            store.restore(in);
+            truth.published(node, store.view(), "restored from a snapshot");
+        }
     }
 
     private void applied(String node, Command c, KvResult result) {
@@ -245,7 +286,7 @@ public final class KvTruth {
         } catch (IllegalArgumentException e) {
             // a legacy or malformed entry: the replica decided what it means
         }
-        Applied a = new Applied(c.index(), cmd, r, node, sim.nowNanos());
+        Applied a = new Applied(c.index(), cmd, r, node, sim().nowNanos());
         applied.put(c.index(), a);
         if (!Objects.equals(result, r)) {
             violation(node + " answered " + result + " for index " + c.index() + " (" + cmd + "), the replica " + r);
@@ -269,11 +310,11 @@ public final class KvTruth {
     }
 
     private void violation(String message) {
-        String m = "at " + sim.nowNanos() / 1_000_000 + " ms: " + message;
+        String m = "at " + sim().nowNanos() / 1_000_000 + " ms: " + message;
         violations.add(m);
         if (violations.size() == 1) {
             AssertionError e = new AssertionError("the cluster's state contradicts its log: " + m);
-            sim.schedule(0, "truth violated", () -> {
+            sim().schedule(0, "truth violated", () -> {
                 throw e;
             });
         }
