@@ -18,8 +18,8 @@ import java.util.List;
  * class writes exactly the bytes the generated code writes (fields in field-number order, proto3 defaults omitted;
  * {@code MessageCodecTest} compares them byte for byte) and reads the canonical form straight into the core's
  * {@link Entry}s. It is the same encoding, not a second one: anything it does not recognise as canonical (a field
- * out of order, an unknown field, a repeated field that protobuf would merge) it leaves to the generated parser,
- * whose rules then apply unchanged.
+ * out of order, an unknown field, a repeated field that protobuf would merge), and anything that breaks a rule, it
+ * leaves to the generated parser, whose rules then apply unchanged.
  */
 final class AppendRequestWire {
 
@@ -70,18 +70,18 @@ final class AppendRequestWire {
 
     /**
      * Reads a message body that fills {@code in} up to its current limit, or returns null if it is not in the
-     * canonical form this class writes (the caller then parses it with the generated code). The rules of
-     * {@link WireMessages#fromFrame} apply to a canonical body, with the same messages; they are checked once the
-     * whole body is known to be canonical, so that what is refused does not depend on which parser read it.
+     * canonical form this class writes or breaks any rule of {@link WireMessages#fromFrame}: the caller then parses it
+     * with the generated code, which decides — with its own messages — whether it is refused. Refusals are rare (an
+     * honest leader never sends one), and only the generated parser sees the whole frame (protobuf merges a repeated
+     * message, so a later copy may override a field this reader would refuse).
      */
-    static AppendRequest readBody(CodedInputStream in, String from, String to) throws IOException, WireFormatException {
+    static AppendRequest readBody(CodedInputStream in, String from, String to) throws IOException {
         long term = 0;
         long prev = 0;
         long prevTerm = 0;
         long commit = 0;
         int last = 0; // the last field number read: canonical bodies have them in increasing order, entries last
         List<Entry> entries = new ArrayList<>();
-        String refusal = null; // the first rule a canonical body breaks
         int tag;
         while ((tag = in.readTag()) != 0) {
             int field = tag >>> TAG_TYPE_BITS;
@@ -91,19 +91,16 @@ final class AppendRequestWire {
             }
             last = field;
             if (field == ENTRIES && wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                long index = prev + entries.size() + 1;
-                int length = in.readRawVarint32();
-                int limit = in.pushLimit(length);
-                Object entry = readEntry(in, index);
-                if (entry == null) {
+                if (prev < 0 || entries.size() >= WireMessages.MAX_ENTRIES || prev > Long.MAX_VALUE - entries.size() - 1) {
+                    return null;
+                }
+                int limit = in.pushLimit(in.readRawVarint32());
+                Entry e = readEntry(in, prev + entries.size() + 1);
+                if (e == null) {
                     return null;
                 }
                 in.popLimit(limit);
-                if (entry instanceof Entry e) {
-                    entries.add(e);
-                } else if (refusal == null) {
-                    refusal = (String) entry;
-                }
+                entries.add(e);
             } else if (wireType != WireFormat.WIRETYPE_VARINT) {
                 return null;
             } else if (field == TERM) {
@@ -118,21 +115,14 @@ final class AppendRequestWire {
                 return null;
             }
         }
-        WireMessages.nonNegative("prev_log_index", prev);
-        if (entries.size() > WireMessages.MAX_ENTRIES || prev > Long.MAX_VALUE - entries.size()) {
-            throw new WireFormatException("append_request: " + entries.size() + " entries after index " + prev
-                    + " is out of range");
+        if (term < 0 || prev < 0 || prevTerm < 0 || commit < 0) {
+            return null; // uint64 values past Long.MAX_VALUE: refused by the generated path's rules
         }
-        if (refusal != null) {
-            throw new WireFormatException(refusal);
-        }
-        return new AppendRequest(from, to, WireMessages.nonNegative("term", term), prev,
-                WireMessages.nonNegative("prev_log_term", prevTerm), entries,
-                WireMessages.nonNegative("leader_commit", commit));
+        return new AppendRequest(from, to, term, prev, prevTerm, entries, commit);
     }
 
-    /** The entry, or why it breaks a rule (a String), or null if it is not canonical. */
-    private static Object readEntry(CodedInputStream in, long index) throws IOException {
+    /** The entry, or null if it is not canonical or breaks a rule (term 0, an unknown type). */
+    private static Entry readEntry(CodedInputStream in, long index) throws IOException {
         long term = 0;
         int type = 0;
         byte[] data = null;
@@ -155,14 +145,8 @@ final class AppendRequestWire {
                 return null;
             }
         }
-        if (term < 1) {
-            return "append_request: entry " + index + " has term " + Long.toUnsignedString(term);
-        }
-        try {
-            return new Entry(index, term, WireMessages.entryType(type), data);
-        } catch (WireFormatException | IllegalArgumentException e) {
-            return e.getMessage();
-        }
+        io.tally.raft.model.EntryType t = WireMessages.knownEntryType(type);
+        return term < 1 || t == null ? null : new Entry(index, term, t, data);
     }
 
     private static int entrySize(Entry e) {

@@ -87,9 +87,9 @@ public final class MessageCodec {
 
     /**
      * The AppendRequest in {@code bytes} if they hold one in the canonical form {@link #encodeAppend} writes (sender,
-     * receiver, then a frame holding only the request), else null. Rule violations of a canonical request throw.
+     * receiver, then a frame holding only the request) that breaks no rule, else null.
      */
-    private static RaftMessage decodeAppend(byte[] bytes) throws WireFormatException {
+    private static RaftMessage decodeAppend(byte[] bytes) {
         CodedInputStream in = CodedInputStream.newInstance(bytes);
         try {
             if (in.readTag() != tag(FROM, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {

@@ -117,9 +117,10 @@ public final class WireMessages {
      * The AppendRequest in a frame's bytes, read without an object per entry, or null if the bytes are not an
      * AppendRequest frame in canonical form (parse them as a {@link Frame} then: the generated code's rules decide).
      *
-     * @throws WireFormatException if the request is canonical but breaks a rule of {@link #fromFrame}
+     * <p>A request that breaks a rule of {@link #fromFrame} is not read here either (null): the generated parser then
+     * refuses it, with its message.
      */
-    public static AppendRequest readAppendFrame(ByteBuffer payload, String from, String to) throws WireFormatException {
+    public static AppendRequest readAppendFrame(ByteBuffer payload, String from, String to) {
         CodedInputStream in = CodedInputStream.newInstance(payload.duplicate());
         try {
             return readAppendFrame(in, from, to);
@@ -129,7 +130,7 @@ public final class WireMessages {
     }
 
     /** {@link #readAppendFrame(ByteBuffer, String, String)} from a stream that holds exactly the frame. */
-    static AppendRequest readAppendFrame(CodedInputStream in, String from, String to) throws IOException, WireFormatException {
+    static AppendRequest readAppendFrame(CodedInputStream in, String from, String to) throws IOException {
         if (in.readTag() != APPEND_FRAME_TAG) {
             return null;
         }
@@ -223,13 +224,14 @@ public final class WireMessages {
                 nonNegative("leader_commit", a.getLeaderCommit()));
     }
 
-    /** The core's entry type for a wire type number. */
-    static io.tally.raft.model.EntryType entryType(int code) throws WireFormatException {
+    /** The core's entry type for a wire type number, or null if it names none. */
+    static io.tally.raft.model.EntryType knownEntryType(int code) {
         EntryType t = EntryType.forNumber(code);
-        if (t == null) {
-            throw new WireFormatException("unknown entry type " + code);
+        try {
+            return t == null ? null : entryType(t);
+        } catch (WireFormatException e) {
+            return null; // ENTRY_TYPE_UNSPECIFIED
         }
-        return entryType(t);
     }
 
     private static io.tally.raft.model.EntryType entryType(EntryType t) throws WireFormatException {
@@ -243,7 +245,7 @@ public final class WireMessages {
     }
 
     /** uint64 fields hold Java longs; a value past Long.MAX_VALUE arrives negative and is refused. */
-    static long nonNegative(String field, long value) throws WireFormatException {
+    private static long nonNegative(String field, long value) throws WireFormatException {
         if (value < 0) {
             throw new WireFormatException(field + " " + Long.toUnsignedString(value) + " is out of range");
         }

@@ -145,6 +145,17 @@ class MessageCodecTest {
         assertEquals(new AppendRequest("n1", "n2", 9, 7, 3, ENTRIES, 6), MessageCodec.decode(twice));
         assertEquals(MessageCodec.decodeGenerated(twice), MessageCodec.decode(twice));
         assertEquals(frame.length + 10, MessageCodec.encode(a).length, "from, to: 4 bytes each; the frame's tag and length: 2");
+        // A first copy that breaks a rule (prev_log_index past 2^63-1), merged with a second that overrides the field:
+        // protobuf's merge makes the frame valid, so the fast reader must not refuse the first copy on its own.
+        byte[] outOfRange = io.tally.wire.v1.Addressed.newBuilder().setFrom("n1").setTo("n2").setFrame(
+                io.tally.wire.v1.Frame.newBuilder().setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder().setTerm(3)
+                        .setPrevLogIndex(-1))).build().toByteArray();
+        byte[] override = io.tally.wire.v1.Addressed.newBuilder().setFrame(io.tally.wire.v1.Frame.newBuilder()
+                .setAppendRequest(io.tally.wire.v1.AppendRequest.newBuilder().setPrevLogIndex(5))).build().toByteArray();
+        byte[] merged = concat(outOfRange, override);
+        assertEquals(new AppendRequest("n1", "n2", 3, 5, 0, List.of(), 0), MessageCodec.decode(merged));
+        assertEquals(MessageCodec.decodeGenerated(merged), MessageCodec.decode(merged));
+        assertThrows(WireFormatException.class, () -> MessageCodec.decode(outOfRange), "alone, the first copy is refused");
     }
 
     /** Seeded mutations of AppendRequests: the fast reader and the generated one agree on every one. */

@@ -1,8 +1,6 @@
 package io.tally.raft.storage;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +10,7 @@ import java.util.List;
  * <p>A growing array (ByteArrayOutputStream) copies everything written so far each time it doubles, and once more
  * to hand the bytes out; for a store that takes a multi-megabyte snapshot every few entries that was nearly all the
  * memory traffic of a simulated run. Here each byte is copied once, into its chunk. Not thread-safe: the owner
- * writes, then {@link #freeze()}s, after which only {@link #open()} is allowed and the chunks never change.
+ * writes (and freezes) under its own lock, after which only {@link #open()} is allowed and the chunks never change.
  */
 final class ChunkedBytes {
 
@@ -71,6 +69,7 @@ final class ChunkedBytes {
 
             @Override
             public int read(byte[] b, int off, int len) {
+                java.util.Objects.checkFromIndexSize(off, len, b.length);
                 if (len == 0) {
                     return 0;
                 }
@@ -97,28 +96,5 @@ final class ChunkedBytes {
                 return (int) Math.min(Integer.MAX_VALUE, size - position);
             }
         };
-    }
-
-    /** An output stream appending here. */
-    OutputStream output(IoCheck check) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                check.run();
-                ChunkedBytes.this.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                check.run();
-                java.util.Objects.checkFromIndexSize(off, len, b.length);
-                ChunkedBytes.this.write(b, off, len);
-            }
-        };
-    }
-
-    /** A check run before every write (the sink refuses writes once committed or closed). */
-    interface IoCheck {
-        void run() throws IOException;
     }
 }

@@ -108,7 +108,25 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     private final class Sink implements SnapshotSink {
         private final SnapshotMeta meta;
         private final ChunkedBytes buffer = new ChunkedBytes();
-        private final OutputStream output = buffer.output(this::ensureWritable);
+        /** Each write checks and writes under the sink's lock, so none can land after a commit froze the bytes. */
+        private final OutputStream output = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                synchronized (Sink.this) {
+                    ensureWritable();
+                    buffer.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                Objects.checkFromIndexSize(off, len, b.length);
+                synchronized (Sink.this) {
+                    ensureWritable();
+                    buffer.write(b, off, len);
+                }
+            }
+        };
         private SnapshotMeta committed;
         private boolean closed;
 

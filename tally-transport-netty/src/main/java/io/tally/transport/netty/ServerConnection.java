@@ -74,21 +74,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * An AppendRequest frame, unparsed: read straight into the core's entries when it is in canonical form and the
-     * handshake is done; otherwise parsed and handled as any other frame, by the same rules.
+     * An AppendRequest frame, unparsed: read straight into the core's entries when it is in canonical form, breaks no
+     * rule and the handshake is done; otherwise parsed and handled as any other frame, by the same rules.
      */
     private void readAppend(ChannelHandlerContext ctx, ByteBuf payload) {
         if (rejected) {
             return;
         }
         if (peer != null) {
-            AppendRequest a;
-            try {
-                a = WireMessages.readAppendFrame(payload.nioBuffer(), peer, transport.options().nodeId());
-            } catch (WireFormatException e) {
-                reject(ctx, e.getMessage());
-                return;
-            }
+            AppendRequest a = WireMessages.readAppendFrame(payload.nioBuffer(), peer, transport.options().nodeId());
             if (a != null) {
                 transport.deliver(a);
                 return;
