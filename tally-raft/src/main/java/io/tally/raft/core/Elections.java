@@ -116,11 +116,11 @@ final class Elections {
 
     /**
      * Starts a campaign: with PreVote first (asking for term + 1 without taking it), or for real; a transfer's
-     * campaign (TimeoutNow) asks voters to disregard their leases. Only a voter of its latest configuration campaigns.
+     * campaign (TimeoutNow) asks voters to disregard their leases. Votes are counted in the latest configuration.
      */
     void campaign(boolean preVote, boolean transfer) {
         Configuration config = core.configuration();
-        if (!config.isVoter(core.id())) {
+        if (!mayCampaign(config)) {
             resetTimer();
             return;
         }
@@ -145,6 +145,21 @@ final class Elections {
                 core.send(new VoteRequest(core.id(), peer, campaignTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
             }
         }
+    }
+
+    /**
+     * A voter of its latest configuration campaigns; so does one left out of it while that configuration is not yet
+     * committed, if it is a voter of the committed one (thesis §4.2.2: "a server that is not part of its own latest
+     * configuration should still start new elections, as it might still be needed until the C<sub>new</sub> entry is
+     * committed"). Without it, a leader that appended a C<sub>new</sub> leaving itself out and then lost leadership
+     * before replicating it can deadlock the cluster: the new members, still in the joint configuration, need its
+     * vote, and it refuses them because its log is longer (MembershipCrash, seed 383).
+     */
+    private boolean mayCampaign(Configuration latest) {
+        if (latest.isVoter(core.id())) {
+            return true;
+        }
+        return core.configurationIndex() > core.commitIndex() && core.committedConfiguration().isVoter(core.id());
     }
 
     private void won() {

@@ -127,6 +127,37 @@ class RaftCoreMembershipTest {
         assertEquals(termBefore, next.term(), "the removed node does not disturb the cluster");
     }
 
+    /**
+     * Thesis §4.2.2: a server left out of its latest configuration still campaigns while that configuration is
+     * uncommitted. Here the leader of {a, b} removes itself: the joint configuration commits, the C<sub>new</sub> entry
+     * ({b}) never reaches b, and the leader loses leadership. b, in the joint configuration, needs the old leader's
+     * vote, which the old leader refuses (its log holds C<sub>new</sub>, so it is longer); only the old leader's own
+     * campaign (counted in {b}, won with b's vote) gets C<sub>new</sub> committed. Without the rule the two wait for
+     * each other forever (the simulator found it: MembershipCrash, seed 383).
+     */
+    @Test
+    void aLeaderLeftOutOfAnUncommittedConfigurationStillCampaigns() {
+        CoreDriver d = CoreDriver.bootstrapped(11, "a", "b");
+        RaftCore leader = d.electLeader(500);
+        String other = leader.id().equals("a") ? "b" : "a";
+        d.dropIf = m -> m instanceof io.tally.raft.message.AppendRequest r && r.entries().stream().anyMatch(e ->
+                e.type() == EntryType.CONFIGURATION && !ConfigurationCodec.decode(e.data()).isJoint());
+        leader.changeConfiguration(1, new ConfigChange.RemoveMember(leader.id()), -1, CoreDriver.TICK_NANOS * 10_000);
+        d.tickUntil(() -> !leader.configuration().isJoint() && !leader.configuration().contains(leader.id()), 500);
+        assertEquals(java.util.Set.of(other), leader.configuration().voters(), "C_new appended on the leader");
+        assertTrue(d.core(other).configuration().isJoint(), "the other node holds the joint configuration only");
+        d.isolate(leader.id()); // CheckQuorum deposes it; the other cannot win the joint configuration alone
+        d.tickUntil(() -> leader.role() != Role.LEADER, 500);
+        d.tick(300);
+        assertTrue(d.stableLeader() == null || !d.stableLeader().id().equals(other));
+        d.heal(leader.id());
+        d.dropIf = m -> false;
+        d.tickUntil(() -> d.core(other).role() == Role.LEADER && !d.core(other).configuration().isJoint()
+                && d.core(other).commitIndex() >= d.core(other).configurationIndex(), 3_000);
+        assertEquals(Role.LEADER, d.core(other).role(), "the cluster of one is led by its one voter");
+        assertEquals(java.util.Set.of(other), d.core(other).configuration().voters());
+    }
+
     /** A transfer refuses proposals, then completes; a transfer to an unreachable target aborts after an election timeout. */
     @Test
     void transferCompletesOrAbortsAfterAnElectionTimeout() {
