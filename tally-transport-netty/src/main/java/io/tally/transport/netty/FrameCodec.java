@@ -29,22 +29,7 @@ public final class FrameCodec {
 
     /** Encodes one frame into a new buffer from {@code alloc}. */
     public static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
-        int size = frame.getSerializedSize();
-        ByteBuf buf = alloc.buffer(HEADER_BYTES + size);
-        try {
-            buf.writeInt(size);
-            buf.writeInt(0); // checksum, filled in below
-            ByteBuffer nio = buf.nioBuffer(HEADER_BYTES, size);
-            CodedOutputStream out = CodedOutputStream.newInstance(nio);
-            frame.writeTo(out);
-            out.checkNoSpaceLeft();
-            buf.writerIndex(HEADER_BYTES + size);
-            buf.setInt(4, checksum(buf, HEADER_BYTES, size));
-            return buf;
-        } catch (IOException | RuntimeException e) {
-            buf.release();
-            throw new IllegalStateException("cannot encode " + frame.getBodyCase(), e);
-        }
+        return encode(alloc, frame.getSerializedSize(), frame::writeTo, frame.getBodyCase());
     }
 
     /**
@@ -53,19 +38,28 @@ public final class FrameCodec {
      * {@link WireMessages#appendFrameBytes}.
      */
     public static ByteBuf encodeAppend(ByteBufAllocator alloc, AppendRequest a, int frameBytes) {
-        ByteBuf buf = alloc.buffer(HEADER_BYTES + frameBytes);
+        return encode(alloc, frameBytes, out -> WireMessages.writeAppendFrame(a, out), a);
+    }
+
+    /** What writes a frame's {@code size} bytes. */
+    private interface PayloadWriter {
+        void writeTo(CodedOutputStream out) throws IOException;
+    }
+
+    private static ByteBuf encode(ByteBufAllocator alloc, int size, PayloadWriter payload, Object what) {
+        ByteBuf buf = alloc.buffer(HEADER_BYTES + size);
         try {
-            buf.writeInt(frameBytes);
+            buf.writeInt(size);
             buf.writeInt(0); // checksum, filled in below
-            CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(HEADER_BYTES, frameBytes));
-            WireMessages.writeAppendFrame(a, out);
+            CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(HEADER_BYTES, size));
+            payload.writeTo(out);
             out.checkNoSpaceLeft();
-            buf.writerIndex(HEADER_BYTES + frameBytes);
-            buf.setInt(4, checksum(buf, HEADER_BYTES, frameBytes));
+            buf.writerIndex(HEADER_BYTES + size);
+            buf.setInt(4, checksum(buf, HEADER_BYTES, size));
             return buf;
         } catch (IOException | RuntimeException e) {
             buf.release();
-            throw new IllegalStateException("cannot encode " + a, e);
+            throw new IllegalStateException("cannot encode " + what, e);
         }
     }
 
