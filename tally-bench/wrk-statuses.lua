@@ -1,7 +1,10 @@
--- wrk script: PUTs of 256-byte values to random keys (or GETs with WRK_READS=1), counting responses by status.
+-- wrk script: PUTs of 256-byte values to random keys, or with WRK_READS=F that fraction of GETs (1: GETs only), with
+-- the query string WRK_QUERY (for example "consistency=stale"); counts responses by status.
 -- Usage (tally-bench/wrk-c2000.sh runs it): wrk -t2 -c2000 -d30s -s tally-bench/wrk-statuses.lua http://HOST:PORT
 local threads = {}
-local reads = os.getenv("WRK_READS") == "1"
+local reads = tonumber(os.getenv("WRK_READS") or "0") or 0
+local query = os.getenv("WRK_QUERY") or ""
+if query ~= "" then query = "?" .. query end
 local value = string.rep("v", 256)
 
 function setup(thread)
@@ -15,8 +18,8 @@ end
 
 function request()
   local key = "/v1/kv/wrk/" .. math.random(1, 100000)
-  if reads then
-    return wrk.format("GET", key)
+  if reads >= 1 or (reads > 0 and math.random() < reads) then
+    return wrk.format("GET", key .. query)
   end
   return wrk.format("PUT", key, nil, value)
 end
