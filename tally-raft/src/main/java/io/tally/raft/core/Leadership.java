@@ -135,6 +135,7 @@ final class Leadership implements Replicator.Leader, ReadIndex.Leader, ConfigCha
 
     void configurationChanged() {
         replicator.configurationChanged();
+        reads.configurationChanged();
     }
 
     void changeConfiguration(long requestId, ConfigChange change, long expectedIndex, long timeoutNanos) {

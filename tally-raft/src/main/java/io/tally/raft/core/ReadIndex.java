@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,8 +18,15 @@ import java.util.Set;
  * of the leader's own term is committed — before that, the leader's commit index may lag entries committed
  * by earlier leaders — and (2) a majority has acknowledged a heartbeat round sent after the read arrived,
  * which proves no newer leader existed at that moment. Rounds are numbered by the replication; a follower echoes
- * the number it answers, and an echo of round r acknowledges every read registered at or before r. The reads of
- * one batch share one round, sent at the batch's end ({@link #endBatch}).
+ * the number it answers, and an echo of round r acknowledges every read assigned to round r or an earlier one.
+ *
+ * <p>Batching (thesis §6.4): a read waits for the next round that is sent, and every read waiting when a round is
+ * sent — whether the round was sent for reads or is an ordinary heartbeat — is assigned to it. At most one round
+ * sent <em>for reads</em> is unconfirmed at a time: while one is, new reads wait for it to be confirmed (or for the
+ * next heartbeat), then share the next round. Under load this is one round per round trip, however many reads
+ * arrive, instead of one per batch of the Raft loop; while echoes arrive, a read waits at most one extra round
+ * trip. If a round's echoes are lost, the reads behind it wait for the periodic heartbeat, which carries them, and
+ * whose echoes confirm the earlier round's reads too: a heartbeat interval plus a round trip at worst.
  *
  * <p>Leases (§6.4.1): followers refuse votes for an election timeout after hearing from a leader (CheckQuorum's
  * vote lease, measured on their monotonic clocks), so no other leader can arise until an election timeout after
@@ -52,7 +58,7 @@ final class ReadIndex {
         void answer(ReadState r);
     }
 
-    private record Pending(long requestId, long index, long round, Set<String> acks) {
+    private record Pending(long requestId, long index, long round) {
     }
 
     private final Leader leader;
@@ -64,9 +70,12 @@ final class ReadIndex {
     private final ArrayDeque<long[]> sentAt = new ArrayDeque<>();
     /** Per follower: the send time of the newest round it acknowledged. */
     private final Map<String, Long> ackedSentAt = new HashMap<>();
+    /** Per follower: the newest round it echoed since this node last became leader. */
+    private final Map<String, Long> echoed = new HashMap<>();
     private final List<Long> awaitingOwnTermCommit = new ArrayList<>();
-    /** Reads registered in this batch, as (request id, read index): confirmed by the round sent at its end. */
+    /** Reads registered but not yet assigned to a round, as (request id, read index), in registration order. */
     private final List<long[]> awaitingRound = new ArrayList<>();
+    /** Reads assigned to a round and not yet answered, in registration order (so with rising rounds). */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean leaseRevoked;
 
@@ -76,7 +85,10 @@ final class ReadIndex {
         this.clock = clock;
     }
 
-    /** Heartbeat round {@code r} is being sent now: the lease counts from here. */
+    /**
+     * Heartbeat round {@code r} is being sent now: the lease counts from here, and every read waiting for a round
+     * is assigned to this one — it is sent after each of them arrived, which is all a read needs of it.
+     */
     void roundSent(long r) {
         round = r;
         long now = clock.now();
@@ -85,6 +97,17 @@ final class ReadIndex {
         while (sentAt.size() > 1 && now - sentAt.peekFirst()[1] > keep) {
             sentAt.removeFirst();
         }
+        for (long[] read : awaitingRound) {
+            pending.addLast(new Pending(read[0], read[1], r));
+        }
+        awaitingRound.clear();
+        // A single voter needs nobody else; and a configuration that shrank may have confirmed reads without an echo.
+        releaseConfirmed();
+    }
+
+    /** The configuration changed: its quorum may already confirm reads that the old one did not. */
+    void configurationChanged() {
+        releaseConfirmed();
     }
 
     /** A ReadIndex read on the leader. */
@@ -105,40 +128,34 @@ final class ReadIndex {
         }
     }
 
-    /** The reads take the commit index as it stands now; they wait for the round sent at the end of the batch. */
+    /** The reads take the commit index as it stands now; they wait for the next round sent. */
     private void register(List<Long> requestIds) {
         for (long id : requestIds) {
             awaitingRound.add(new long[] {id, leader.commitIndex()});
         }
     }
 
-    /** Whether reads wait for the round {@link #endBatch} sends: the batch has work to do. */
+    /**
+     * Whether {@link #endBatch} will send a round: reads wait for one, and no read already assigned to a round (of
+     * reads, or an ordinary heartbeat) is unanswered.
+     */
     boolean awaitsRound() {
-        return !awaitingRound.isEmpty();
+        return !awaitingRound.isEmpty() && pending.isEmpty();
     }
 
     /**
-     * After every batch: reads that waited for an entry of this term to commit go ahead once it has; then one
-     * heartbeat round confirms every read registered in the batch. One round per batch, not per read (thesis
-     * §6.4, "batching"): the round is sent after each of these reads arrived, which is all a read needs of it, and
-     * a burst of reads costs one message to each follower instead of one per read.
+     * After every batch: reads that waited for an entry of this term to commit go ahead once it has; then, unless a
+     * round of reads is still unconfirmed, one heartbeat round is sent for every read waiting. One round for many
+     * reads (thesis §6.4, "batching"): a burst of reads costs one message to each follower, not one per read.
      */
     void endBatch() {
         if (!awaitingOwnTermCommit.isEmpty() && leader.ownTermCommitted()) {
             register(awaitingOwnTermCommit);
             awaitingOwnTermCommit.clear();
         }
-        if (awaitingRound.isEmpty()) {
-            return;
+        if (awaitsRound()) {
+            leader.broadcastHeartbeat(); // assigns the waiting reads to the new round (roundSent)
         }
-        long r = leader.broadcastHeartbeat();
-        for (long[] read : awaitingRound) {
-            Set<String> acks = new HashSet<>();
-            acks.add(leader.id());
-            pending.addLast(new Pending(read[0], read[1], r, acks));
-        }
-        awaitingRound.clear();
-        releaseConfirmed(); // a single voter needs nobody else
     }
 
     /** A follower answered heartbeat round {@code context}. */
@@ -152,25 +169,38 @@ final class ReadIndex {
                 break;
             }
         }
-        for (Pending p : pending) {
-            if (p.round() <= context) {
-                p.acks().add(from);
-            }
-        }
+        // An echo of a round before this term's first proves nothing new: every pending read has a later round, since
+        // the replicator's round numbers rise for as long as the node lives (and the core drops older terms' answers).
+        echoed.merge(from, context, Math::max);
         releaseConfirmed();
     }
 
+    /** Answers the confirmed reads: a prefix of the queue, whose rounds rise with arrival. */
     private void releaseConfirmed() {
-        // Rounds rise with registration order, so the confirmed reads are a prefix of the queue.
-        Iterator<Pending> it = pending.iterator();
-        while (it.hasNext()) {
-            Pending p = it.next();
-            if (!Quorum.isQuorum(leader.configuration(), p.acks())) {
-                break;
+        long confirmedRound = -1;
+        while (!pending.isEmpty()) {
+            Pending p = pending.peekFirst();
+            if (p.round() != confirmedRound) {
+                if (!confirmed(p.round())) {
+                    return;
+                }
+                confirmedRound = p.round();
             }
             leader.answer(new ReadState(p.requestId(), p.index()));
-            it.remove();
+            pending.removeFirst();
         }
+    }
+
+    /** Whether the leader and the followers that echoed round {@code r} or a later one form a quorum. */
+    private boolean confirmed(long r) {
+        Set<String> acks = new HashSet<>();
+        acks.add(leader.id());
+        echoed.forEach((peer, newest) -> {
+            if (newest >= r) {
+                acks.add(peer);
+            }
+        });
+        return Quorum.isQuorum(leader.configuration(), acks);
     }
 
     boolean leaseValid() {
@@ -209,6 +239,7 @@ final class ReadIndex {
         awaitingRound.clear();
         pending.clear();
         ackedSentAt.clear();
+        echoed.clear();
         sentAt.clear();
         leaseRevoked = false;
     }

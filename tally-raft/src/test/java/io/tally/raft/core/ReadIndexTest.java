@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +96,12 @@ class ReadIndexTest {
             reads.endBatch();
         }
 
+        /** A follower's echo arriving in a batch of its own. */
+        void ack(String from, long context) {
+            reads.acknowledged(from, context);
+            reads.endBatch();
+        }
+
         /** A lease read arriving in a batch of its own. */
         void leaseRead(long id) {
             reads.leaseRequest(id);
@@ -166,7 +173,9 @@ class ReadIndexTest {
         l.reads.acknowledged("b", -1);
         l.reads.acknowledged("c", 1);
         assertTrue(l.answers.isEmpty(), "a, c of five");
-        l.read(2); // round 2 now exists
+        l.read(2); // waits: read 1's round is unconfirmed
+        assertEquals(1, l.round);
+        l.broadcastHeartbeat(); // an ordinary heartbeat: round 2 now exists, and carries read 2
         l.reads.acknowledged("d", 2);
         assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers(),
                 "read 1: a, c, d; read 2: only a, d — b's echo of round 2 from before it was sent is not remembered");
@@ -202,17 +211,59 @@ class ReadIndexTest {
         FakeLeader l = new FakeLeader();
         l.read(1); // round 1, at 5
         l.commitIndex = 7;
-        l.read(2); // round 2, at 7
-        l.reads.acknowledged("b", 1);
+        l.read(2); // at 7, waits for round 1's confirmation
+        l.ack("b", 1); // confirms round 1; the batch's end sends round 2 for read 2
         assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
-        l.reads.acknowledged("b", 2);
+        assertEquals(2, l.round);
+        l.ack("b", 2);
         assertEquals(List.of(new ReadState(2, 7)), l.takeAnswers());
 
-        l.read(3);
+        l.read(3); // round 3
         l.commitIndex = 9;
         l.read(4);
-        l.reads.acknowledged("c", 4);
+        l.broadcastHeartbeat(); // round 4 carries read 4
+        l.ack("c", 4); // an echo of round 4 confirms round 3 too
         assertEquals(List.of(new ReadState(3, 7), new ReadState(4, 9)), l.takeAnswers());
+    }
+
+    // etcd's way (one ReadIndex in flight per Ready): while a round sent for reads is unconfirmed, later reads send no
+    // round of their own; they wait, and the confirmation's batch sends one round for all of them.
+    @Test
+    void whileARoundOfReadsIsUnconfirmedLaterReadsWaitAndThenShareOneRound() {
+        FakeLeader l = new FakeLeader();
+        l.read(1);
+        for (long id = 2; id <= 20; id++) {
+            l.commitIndex++;
+            l.read(id);
+        }
+        assertEquals(1, l.round, "one round in flight, however many reads arrive");
+        l.ack("c", 1);
+        assertEquals(List.of(new ReadState(1, 5)), l.takeAnswers());
+        assertEquals(2, l.round, "the confirmation's batch sends the next round, for reads 2 to 20");
+        l.ack("c", 1);
+        assertEquals(2, l.round, "a duplicate echo sends nothing");
+        l.ack("b", 2);
+        List<ReadState> expected = new ArrayList<>();
+        for (long id = 2; id <= 20; id++) {
+            expected.add(new ReadState(id, 4 + id));
+        }
+        assertEquals(expected, l.takeAnswers());
+        l.reads.endBatch();
+        assertEquals(2, l.round, "no reads, no round");
+    }
+
+    // If every echo of a round of reads is lost, the reads behind it are not stuck: the periodic heartbeat carries
+    // them, and its echoes confirm the lost round's reads as well.
+    @Test
+    void aRoundWhoseEchoesAreLostIsOvertakenByTheNextHeartbeat() {
+        FakeLeader l = new FakeLeader();
+        l.read(1); // round 1: its echoes are lost
+        l.commitIndex = 6;
+        l.read(2);
+        assertEquals(1, l.round);
+        long heartbeat = l.broadcastHeartbeat();
+        l.ack("b", heartbeat);
+        assertEquals(List.of(new ReadState(1, 5), new ReadState(2, 6)), l.takeAnswers());
     }
 
     // A single voter is its own majority; a joint configuration needs a majority of both halves (thesis §4.3).
@@ -446,5 +497,140 @@ class ReadIndexTest {
                         + now + " newest acknowledged sends " + newestAckedSend);
             }
         }
+    }
+
+    /**
+     * ReadIndex reads against a direct model of §6.4: a read registered (own-term entry committed) when the newest
+     * round was {@code after} is answered at the commit index it was registered at, in registration order, exactly
+     * once, and as soon as the leader plus the followers that echoed a round of this term later than {@code after}
+     * form a quorum (in the configuration of the moment) — never before;
+     * a round is sent for reads exactly when reads wait for one and no read of an earlier round is unanswered; a
+     * reset fails every unanswered read; and in the end two heartbeats echoed by everyone answer every read. Random
+     * batches, commits, heartbeats, membership changes, reordered, duplicated and bogus echoes, and terms ending.
+     */
+    @Test
+    void readsMatchADirectModelOfRoundsAndEchoes() {
+        System.out.println("ReadIndexTest reads seed " + SEED);
+        for (int k = 0; k < 1000; k++) {
+            long seed = SEED + k;
+            SplittableRandom r = new SplittableRandom(seed);
+            FakeLeader l = new FakeLeader();
+            l.configuration = joint(new ArrayList<>(randomSubset(r)), r.nextBoolean() ? randomSubset(r) : Set.of());
+            l.ownTermCommitted = r.nextBoolean();
+            Map<Long, long[]> registered = new HashMap<>(); // id -> (index, newest round at registration)
+            List<Long> unanswered = new ArrayList<>(); // registered, in registration order
+            List<Long> awaitingCommit = new ArrayList<>();
+            Map<String, Long> newestEcho = new HashMap<>();
+            long firstRoundOfTerm = 1;
+            long nextId = 1;
+            for (int step = 0; step < 200; step++) {
+                String where = "seed " + seed + " step " + step + " " + l.configuration + ": ";
+                boolean reset = false;
+                switch (r.nextInt(12)) {
+                    case 0, 1, 2 -> {
+                        long id = nextId++;
+                        if (l.ownTermCommitted) {
+                            registered.put(id, new long[] {l.commitIndex, l.round});
+                            unanswered.add(id);
+                        } else {
+                            awaitingCommit.add(id);
+                        }
+                        l.reads.request(id);
+                    }
+                    case 3 -> l.commitIndex++;
+                    case 4 -> l.ownTermCommitted = true;
+                    case 5, 6 -> {
+                        if (l.ownTermCommitted) {
+                            for (long id : awaitingCommit) {
+                                registered.put(id, new long[] {l.commitIndex, l.round});
+                                unanswered.add(id);
+                            }
+                            awaitingCommit.clear();
+                        }
+                        long before = l.round;
+                        boolean waiting = unanswered.stream().anyMatch(id -> registered.get(id)[1] == before);
+                        boolean assigned = unanswered.stream().anyMatch(id -> registered.get(id)[1] < before);
+                        l.reads.endBatch();
+                        assertEquals(waiting && !assigned, l.round > before, where + "a round for reads is sent exactly "
+                                + "when reads wait for one and no read of an earlier round is unanswered");
+                    }
+                    case 7 -> {
+                        if (r.nextInt(4) == 0) { // a membership change, as the leader appends it
+                            l.configuration = joint(new ArrayList<>(randomSubset(r)),
+                                    r.nextBoolean() ? randomSubset(r) : Set.of());
+                            l.reads.configurationChanged();
+                        } else {
+                            l.broadcastHeartbeat();
+                        }
+                    }
+                    case 8, 9, 10 -> {
+                        String from = r.nextInt(8) == 0 ? "stranger" : POOL.get(r.nextInt(POOL.size()));
+                        long context = r.nextLong(-1, l.round + 3);
+                        if (!from.equals("stranger") && context >= firstRoundOfTerm && context <= l.round) {
+                            newestEcho.merge(from, context, Math::max);
+                        }
+                        l.reads.acknowledged(from, context);
+                    }
+                    default -> {
+                        if (r.nextInt(4) == 0) {
+                            l.reads.reset();
+                            reset = true;
+                        }
+                    }
+                }
+                List<ReadState> answers = l.takeAnswers();
+                if (reset) {
+                    Set<Long> failed = new HashSet<>();
+                    for (ReadState a : answers) {
+                        assertEquals(-1, a.index(), where + "reset answered " + a);
+                        assertTrue(failed.add(a.requestId()), where + "failed twice: " + a);
+                    }
+                    Set<Long> expected = new HashSet<>(unanswered);
+                    expected.addAll(awaitingCommit);
+                    assertEquals(expected, failed, where + "a reset fails exactly the unanswered reads");
+                    unanswered.clear();
+                    awaitingCommit.clear();
+                    newestEcho.clear();
+                    firstRoundOfTerm = l.round + 1; // rounds of the old term prove nothing
+                    l.ownTermCommitted = r.nextBoolean();
+                    continue;
+                }
+                for (ReadState a : answers) {
+                    assertFalse(unanswered.isEmpty(), where + "answered a read not waiting: " + a);
+                    long id = unanswered.remove(0);
+                    assertEquals(id, a.requestId(), where + "answered out of registration order");
+                    long[] read = registered.get(id);
+                    assertEquals(read[0], a.index(), where + "read " + id + " served at the wrong index");
+                    assertTrue(confirmedAfter(l.configuration, l.id, newestEcho, read[1]),
+                            where + "read " + id + " answered before a quorum echoed a later round: " + newestEcho);
+                }
+                for (long id : unanswered) {
+                    long after = registered.get(id)[1];
+                    assertFalse(after < l.round && confirmedAfter(l.configuration, l.id, newestEcho, after),
+                            where + "read " + id + " is confirmed but not answered: " + newestEcho);
+                }
+            }
+            l.ownTermCommitted = true;
+            for (int i = 0; i < 2; i++) {
+                l.reads.endBatch();
+                long heartbeat = l.broadcastHeartbeat();
+                for (String id : POOL) {
+                    l.reads.acknowledged(id, heartbeat);
+                }
+            }
+            long answered = l.takeAnswers().stream().filter(a -> a.index() >= 0).count();
+            assertEquals(unanswered.size() + awaitingCommit.size(), answered, "seed " + seed + ": every read answered in the end");
+        }
+    }
+
+    private static boolean confirmedAfter(Configuration c, String leader, Map<String, Long> newestEcho, long after) {
+        Set<String> live = new HashSet<>();
+        live.add(leader);
+        newestEcho.forEach((peer, echo) -> {
+            if (echo > after) {
+                live.add(peer);
+            }
+        });
+        return naiveIsQuorum(c, live);
     }
 }
