@@ -69,7 +69,7 @@ public final class RatisNodeMain implements LibraryNode {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(1000, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 100_000);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, SNAPSHOT_EVERY_ENTRIES);
         GrpcConfigKeys.Server.setPort(p, args.port());
         server = RaftServer.newBuilder().setServerId(self).setStateMachine(new MapMachine()).setProperties(p)
                 .setGroup(RaftGroup.valueOf(GROUP, peers))

@@ -8,6 +8,13 @@ import java.util.concurrent.CompletableFuture;
  */
 interface LibraryNode extends AutoCloseable {
 
+    /**
+     * Every node snapshots its state machine once this many entries were applied since the last snapshot: Tally's
+     * default, etcd's default {@code --snapshot-count}, and for SOFAJRaft (which has only a timer) and Ratis set in
+     * their nodes, so that every library does the same snapshot work per entry.
+     */
+    long SNAPSHOT_EVERY_ENTRIES = 100_000;
+
     /** The library's name and version, e.g. {@code "SOFAJRaft 1.4.1"}. */
     String describe();
 

@@ -59,7 +59,7 @@ public final class TallyRaftNodeMain implements LibraryNode {
                 new InetSocketAddress("127.0.0.1", args.port()), peers));
         resources.add(transport);
         boolean fresh = log.lastIndex() == 0 && stable.load().term() == 0 && snapshots.latest().isEmpty();
-        node = RaftNode.<Integer>builder().id(args.id()).config(RaftConfig.defaults()).stateMachine(new MapMachine())
+        node = RaftNode.<Integer>builder().id(args.id()).config(config()).stateMachine(new MapMachine())
                 .logStore(log).stableStore(stable).snapshotStore(snapshots).transport(transport).build();
         node.start();
         resources.add(node);
@@ -72,6 +72,12 @@ public final class TallyRaftNodeMain implements LibraryNode {
                 }
             }
         }
+    }
+
+    /** {@link RaftConfig#defaults()}, whose snapshot trigger is already every {@link #SNAPSHOT_EVERY_ENTRIES} entries. */
+    private static RaftConfig config() {
+        RaftConfig.SnapshotPolicy s = RaftConfig.SnapshotPolicy.defaults();
+        return RaftConfig.defaults().withSnapshots(s.withTriggers(SNAPSHOT_EVERY_ENTRIES, s.everyLogBytes(), s.trailingEntries()));
     }
 
     public static void main(String[] argv) {
