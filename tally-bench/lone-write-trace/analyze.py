@@ -4,6 +4,9 @@
 The leader's file is the one with HTTP requests (point h0). Writes are one at a time, so write i owns every point
 recorded between its request (h0) and the next one; the follower whose answer left first is the one on the
 critical path. The first 30 % of the writes are dropped as warm-up. Prints each step's median and p90 in µs.
+The leader's points (its send s1, the answer's a0 and a1) are its first in the window, whichever follower they
+concern, so a single leg may pair the leader's point for one follower with the other follower's point; the legs
+still add up to the path.
 """
 import bisect
 import glob

@@ -115,14 +115,21 @@ public final class JraftNodeMain implements LibraryNode {
             return t;
         });
         private volatile Runnable snapshotTrigger = () -> { };
-        private long appliedSinceTrigger;
+        // On the apply thread: the index last applied, the one the last snapshot covers, the one the last request
+        // was made at. Counted from the last snapshot, as Tally and Ratis count: a request refused while another
+        // snapshot was being saved is made again, every tenth of the interval, until one is taken.
+        private long appliedIndex;
+        private long snapshotIndex;
+        private long requestedAt;
 
         @Override
         public void onApply(Iterator it) {
             while (it.hasNext()) {
                 state.apply(it.getData());
-                if (++appliedSinceTrigger >= SNAPSHOT_EVERY_ENTRIES) {
-                    appliedSinceTrigger = 0;
+                appliedIndex = it.getIndex();
+                if (appliedIndex - snapshotIndex >= SNAPSHOT_EVERY_ENTRIES
+                        && appliedIndex - requestedAt >= SNAPSHOT_EVERY_ENTRIES / 10) {
+                    requestedAt = appliedIndex;
                     trigger.execute(snapshotTrigger);
                 }
                 Closure done = it.done();
@@ -135,6 +142,7 @@ public final class JraftNodeMain implements LibraryNode {
 
         @Override
         public void onSnapshotSave(SnapshotWriter snapshot, Closure done) {
+            snapshotIndex = appliedIndex; // called on the apply thread, in order with applies
             Map<Long, byte[]> view = state.copy();
             writer.execute(() -> {
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(snapshot.getPath(), SNAPSHOT_FILE)))) {
@@ -154,6 +162,7 @@ public final class JraftNodeMain implements LibraryNode {
             }
             try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(snapshot.getPath(), SNAPSHOT_FILE)))) {
                 state.restore(in);
+                snapshotIndex = appliedIndex = requestedAt = snapshot.load().getLastIncludedIndex();
                 return true;
             } catch (IOException e) {
                 return false;

@@ -100,7 +100,9 @@ public final class NioFileSystem implements StorageFileSystem {
         /**
          * fdatasync(2), not fsync: it makes the written bytes durable together with the metadata needed to read them
          * back (the file's size, newly allocated blocks), and skips only what no reader needs (modification times).
-         * On a log segment, whose size is fixed when it is created, fsync would add a journal commit to most syncs.
+         * On a log segment, whose size is fixed when it is created, fsync would also commit the file system's journal
+         * whenever the modification time moved; fdatasync still does so when a write allocated a block of the sparse
+         * segment.
          */
         @Override
         public void force() throws IOException {
