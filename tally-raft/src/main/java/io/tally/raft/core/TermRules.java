@@ -27,6 +27,14 @@ final class TermRules {
      * raise terms, depose the leader, or sway a vote. A node with no configuration (empty, waiting to be added) or
      * outside its own configuration (removed, perhaps to be added back) takes messages from anyone.
      *
+     * <p>One exception: a vote request whose log is newer than this node's. This node's configuration may be stale — it
+     * missed the entries that added the candidate — while the candidate's names both, and needs this node's vote
+     * (thesis §4.1: servers process requests without consulting their configurations). Dropping it can deadlock the
+     * cluster: with joint configuration {n2 | n1, n2, n3} on n1 and n3 and an old {n0, n2, n4} on n2, n1 and n3 need
+     * n2's vote and n2 cannot win one (KvMembershipScenariosTest, MembershipPartition, seed 13 of 2026-12-07). A
+     * removed member cannot use it to disturb: its log is not newer than those of the members that committed its
+     * removal, and the vote lease (§4.2.3) still keeps any candidate from a node that hears from a leader.
+     *
      * <p>A leader's own messages (AppendEntries, heartbeats, TimeoutNow) are taken from any id: a member whose
      * configuration is stale (it missed the entry that added today's leader) must still follow that leader to learn
      * it, and only a leader elected by a quorum of members ever sends them with a current term. Who may speak for an
@@ -41,7 +49,13 @@ final class TermRules {
             return true;
         }
         String from = m.from();
-        return config.contains(from) || core.committedConfiguration().contains(from) || core.leaderReplicatesTo(from);
+        return config.contains(from) || core.committedConfiguration().contains(from) || core.leaderReplicatesTo(from)
+                || m instanceof VoteRequest v && newerThanOurs(core.log(), v.lastLogIndex(), v.lastLogTerm());
+    }
+
+    /** Whether a log ending at (index, term) is strictly newer than {@code log} (§5.4.1's order, ties excluded). */
+    private static boolean newerThanOurs(RaftLog log, long lastIndex, long lastTerm) {
+        return lastTerm > log.lastTerm() || (lastTerm == log.lastTerm() && lastIndex > log.lastIndex());
     }
 
     /** A message from a higher term. Returns false when the message must be dropped. */

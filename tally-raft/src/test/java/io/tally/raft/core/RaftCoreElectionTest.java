@@ -363,11 +363,28 @@ class RaftCoreElectionTest {
     @Test
     void voteRequestsFromOutsideTheConfigurationAreIgnored() {
         RaftCore a = bootstrappedNode("a", "a", "b", "c");
-        a.step(new VoteRequest("x", "a", 5, 9, 9, false, false));
-        assertTrue(CoreDriver.drain(a).messages().isEmpty(), "no answer to a stranger");
+        a.step(new VoteRequest("x", "a", 5, a.lastIndex(), a.log().lastTerm(), false, false));
+        assertTrue(CoreDriver.drain(a).messages().isEmpty(), "no answer to a stranger whose log is no newer");
+        a.step(new VoteRequest("x", "a", 5, 0, 0, true, false));
+        assertTrue(CoreDriver.drain(a).messages().isEmpty(), "nor to its pre-vote");
         assertEquals(1, a.term(), "and no new term");
         a.step(new io.tally.raft.message.Heartbeat("d", "a", 2, 0, 0));
         assertEquals(2, a.term(), "a leader unknown to this node's configuration is still followed");
         assertEquals("d", a.leaderId());
+    }
+
+    // A node whose configuration is stale (it missed the entries that added a candidate) still answers a candidate
+    // whose log is newer than its own: the candidate's configuration may name both and need this vote (thesis §4.1).
+    // Without this, seed 13 of KvMembershipScenariosTest's MembershipPartition deadlocked: n1 and n3 in the joint
+    // configuration {n2 | n1, n2, n3} needed n2's vote, and n2, still in {n0, n2, n4}, dropped their requests.
+    @Test
+    void aCandidateOutsideAStaleConfigurationWithANewerLogIsHeard() {
+        RaftCore a = bootstrappedNode("a", "a", "b", "c");
+        a.step(new VoteRequest("x", "a", 5, a.lastIndex() + 10, a.log().lastTerm() + 1, true, false));
+        assertTrue(onlyVoteResponse(CoreDriver.drain(a)).granted(), "its pre-vote is granted");
+        assertEquals(1, a.term(), "a pre-vote changes no term");
+        a.step(new VoteRequest("x", "a", 5, a.lastIndex() + 10, a.log().lastTerm() + 1, false, false));
+        assertTrue(onlyVoteResponse(CoreDriver.drain(a)).granted(), "and its vote");
+        assertEquals(5, a.term());
     }
 }
